@@ -68,6 +68,7 @@ class FakeTelegram(TelegramPushes):
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+        app.router.add_route("*", "/{tail:.*}", self._handle_unknown)
         self._server = ServerThread(app, "fake-telegram")
         self._poll_gen = 0
         self._stopping = False
@@ -145,9 +146,11 @@ class FakeTelegram(TelegramPushes):
             return json_response(
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, 401
             )
-        params, files = await self._read(request)
         retry_after = None
+        params: dict[str, Any] = {}
+        files: Files = {}
         try:
+            params, files = await self._read(request)
             result = await self._dispatch(method, params, files, at)
             status, body = 200, {"ok": True, "result": result}
         except asyncio.CancelledError:
@@ -157,6 +160,10 @@ class FakeTelegram(TelegramPushes):
         except ApiError as err:
             status, body = err.code, err.body()
             retry_after = (err.parameters or {}).get("retry_after")
+        except (ValueError, TypeError, KeyError, AttributeError) as err:
+            # Garbage parameters get a Bot API 400, never a 500 from the fake.
+            err_400 = ApiError(400, f"Bad Request: invalid parameters ({type(err).__name__})")
+            status, body = err_400.code, err_400.body()
         uploads = {name: part[2] for name, part in files.items()}
         self.recorder.record(Call(method, params, status, at, retry_after, request.path, uploads))
         return json_response(body, status)
@@ -216,6 +223,10 @@ class FakeTelegram(TelegramPushes):
             assert event is not None
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
+
+    async def _handle_unknown(self, request: web.Request) -> web.Response:
+        self.recorder.record(Call("", {}, 404, time.monotonic(), None, request.path))
+        return json_response({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         path = request.match_info["path"]

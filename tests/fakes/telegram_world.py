@@ -59,7 +59,7 @@ class TelegramWorld:
 
     def __init__(self, token: str, bot_username: str) -> None:
         bot_id = int(token.split(":", 1)[0]) if token.split(":", 1)[0].isdigit() else 1
-        self.bot = {
+        self.bot: dict[str, Any] = {
             "id": bot_id,
             "is_bot": True,
             "first_name": "Storyloom Test Bot",
@@ -171,7 +171,10 @@ class TelegramWorld:
         if "inline_message_id" in params:
             raise bad_request("inline messages are not supported by this fake")
         chat = self.chat(params)
-        message = self.messages.get((chat["id"], params.get("message_id")))
+        message_id = params.get("message_id")
+        if not isinstance(message_id, int):
+            raise bad_request("message identifier is not specified")
+        message = self.messages.get((chat["id"], message_id))
         if message is None:
             raise bad_request(f"message to {action} not found")
         return message
