@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Iterator
-from typing import TypeVar
+from collections.abc import Iterator
 
 import discord
 import httpx
@@ -16,7 +14,6 @@ from tests.fakes.discord_api import FakeDiscord
 
 MESSAGE_CONTENT_INTENT = 1 << 15
 SEND = "POST /channels/{channel_id}/messages"
-ClientT = TypeVar("ClientT", bound=discord.Client)
 
 
 @pytest.fixture
@@ -88,34 +85,21 @@ class StoryBot(discord.Client):
             await thread.send("Welcome to chapter 1")
         elif message.content == "!dm":
             await message.author.send("Just between us")
+        elif message.content == "!revise":
+            draft = await message.channel.send("draft")
+            await draft.edit(content="final")
+            scratch = await message.channel.send("scratch")
+            await scratch.delete()
         else:
             async with message.channel.typing():
                 await message.channel.send(f"echo: {message.content}")
-
-
-@contextlib.asynccontextmanager
-async def running(client: ClientT, dc: FakeDiscord) -> AsyncIterator[ClientT]:
-    """Start the client against the fake and wait for on_ready (or the start error)."""
-    task = asyncio.create_task(client.start(dc.token))
-    ready = asyncio.create_task(client.wait_until_ready())
-    try:
-        await asyncio.wait({task, ready}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
-        if task.done():
-            task.result()
-        assert ready.done(), "client never became ready"
-        yield client
-    finally:
-        ready.cancel()
-        await client.close()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, 10)
 
 
 def test_bot_connects_and_echoes_in_channels_dms_and_threads(dc: FakeDiscord) -> None:
     dc.add_user("alice")
 
     async def scenario() -> None:
-        async with running(StoryBot(), dc) as bot:
+        async with dc.running(StoryBot()) as bot:
             assert bot.get_guild(int(dc.guild_id)) is not None
             dc.push_message(dc.channel_id, "alice", "hello")
             dm = dc.dm_channel("alice")
@@ -143,7 +127,7 @@ def test_without_message_content_intent_guild_text_is_blank(dc: FakeDiscord) -> 
     alice = dc.add_user("alice")
 
     async def scenario() -> None:
-        async with running(StoryBot(message_content=False), dc) as bot:
+        async with dc.running(StoryBot(message_content=False)) as bot:
             assert bot.user is not None
             dc.push_message(dc.channel_id, alice, "secret plans")
             dc.push_message(dc.channel_id, alice, f"<@{bot.user.id}> hi bot")
@@ -157,7 +141,7 @@ def test_without_message_content_intent_guild_text_is_blank(dc: FakeDiscord) -> 
 
 def test_slash_command_with_subcommand_then_button_click(dc: FakeDiscord) -> None:
     async def scenario() -> None:
-        async with running(StoryBot(), dc):
+        async with dc.running(StoryBot()):
             (story,) = dc.commands()
             start = next(o for o in story["options"] if o["name"] == "start")
             assert {o["name"]: (o["type"], o.get("required")) for o in start["options"]} == {
@@ -187,7 +171,7 @@ def test_slash_command_with_subcommand_then_button_click(dc: FakeDiscord) -> Non
 
 def test_deferred_response_edit_and_ephemeral_followup(dc: FakeDiscord) -> None:
     async def scenario() -> None:
-        async with running(StoryBot(), dc):
+        async with dc.running(StoryBot()):
             dc.push_slash("/story end", user="bob")
             await dc.wait_for(lambda: len(dc.sent()) == 2 and dc.sent()[0].content == "The end.")
 
@@ -210,7 +194,7 @@ def test_acknowledging_too_late_fails_like_discord(dc: FakeDiscord) -> None:
     dc.interaction_timeout = 0.3  # Discord allows 3 s; shortened to keep the test fast
 
     async def scenario() -> StoryBot:
-        async with running(StoryBot(), dc) as bot:
+        async with dc.running(StoryBot()) as bot:
             dc.push_slash("story slow")
             await dc.wait_for(lambda: bot.errors)
             return bot
@@ -225,7 +209,7 @@ def test_acknowledging_too_late_fails_like_discord(dc: FakeDiscord) -> None:
 
 def test_thread_from_message_and_dm_creation(dc: FakeDiscord) -> None:
     async def scenario() -> StoryBot:
-        async with running(StoryBot(), dc) as bot:
+        async with dc.running(StoryBot()) as bot:
             trigger = dc.push_message(dc.channel_id, "alice", "!thread")
             await dc.wait_for_sent(trigger["id"])
             dc.push_message(dc.channel_id, "alice", "!dm")
@@ -240,11 +224,43 @@ def test_thread_from_message_and_dm_creation(dc: FakeDiscord) -> None:
     assert [p.content for p in dc.sent(dc.dm_channel("alice")["id"])] == ["Just between us"]
 
 
+def test_bot_edits_and_deletes_its_own_messages(dc: FakeDiscord) -> None:
+    async def scenario() -> None:
+        async with dc.running(StoryBot()) as bot:
+            dc.push_message(dc.channel_id, "alice", "!revise")
+            await dc.wait_for(lambda: any(p.deleted for p in dc.sent(include_deleted=True)))
+            fetched = await bot.fetch_channel(int(dc.channel_id))
+            assert isinstance(fetched, discord.TextChannel) and fetched.name == "general"
+
+    asyncio.run(scenario())
+    assert [(p.content, p.deleted) for p in dc.sent(include_deleted=True)] == [
+        ("final", False),
+        ("scratch", True),
+    ]
+    assert [e["content"] for e in dc.sent()[0].edits] == ["final"]
+
+
+def test_member_intent_guilds_are_chunked_at_startup(dc: FakeDiscord) -> None:
+    dc.add_user("alice")
+
+    async def scenario() -> list[str]:
+        intents = discord.Intents.default()
+        intents.members = True
+        client = discord.Client(intents=intents, guild_ready_timeout=0.1)
+        async with dc.running(client):
+            guild = client.get_guild(int(dc.guild_id))
+            assert guild is not None and guild.chunked
+            return sorted(m.name for m in guild.members)
+
+    assert asyncio.run(scenario()) == ["alice", "storyloom-bot"]
+    assert [str(r["guild_id"]) for r in dc.gateway.member_requests] == [dc.guild_id]
+
+
 def test_429_is_slept_through_and_retried_by_discord_py(dc: FakeDiscord) -> None:
     dc.fail_next(SEND, count=1, retry_after=0.4)
 
     async def scenario() -> None:
-        async with running(StoryBot(), dc):
+        async with dc.running(StoryBot()):
             dc.push_message(dc.channel_id, "alice", "busy day")
             await dc.wait_for_sent(dc.channel_id)
             dc.fail_next(SEND, count=1, retry_after=0.3, is_global=True)
@@ -262,7 +278,7 @@ def test_bucket_headers_make_discord_py_pace_itself(dc: FakeDiscord) -> None:
     dc.set_bucket_limit(SEND, limit=1, per=0.5)
 
     async def scenario() -> None:
-        async with running(StoryBot(), dc):
+        async with dc.running(StoryBot()):
             for word in ("one", "two", "three"):
                 dc.push_message(dc.channel_id, "alice", word)
             await dc.wait_for_sent(dc.channel_id, count=3)
@@ -276,7 +292,7 @@ def test_bucket_headers_make_discord_py_pace_itself(dc: FakeDiscord) -> None:
 
 def test_resume_replays_events_missed_while_disconnected(dc: FakeDiscord) -> None:
     async def scenario() -> None:
-        async with running(StoryBot(), dc):
+        async with dc.running(StoryBot()):
             dc.drop_connections(code=4000)
             dc.push_message(dc.channel_id, "alice", "while you were away")
             await dc.wait_for_sent(dc.channel_id)
@@ -296,7 +312,7 @@ def test_bad_token_and_unknown_routes(dc: FakeDiscord) -> None:
         with pytest.raises(discord.LoginFailure):
             await client.login("not-the-token")
         await client.close()
-        async with running(StoryBot(), dc) as bot:
+        async with dc.running(StoryBot()) as bot:
             with pytest.raises(discord.NotFound):
                 await bot.http.request(
                     discord.http.Route("GET", "/guilds/{guild_id}/bans", guild_id=1)

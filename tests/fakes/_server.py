@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import json
-import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine
@@ -13,8 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from aiohttp import web
-
-logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -58,6 +55,7 @@ class ServerThread:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
+        self._on_stop: Callable[[], Awaitable[None]] | None = None
         self.port = 0
 
     @property

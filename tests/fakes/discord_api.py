@@ -6,19 +6,18 @@ with FakeDiscord() as dc, dc.patched():
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import copy
-import hashlib
-import json
-import math
 import time
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 
-from tests.fakes._server import Call, Recorder, ServerThread, json_response
+from tests.fakes._server import Call, Recorder, ServerThread
 from tests.fakes.discord_gateway import Gateway
+from tests.fakes.discord_http import API_PREFIX, RestGate
 from tests.fakes.discord_interactions import (
     APPLICATION_COMMAND,
     MESSAGE_COMPONENT,
@@ -28,13 +27,16 @@ from tests.fakes.discord_interactions import (
     find_command,
 )
 from tests.fakes.discord_objects import BotPost
-from tests.fakes.discord_rest import DiscordRest, Handler, RestRequest
+from tests.fakes.discord_rest import DiscordRest
 from tests.fakes.discord_webhooks import InteractionAck, InteractionRest
-from tests.fakes.discord_world import DiscordError, DiscordWorld, InteractionState
-from tests.fakes.ratelimit import FloodGate, Limited
+from tests.fakes.discord_world import DiscordWorld, InteractionState
+from tests.fakes.ratelimit import FloodGate
+
+if TYPE_CHECKING:
+    import discord
 
 T = TypeVar("T")
-API_PREFIX = "/api/v10"
+ClientT = TypeVar("ClientT", bound="discord.Client")
 Who = dict[str, Any] | str
 
 
@@ -55,10 +57,11 @@ class FakeDiscord:
         self.rest = DiscordRest(self.world, self.recorder, self.gateway)
         self.interactions_rest = InteractionRest(self.rest)
         app = web.Application(client_max_size=25 * 1024 * 1024)
+        http = RestGate(token, self.recorder, self.gate)
         app.router.add_get("/gateway", self.gateway.handle)
         for method, path, handler, auth in self.rest.routes() + self.interactions_rest.routes():
-            app.router.add_route(method, API_PREFIX + path, self._wrap(method, path, handler, auth))
-        app.router.add_route("*", "/{tail:.*}", self._not_found)
+            app.router.add_route(method, API_PREFIX + path, http.wrap(method, path, handler, auth))
+        app.router.add_route("*", "/{tail:.*}", http.not_found)
         self._server = ServerThread(app, "fake-discord")
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -106,72 +109,23 @@ class FakeDiscord:
             discord.http.Route.BASE = old_base
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
 
-    # -- HTTP plumbing ------------------------------------------------------------------------
-
-    def _wrap(self, method: str, path: str, handler: Handler, auth: bool) -> Callable:
-        key = f"{method} {path}"
-
-        async def route(request: web.Request) -> web.StreamResponse:
-            at = time.monotonic()
-            try:
-                payload, files = await _read_body(request)
-            except ValueError:
-                self.recorder.record(Call(key, {}, 400, at, None, request.path))
-                body = {"message": "The request body contains invalid JSON.", "code": 50109}
-                return json_response(body, 400)
-            params = {"json": payload, "query": dict(request.query)}
-            if auth and request.headers.get("Authorization") != f"Bot {self.token}":
-                self.recorder.record(Call(key, params, 401, at, None, request.path))
-                return json_response({"message": "401: Unauthorized", "code": 0}, 401)
-            match = dict(request.match_info)
-            scope = "+".join(match[k] for k in sorted(match) if k != "message_id")
-            limited = self.gate.check(key, scope, at)
-            if limited is not None:
-                self.recorder.record(Call(key, params, 429, at, limited.retry_after, request.path))
-                return _too_many(limited)
-            try:
-                status, body = await handler(
-                    RestRequest(match, dict(request.query), payload, files)
-                )
-            except DiscordError as err:
-                status, body = err.status, err.body()
-            except (ValueError, TypeError, KeyError, AttributeError) as err:
-                # Malformed payloads get Discord's form error, never a 500 from the fake.
-                status, body = (
-                    400,
-                    {
-                        "message": "Invalid Form Body",
-                        "code": 50035,
-                        "errors": {"_errors": [{"code": "INVALID", "message": type(err).__name__}]},
-                    },
-                )
-            self.recorder.record(Call(key, params, status, at, None, request.path, files))
-            headers = self._bucket_headers(key, scope)
-            if status == 204:
-                return web.Response(status=204, headers=headers)
-            return json_response(body, status, headers)
-
-        return route
-
-    def _bucket_headers(self, key: str, scope: str) -> dict[str, str]:
-        state = self.gate.window_state(key, scope, time.monotonic())
-        if state is None:
-            return {}
-        limit, remaining, reset_after = state
-        return {
-            "X-RateLimit-Limit": str(limit),
-            "X-RateLimit-Remaining": str(remaining),
-            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
-            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
-            "X-RateLimit-Bucket": _bucket_hash(key),
-        }
-
-    async def _not_found(self, request: web.Request) -> web.Response:
-        key = f"{request.method} {request.path.removeprefix(API_PREFIX)}"
-        self.recorder.record(
-            Call(key, {"query": dict(request.query)}, 404, time.monotonic(), None, request.path)
-        )
-        return json_response({"message": "404: Not Found", "code": 0}, 404)
+    @contextlib.asynccontextmanager
+    async def running(self, client: ClientT, timeout: float = 10.0) -> AsyncIterator[ClientT]:
+        """Start a discord.py client against this fake, wait for on_ready, close it on exit."""
+        task = asyncio.create_task(client.start(self.token))
+        ready = asyncio.create_task(client.wait_until_ready())
+        try:
+            await asyncio.wait({task, ready}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            if task.done():
+                task.result()  # login or connect failed: raise it here
+            if not ready.done():
+                raise TimeoutError(f"client not ready within {timeout}s")
+            yield client
+        finally:
+            ready.cancel()
+            await client.close()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, timeout)
 
     def _dispatch(self, event: str, data: dict[str, Any]) -> None:
         self._server.run(self.gateway.dispatch(event, copy.deepcopy(data)))
@@ -372,47 +326,3 @@ class FakeDiscord:
             return posts if len(posts) >= count else []
 
         return await self.wait_for(enough, timeout)
-
-
-async def _read_body(request: web.Request) -> tuple[Any, dict[str, bytes]]:
-    """JSON body, or multipart with payload_json and files[n] parts."""
-    if not request.can_read_body:
-        return None, {}
-    if request.content_type.startswith("multipart/"):
-        payload: Any = None
-        files: dict[str, bytes] = {}
-        for name, value in (await request.post()).items():
-            if isinstance(value, web.FileField):
-                files[value.filename] = value.file.read()
-            elif name == "payload_json":
-                payload = json.loads(str(value))
-        return payload, files
-    raw = await request.read()
-    return (json.loads(raw) if raw else None), {}
-
-
-def _bucket_hash(key: str) -> str:
-    return hashlib.sha1(key.encode()).hexdigest()[:32]
-
-
-def _too_many(limited: Limited) -> web.Response:
-    """A 429 as Discord sends it; discord.py needs the Via header to trust it."""
-    retry = limited.retry_after
-    headers = {
-        "Retry-After": str(math.ceil(retry)),
-        "X-RateLimit-Limit": str(limited.limit),
-        "X-RateLimit-Remaining": "0",
-        "X-RateLimit-Reset": f"{time.time() + retry:.3f}",
-        "X-RateLimit-Reset-After": f"{retry:.3f}",
-        "X-RateLimit-Bucket": _bucket_hash(limited.bucket),
-        "X-RateLimit-Scope": "global" if limited.is_global else "user",
-        "Via": "1.1 google",
-    }
-    if limited.is_global:
-        headers["X-RateLimit-Global"] = "true"
-    body = {
-        "message": "You are being rate limited.",
-        "retry_after": retry,
-        "global": limited.is_global,
-    }
-    return json_response(body, 429, headers)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import secrets
 import zlib
 from collections.abc import Callable
@@ -15,8 +14,6 @@ from aiohttp import WSMsgType, web
 
 from tests.fakes._server import Recorder
 from tests.fakes.discord_world import DiscordWorld
-
-logger = logging.getLogger(__name__)
 
 DISPATCH, HEARTBEAT, IDENTIFY, PRESENCE, RESUME, RECONNECT = 0, 1, 2, 3, 6, 7
 REQUEST_MEMBERS, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 8, 9, 10, 11
@@ -78,6 +75,7 @@ class Gateway:
         self.resumes: list[dict[str, Any]] = []
         self.connections: list[Connection] = []
         self.connect_queries: list[dict[str, str]] = []
+        self.member_requests: list[dict[str, Any]] = []
 
     @property
     def ready(self) -> bool:
@@ -181,6 +179,7 @@ class Gateway:
     async def _members_chunk(self, conn: Connection, data: dict[str, Any]) -> None:
         if conn.session is None:
             return
+        self.member_requests.append(data)
         with self.recorder.lock:
             members = list(self.world.members.values())
         chunk = {

@@ -97,7 +97,7 @@ class DiscordRest:
 
     async def app_info(self, req: RestRequest) -> Answer:
         """GET /oauth2/applications/@me."""
-        owner = self.world.add_user("owner")
+        owner = self.world.owner
         return 200, {
             "id": self.world.application_id, "name": self.world.bot_user["username"],
             "icon": None, "description": "", "summary": "", "type": None,

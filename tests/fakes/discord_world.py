@@ -66,7 +66,12 @@ class DiscordWorld:
         self.ids = Snowflakes()
         self.application_id = self.ids.next()
         self.bot_user = make_user(self.application_id, bot_name, bot=True)
-        self.users: dict[str, dict[str, Any]] = {self.bot_user["id"]: self.bot_user}
+        # The application's owner is a user, not a guild member.
+        self.owner = make_user(self.ids.next(), "owner")
+        self.users: dict[str, dict[str, Any]] = {
+            self.bot_user["id"]: self.bot_user,
+            self.owner["id"]: self.owner,
+        }
         self.guild_id = self.ids.next()
         self.guild_name = guild_name
         self.joined_at = iso_now()
@@ -131,13 +136,15 @@ class DiscordWorld:
         return channel
 
     def guild_payload(self) -> dict[str, Any]:
-        """GUILD_CREATE data: text channels, threads, members."""
+        """GUILD_CREATE data: channels, threads, and (as Discord does) only the bot's member.
+
+        member_count is the real total, so a client with the members intent asks for chunks.
+        """
         plain = [c for c in self.channels.values() if c["type"] == 0]
         threads = [c for c in self.channels.values() if c["type"] in THREAD_TYPES]
-        guild = make_guild(
-            self.guild_id, self.guild_name, plain, list(self.members.values()), self.joined_at
-        )
-        guild["threads"] = threads
+        me = [self.members[self.bot_user["id"]]]
+        guild = make_guild(self.guild_id, self.guild_name, plain, me, self.joined_at)
+        guild.update(threads=threads, member_count=len(self.members))
         return guild
 
     # -- messages -----------------------------------------------------------------------------

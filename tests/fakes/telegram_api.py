@@ -14,8 +14,8 @@ import copy
 import json
 import math
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 
@@ -25,6 +25,10 @@ from tests.fakes.telegram_methods import METHODS, ApiError, Files
 from tests.fakes.telegram_objects import BotMessage, TgUser
 from tests.fakes.telegram_push import TelegramPushes
 from tests.fakes.telegram_world import TelegramWorld
+
+if TYPE_CHECKING:
+    from telegram import Bot
+    from telegram.ext import Application, ApplicationBuilder
 
 T = TypeVar("T")
 
@@ -102,6 +106,36 @@ class FakeTelegram(TelegramPushes):
     def base_file_url(self) -> str:
         """Value for ApplicationBuilder.base_file_url."""
         return f"http://127.0.0.1:{self._server.port}/file/bot"
+
+    def application_builder(self) -> ApplicationBuilder:
+        """A PTB ApplicationBuilder already pointed at this fake (token and both URLs)."""
+        from telegram.ext import Application
+
+        return (
+            Application.builder()
+            .token(self.token)
+            .base_url(self.base_url)
+            .base_file_url(self.base_file_url)
+        )
+
+    def bot(self) -> Bot:
+        """A bare telegram.Bot pointed at this fake (use `async with` to initialize it)."""
+        from telegram import Bot
+
+        return Bot(self.token, base_url=self.base_url, base_file_url=self.base_file_url)
+
+    @contextlib.asynccontextmanager
+    async def polling(self, app: Application, poll_timeout: int = 1) -> AsyncIterator[Application]:
+        """Initialize, start and long-poll a PTB Application; stop it cleanly on exit."""
+        async with app:
+            await app.start()
+            assert app.updater is not None, "build the Application with an Updater"
+            await app.updater.start_polling(timeout=poll_timeout, poll_interval=0)
+            try:
+                yield app
+            finally:
+                await app.updater.stop()
+                await app.stop()
 
     async def _make_event(self) -> None:
         self._update_event = asyncio.Event()
