@@ -1,0 +1,131 @@
+"""The NLU stage: spaCy once per batch, then events, people, times, facts and feelings."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol
+
+from nlu import timex
+from nlu.events import extract_events
+from nlu.facts import extract_facts
+from nlu.feelings import feelings_from
+from nlu.lexicon import LexiconEmotionClassifier
+from nlu.people import find_people
+from nlu.schema import Analysis, Entity
+from nlu.spacy_model import load_pipeline
+from nlu.textclean import MAX_CHARS, clean
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+logger = logging.getLogger(__name__)
+
+PLACE_LABELS = ("GPE", "LOC", "FAC")
+# One item of a stream: (id, text, message date) or (id, text, date, user's birth year).
+Item = tuple[str, str, date | None] | tuple[str, str, date | None, int | None]
+
+
+class Scores(Protocol):
+    """What an emotion classifier returns per text (nlu.emotions.EmotionScores)."""
+
+    emotions: Mapping[str, float]
+    labels: Sequence[str]
+    ekman: Mapping[str, float]
+    sentiment: Mapping[str, float]
+
+
+class EmotionModel(Protocol):
+    """The emotion classifier interface (nlu.emotions.EmotionClassifier)."""
+
+    def predict(self, texts: list[str], batch_size: int = 64) -> Sequence[Any]: ...
+
+
+class Analyzer:
+    """Runs the NLU stage; build once per process and reuse (the models load once)."""
+
+    def __init__(self, nlp: Language | None = None, emotions: EmotionModel | None = None,
+                 max_chars: int = MAX_CHARS, emotion_batch_size: int = 64):
+        self.nlp = nlp if nlp is not None else load_pipeline()
+        # The GoEmotions classifier plugs in here; the lexicon stands in until it is on main.
+        self.emotions = emotions if emotions is not None else LexiconEmotionClassifier.load()
+        self.max_chars = max_chars
+        self.emotion_batch_size = emotion_batch_size
+
+    def analyze(self, text: str, when: date | None = None, birth_year: int | None = None,
+                id: str | None = None) -> Analysis:
+        """Analyse one message said on date ``when`` (relative times resolve against it)."""
+        return next(self.analyze_stream([(id, text, when, birth_year)], batch_size=1))  # type: ignore[list-item]
+
+    def analyze_stream(self, items: Iterable[Item], batch_size: int = 256) -> Iterator[Analysis]:
+        """Analyse (id, text, date[, birth_year]) items in order, in constant memory."""
+        it = iter(items)
+        while batch := list(itertools.islice(it, batch_size)):
+            yield from self._batch(batch, batch_size)
+
+    def _batch(self, batch: list[Item], batch_size: int) -> Iterator[Analysis]:
+        cleaned = [clean(item[1] if isinstance(item[1], str) else "", self.max_chars)
+                   for item in batch]
+        texts = [c[0] for c in cleaned]
+        scores = self.emotions.predict(texts, batch_size=self.emotion_batch_size)
+        docs = self.nlp.pipe(texts, batch_size=batch_size)
+        for item, (_text, truncated), doc, score in zip(batch, cleaned, docs, scores, strict=True):
+            birth_year = item[3] if len(item) > 3 else None  # type: ignore[misc]
+            yield build(doc, score, id=item[0], text_len=len(item[1] or ""),
+                        truncated=truncated, when=item[2], birth_year=birth_year)
+
+
+def build(doc: Doc, scores: Scores, id: str | None, text_len: int, truncated: bool,
+          when: date | None, birth_year: int | None) -> Analysis:
+    """Assemble an Analysis from a parsed doc and its emotion scores."""
+    ents = list(doc.ents)
+    found = timex.find_times(doc.text, when, birth_year)
+    date_ents = [(e.start_char, e.end_char, e.text) for e in ents if e.label_ in ("DATE", "TIME")]
+    times = timex.merge_entities(found, date_ents, when, birth_year)
+    people = find_people(doc)
+    events = extract_events(doc, times, people)
+    emotions = {k: float(v) for k, v in scores.emotions.items()}
+    return Analysis(
+        id=id, text_len=text_len, truncated=truncated,
+        entities=[Entity(text=e.text, label=e.label_, start=e.start_char, end=e.end_char)
+                  for e in ents],
+        events=events,
+        event_score=max((e.score for e in events), default=0.0),
+        people=people.people,
+        places=_unique(e.text for e in ents if e.label_ in PLACE_LABELS),
+        organisations=_unique(e.text for e in ents if e.label_ == "ORG"),
+        times=[t[2] for t in times],
+        facts=extract_facts(doc, when, people),
+        feelings=feelings_from(emotions, list(scores.labels)),
+        emotions=emotions, emotion_labels=list(scores.labels),
+        ekman={k: float(v) for k, v in scores.ekman.items()},
+        sentiment={k: float(v) for k, v in scores.sentiment.items()},
+    )
+
+
+def _unique(texts: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(t.removeprefix("the ").strip() for t in texts))
+
+
+_default: Analyzer | None = None
+
+
+def default_analyzer() -> Analyzer:
+    """The process-wide Analyzer with the default pipeline and emotion model."""
+    global _default
+    if _default is None:
+        _default = Analyzer()
+    return _default
+
+
+def analyze(text: str, when: date | None = None, birth_year: int | None = None) -> Analysis:
+    """Analyse one message with the default Analyzer."""
+    return default_analyzer().analyze(text, when, birth_year)
+
+
+def analyze_stream(items: Iterable[Item], batch_size: int = 256) -> Iterator[Analysis]:
+    """Analyse a stream of (id, text, date) items with the default Analyzer."""
+    return default_analyzer().analyze_stream(items, batch_size)

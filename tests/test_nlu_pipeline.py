@@ -1,0 +1,80 @@
+"""The whole NLU stage on realistic first-person messages, with the real spaCy pipeline."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from nlu.pipeline import Analyzer
+from nlu.schema import Analysis
+from nlu.textclean import MAX_CHARS
+
+SAID = date(2026, 11, 28)
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+def test_story_message_gives_event_people_place_time_feeling(analyzer: Analyzer) -> None:
+    a = analyzer.analyze("My grandmother Maria took me to the beach in Nazaré last summer. "
+                         "I was so happy.", SAID)
+    event = a.events[0]
+    assert (event.predicate, event.agent, event.place) == ("take", "My grandmother Maria",
+                                                           "Nazaré")
+    assert event.time_value is not None and event.time_value.start == date(2026, 6, 1)
+    assert a.event_score > 0.8
+    grandma = a.people[0]
+    assert (grandma.name, grandma.relation) == ("Maria", "grandmother")
+    assert "Nazaré" in a.places
+    assert [f.label for f in a.feelings] == ["joy"]
+
+
+def test_entities_have_offsets_into_the_text(analyzer: Analyzer) -> None:
+    text = "In 2019 I started working at Google in London with my friend Sam."
+    a = analyzer.analyze(text, SAID)
+    labels = {e.label for e in a.entities}
+    assert {"DATE", "ORG", "GPE", "PERSON"} <= labels
+    for e in a.entities:
+        assert text[e.start:e.end] == e.text
+    assert a.organisations == ["Google"]
+
+
+def test_opinion_scores_lower_than_narration(analyzer: Analyzer) -> None:
+    story = analyzer.analyze("We moved to Lisbon when I was seven.", SAID)
+    opinion = analyzer.analyze("I like tea.", SAID)
+    assert story.event_score > 0.8 > 0.5 > opinion.event_score
+
+
+def test_stream_keeps_order_ids_and_dates(analyzer: Analyzer) -> None:
+    items = [(f"m{i}", f"I went to Porto {when}.", day)
+             for i, (when, day) in enumerate([("yesterday", SAID), ("yesterday", date(2020, 1, 2)),
+                                              ("last week", None)])]
+    out = list(analyzer.analyze_stream(iter(items), batch_size=2))
+    assert [a.id for a in out] == ["m0", "m1", "m2"]
+    assert out[0].times[0].start == date(2026, 11, 27)
+    assert out[1].times[0].start == date(2020, 1, 1)
+    assert out[2].times[0].start is None
+
+
+BAD_INPUTS = ["", "   ", "\x00\x01\x02 hello \x7f\x9b", "\ud800 broken",
+              "昨日、祖母と海に行きました。", "Ontem fui à praia com a minha avó.",
+              "🙂🙂🙂", "!!!???..."]
+
+
+@pytest.mark.parametrize("text", BAD_INPUTS)
+def test_bad_input_gets_an_analysis_not_a_crash(analyzer: Analyzer, text: str) -> None:
+    a = analyzer.analyze(text, SAID)
+    assert isinstance(a, Analysis)
+    assert a.text_len == len(text) and not a.truncated
+    assert set(a.sentiment) == {"positive", "negative", "ambiguous", "neutral"}
+    a.model_dump_json()  # serialisable
+
+
+def test_megabyte_text_is_truncated_and_flagged(analyzer: Analyzer) -> None:
+    text = "I walked to the park with my dog yesterday. " * 25_000
+    a = analyzer.analyze(text, SAID)
+    assert a.truncated and a.text_len == len(text) > MAX_CHARS
+    assert a.events and max(e.sentence for e in a.events) < 1000
