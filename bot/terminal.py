@@ -1,0 +1,80 @@
+"""The terminal adapter: the first face of storyloom, shaped like the others.
+
+A line the user types becomes a Turn (through the same intake every adapter
+uses) or a command; deliveries are read back from the user's delivery stream,
+shown, and acknowledged by moving the adapter's cursor.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from worker.commands import CommandContext, dispatch, parse
+from worker.intake import receive_text
+from worker.records import Delivery
+
+PLATFORM = "local"
+REPLY_WAIT_S = 120.0
+
+
+def user_key(name: str) -> str:
+    """The user key of a terminal user (a bare NAME means local:NAME)."""
+    return name if ":" in name else f"{PLATFORM}:{name}"
+
+
+@dataclass(frozen=True)
+class Output:
+    """One thing shown to the user: what kind it is, its text and details."""
+
+    kind: str
+    text: str
+    delivery: Delivery | None = None
+
+
+@dataclass
+class TerminalSession:
+    """One user's conversation in a terminal (interactive or scripted)."""
+
+    ctx: CommandContext
+    user: str
+    emit: Callable[[Output], None]
+    wait_s: float = REPLY_WAIT_S
+
+    def _show(self, delivery: Delivery) -> None:
+        self.emit(Output(delivery.kind, delivery.text, delivery))
+
+    def drain(self, until: str | None = None, block_ms: int = 200) -> bool:
+        """Show queued deliveries; with `until`, wait for the reply to that turn or request."""
+        store = self.ctx.store
+        deadline = time.monotonic() + self.wait_s
+        while True:
+            found = False
+            for entry_id, delivery in store.read_deliveries(self.user, PLATFORM, block_ms):
+                self._show(delivery)
+                store.mark_delivered(self.user, PLATFORM, entry_id)
+                found = found or (until is not None and delivery.in_reply_to == until)
+            if until is None or found:
+                return True
+            if time.monotonic() > deadline:
+                return False
+
+    def say(self, line: str | bytes) -> None:
+        """Handle one line: a command or something the user tells about their life."""
+        text = line.decode("utf-8", errors="replace") if isinstance(line, bytes) else line
+        parsed = parse(text)
+        if parsed is not None:
+            result = dispatch(self.ctx, self.user, *parsed)
+            self.emit(Output("reply", result.text))
+            if result.request_id and not self.drain(until=result.request_id):
+                self.emit(Output("notice", "That's taking longer than usual; your "
+                                 "installment will appear here when it is ready."))
+            return
+        intake = receive_text(self.ctx.store, self.ctx.settings, user=self.user,
+                              platform=PLATFORM, chat_id=self.user, text=text)
+        if intake.notice:
+            self.emit(Output("notice", intake.notice))
+        turn = intake.turn
+        if turn is not None and not intake.duplicate and not self.drain(until=turn.turn_id):
+            self.emit(Output("notice", "I'm a little slow right now, but I kept what you said."))

@@ -1,0 +1,107 @@
+"""Chat commands, shared by every adapter (terminal, Telegram, Discord).
+
+An adapter parses ``/name args`` and calls :func:`dispatch`; the answer is a
+short text to show at once and, for commands that start work, the id of the
+request whose delivery will follow.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import redis
+
+from worker.profile_view import render_profile
+from worker.queues import enqueue_story
+from worker.records import StoryRequest
+from worker.settings import Settings
+from worker.store import Store
+from worker.story.prompt import TONES
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """What a command may touch."""
+
+    settings: Settings
+    store: Store
+    redis: redis.Redis
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """The immediate answer to a command, and the request it started if any."""
+
+    text: str
+    request_id: str | None = None
+
+
+Handler = Callable[[CommandContext, str, str], CommandResult]
+HELP: dict[str, str] = {}
+_HANDLERS: dict[str, Handler] = {}
+
+
+def command(name: str, usage: str) -> Callable[[Handler], Handler]:
+    """Register a handler for /name with its help line."""
+    def register(fn: Handler) -> Handler:
+        _HANDLERS[name] = fn
+        HELP[name] = usage
+        return fn
+    return register
+
+
+def parse(text: str) -> tuple[str, str] | None:
+    """('story', 'args') for '/story args'; None when the text is not a command."""
+    stripped = text.strip()
+    if not stripped.startswith("/") or len(stripped) < 2:
+        return None
+    name, _, args = stripped[1:].partition(" ")
+    return name.split("@", 1)[0].lower(), args.strip()
+
+
+def dispatch(ctx: CommandContext, user: str, name: str, args: str) -> CommandResult:
+    """Run a command for a user; unknown commands get a pointer to /help."""
+    handler = _HANDLERS.get(name)
+    if handler is None:
+        return CommandResult(f"I don't know the command /{name}. Send /help to see what I can do.")
+    ctx.store.touch_user(user)
+    return handler(ctx, user, args)
+
+
+@command("help", "/help: what I can do")
+def _help(ctx: CommandContext, user: str, args: str) -> CommandResult:
+    lines = ["Tell me about your life: people, places, moments, how they felt.", ""]
+    lines += [HELP[name] for name in _HANDLERS]
+    return CommandResult("\n".join(lines))
+
+
+@command("story", "/story: write the next installment of your life story")
+def _story(ctx: CommandContext, user: str, args: str) -> CommandResult:
+    if args:
+        return CommandResult("/story takes no arguments. To set the mood, use /tone first.")
+    tone = ctx.store.get_settings(user).tone
+    request = StoryRequest(user=user, tone=tone, after_turn=ctx.store.last_turn_id(user))
+    enqueue_story(ctx.redis, ctx.settings, request)
+    return CommandResult("Writing the next part of your story...", request.request_id)
+
+
+@command("tone", "/tone <mood>: the feeling of the next installments (" + ", ".join(TONES) + ")")
+def _tone(ctx: CommandContext, user: str, args: str) -> CommandResult:
+    mood = args.lower().strip()
+    if mood not in TONES:
+        current = ctx.store.get_settings(user).tone
+        return CommandResult(f"Choose one of: {', '.join(TONES)}. Now: {current}.")
+    ctx.store.save_settings(user, ctx.store.get_settings(user).model_copy(update={"tone": mood}))
+    return CommandResult(f"From now on your story will be told with the tone: {mood}.")
+
+
+@command("profile", "/profile: what I have understood about your life")
+def _profile(ctx: CommandContext, user: str, args: str) -> CommandResult:
+    return CommandResult(render_profile(ctx.store.get_profile(user)))
+
+
+__all__ = ["CommandContext", "CommandResult", "HELP", "dispatch", "parse"]

@@ -1,0 +1,1 @@
+"""The language model: locating, converting, loading and generating."""

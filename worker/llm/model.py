@@ -1,0 +1,135 @@
+"""A causal language model held once per worker process and reused for every job."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from worker.llm import bundled
+from worker.records import GenerationStats
+from worker.settings import BUNDLED_MODEL, Settings
+
+logger = logging.getLogger(__name__)
+
+
+def resolve(settings: Settings) -> tuple[str, str]:
+    """(what to load with from_pretrained, the model's identity for provenance)."""
+    if settings.storyloom_model == BUNDLED_MODEL:
+        path = bundled.convert(settings.storyloom_cache_dir)
+        return str(path), f"{bundled.MODEL_NAME}@bundled-v{bundled.CONVERSION_VERSION}"
+    return settings.storyloom_model, settings.storyloom_model
+
+
+def pick_device(requested: str) -> str:
+    """'auto' becomes cuda when a GPU is visible, else cpu."""
+    if requested != "auto":
+        return requested
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+@dataclass
+class Generation:
+    """The texts of one generate call and how it went."""
+
+    texts: list[str]
+    stats: GenerationStats
+
+
+class LanguageModel:
+    """A tokenizer and causal LM on one device."""
+
+    def __init__(self, model: Any, tokenizer: Any, identity: str, device: str) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.identity = identity
+        self.device = device
+
+    @classmethod
+    def load(cls, settings: Settings) -> LanguageModel:
+        """Load the configured model (converting the bundled one on first use)."""
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        source, identity = resolve(settings)
+        device = pick_device(settings.storyloom_device)
+        started = time.perf_counter()
+        tokenizer = AutoTokenizer.from_pretrained(source)
+        dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype).to(device).eval()
+        if tokenizer.pad_token_id is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        tokenizer.padding_side = "left"  # decoder-only models continue from the right edge
+        logger.info("loaded model %s on %s in %.1fs", identity, device,
+                    time.perf_counter() - started)
+        return cls(model, tokenizer, identity, device)
+
+    @property
+    def context_length(self) -> int:
+        """How many tokens the model can attend to."""
+        return int(getattr(self.model.config, "max_position_embeddings", 2048))
+
+    def encode_chat(self, messages: list[dict[str, str]]) -> list[int]:
+        """Token ids of a chat, ready for the assistant's answer."""
+        if self.tokenizer.chat_template:
+            ids = self.tokenizer.apply_chat_template(
+                messages, add_generation_prompt=True, tokenize=True, return_dict=False
+            )
+            return list(ids)
+        text = "\n\n".join(m["content"] for m in messages) + "\n\n"
+        return list(self.tokenizer(text)["input_ids"])
+
+    def count_tokens(self, text: str) -> int:
+        """How many tokens a text takes."""
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def generate(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        prefix: str = "",
+        max_new_tokens: int,
+        temperature: float,
+        top_p: float,
+        seed: int | None = None,
+        num_return_sequences: int = 1,
+        streamer: Any = None,
+    ) -> Generation:
+        """Sample continuations of a chat (starting with prefix) in one batched call."""
+        import torch
+
+        prompt = self.encode_chat(messages)
+        if prefix:
+            prompt += self.tokenizer(prefix, add_special_tokens=False)["input_ids"]
+        budget = self.context_length - max_new_tokens
+        prompt = prompt[-budget:] if len(prompt) > budget else prompt
+        input_ids = torch.tensor([prompt], device=self.device)
+        if seed is not None:
+            torch.manual_seed(seed)
+        started = time.perf_counter()
+        with torch.inference_mode():
+            out = self.model.generate(
+                input_ids=input_ids,
+                attention_mask=torch.ones_like(input_ids),
+                max_new_tokens=max_new_tokens,
+                do_sample=True,
+                temperature=temperature,
+                top_p=top_p,
+                num_return_sequences=num_return_sequences,
+                pad_token_id=self.tokenizer.pad_token_id,
+                repetition_penalty=1.1,
+                streamer=streamer,
+            )
+        seconds = time.perf_counter() - started
+        new = out[:, len(prompt):]
+        texts = [(prefix + self.tokenizer.decode(row, skip_special_tokens=True)).strip()
+                 for row in new]
+        new_tokens = int((new != self.tokenizer.pad_token_id).sum())
+        stats = GenerationStats(
+            model=self.identity, prompt_tokens=len(prompt), new_tokens=new_tokens,
+            seconds=round(seconds, 3), tokens_per_s=round(new_tokens / max(seconds, 1e-6), 2),
+        )
+        return Generation(texts=texts, stats=stats)

@@ -1,0 +1,91 @@
+"""Long-lived worker processes: the NLU consumer and the RQ generate worker.
+
+Generation runs in RQ's SimpleWorker: no fork per job. After torch has run
+threads in a parent a forked child can deadlock, CUDA cannot start in a fork,
+and the model must stay loaded between jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Sequence
+
+import redis
+from rq import SimpleWorker
+from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
+from rq.serializers import JSONSerializer
+from rq.worker import Worker
+
+from worker import runtime
+from worker.procs import process_gone, process_name
+from worker.queues import GENERATE, queue
+from worker.runtime import WorkerContext
+
+logger = logging.getLogger(__name__)
+
+
+def worker_gone(name: str | None, live: set[str]) -> bool:
+    """True when the worker that started a job no longer exists."""
+    if not name:
+        return True
+    if name not in live:
+        return True
+    return process_gone(name.rsplit(".", 1)[0])
+
+
+def recover_abandoned(client: redis.Redis, names: Sequence[str]) -> int:
+    """Retry (or fail, telling the user) jobs whose worker died mid-job."""
+    live = {w.name for w in Worker.all(connection=client)}
+    recovered = 0
+    for name in names:
+        q = queue(name, client)
+        registry = StartedJobRegistry(queue=q)
+        for job_id in registry.get_job_ids(cleanup=False):
+            job = Job.fetch(job_id, connection=client, serializer=JSONSerializer)
+            if not worker_gone(job.worker_name, live):
+                continue
+            logger.warning("job %s lost its worker %s; recovering it", job.id, job.worker_name)
+            retry = bool(job.retries_left)
+            with client.pipeline() as pipe:
+                registry.remove_executions(job, pipeline=pipe)
+                if retry:
+                    job.retry(q, pipe)
+                else:
+                    job.set_status(JobStatus.FAILED, pipeline=pipe)
+                    # rq's own path for abandoned jobs (StartedJobRegistry.cleanup)
+                    job._handle_failure("worker lost mid-job", pipe, worker_name="")
+                pipe.execute()
+            if not retry:
+                job.execute_failure_callback(q.death_penalty_class, RuntimeError,
+                                             RuntimeError("worker lost"), None)
+            recovered += 1
+    return recovered
+
+
+class StoryWorker(SimpleWorker):
+    """A SimpleWorker named host.pid.role, so a dead one can be recognised."""
+
+    def clean_registries(self) -> None:
+        super().clean_registries()
+        recover_abandoned(self.connection, self.queue_names())
+
+
+def run_generate_worker(ctx: WorkerContext, burst: bool = False, preload: bool = True) -> bool:
+    """Serve the generate queue with the model held in this process."""
+    runtime.install(ctx)
+    client = ctx.store.redis
+    if preload:
+        ctx.model()
+    recover_abandoned(client, [GENERATE])
+    name = f"{process_name()}.generate"
+    worker = StoryWorker([queue(GENERATE, client)], connection=client, name=name,
+                         serializer=JSONSerializer, maintenance_interval=30)
+    return bool(worker.work(burst=burst, logging_level=logging.getLevelName(
+        logging.getLogger().level), with_scheduler=False))
+
+
+def stop_on_sigterm(stop: object) -> None:
+    """Let SIGTERM end a loop by setting its stop event (graceful shutdown)."""
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # type: ignore[attr-defined]

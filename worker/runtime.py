@@ -1,0 +1,61 @@
+"""What a long-lived worker process holds: settings, the store, the model.
+
+A worker entry point builds one :class:`WorkerContext` and installs it; job
+functions read it (RQ passes only the job's own arguments). The model is
+loaded on first use and then kept for every later job.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from worker.keys import Keys
+from worker.settings import Settings
+from worker.store import Store
+
+if TYPE_CHECKING:
+    import redis
+
+    from worker.llm.model import LanguageModel
+
+
+@dataclass
+class WorkerContext:
+    """Per-process state shared by every job the process runs."""
+
+    settings: Settings
+    store: Store
+    _model: LanguageModel | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def build(cls, settings: Settings, client: redis.Redis) -> WorkerContext:
+        """A context over a Redis connection."""
+        return cls(settings=settings, store=Store(client, Keys(settings.storyloom_key_prefix)))
+
+    def model(self) -> LanguageModel:
+        """The language model, loaded once per process."""
+        with self._lock:
+            if self._model is None:
+                from worker.llm.model import LanguageModel
+
+                self._model = LanguageModel.load(self.settings)
+            return self._model
+
+
+_current: WorkerContext | None = None
+
+
+def install(ctx: WorkerContext) -> None:
+    """Make ctx the context jobs in this process use."""
+    global _current
+    _current = ctx
+
+
+def current() -> WorkerContext:
+    """The installed context; a job run outside a storyloom worker is a bug."""
+    if _current is None:
+        raise RuntimeError("no worker context installed: run jobs through a storyloom worker")
+    return _current
