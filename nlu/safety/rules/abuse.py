@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
+from nlu.safety.assessment import Category
 from nlu.safety.rules.base import ABUSER, KIN, Rule, rule
 
-AB = "abuse"
+AB: Category = "abuse"
 
 _HIT = (
     r"(?:hit|hits|hitting|beat|beats|beating|slap|slaps|slapped|slapping|kick|kicks|kicked|"

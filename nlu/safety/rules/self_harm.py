@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
+from nlu.safety.assessment import Category
 from nlu.safety.rules.base import THEMSELF, Rule, rule
 
-SH = "self_harm"
+SH: Category = "self_harm"
 
 # Everyday injuries: the reading wins unless the user says it was on purpose.
 _ACCIDENT = (

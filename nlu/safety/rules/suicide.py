@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
+from nlu.safety.assessment import Category
 from nlu.safety.rules.base import THEIR_LIFE, THEMSELF, Rule, rule
 
-SI = "suicidal_ideation"
+SI: Category = "suicidal_ideation"
 
 # Idioms in which dying is hyperbole.
 _DIE_IDIOM = (

@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
+from nlu.safety.assessment import Category
 from nlu.safety.rules.base import VICTIM, Rule, rule
 
-HO = "harm_to_others"
+HO: Category = "harm_to_others"
 
 # What turns "I ... <verb> <person>" into intent. "could" alone is left out on
 # purpose: "I could kill him" is the commonest hyperbole there is.
