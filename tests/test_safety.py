@@ -1,0 +1,269 @@
+"""Behaviour of nlu.safety: risk detection, crisis replies, moderation, tone floor."""
+
+from __future__ import annotations
+
+import codecs
+import json
+from pathlib import Path
+
+import pytest
+
+from nlu.safety import (
+    ModerationResult,
+    RiskAssessment,
+    RiskDetector,
+    allowed_tones,
+    assess_risk,
+    crisis_reply,
+    crisis_resources,
+    moderate,
+)
+from nlu.safety.prototypes import load_exemplars
+
+DATA = Path(__file__).resolve().parent.parent / "datasets" / "safety"
+
+INDIRECT = [
+    ("I don't see the point of going on", "suicidal_ideation"),
+    ("everyone would be better off without me", "suicidal_ideation"),
+    ("I've been giving my things away", "suicidal_ideation"),
+    ("I just want to sleep and not wake up", "suicidal_ideation"),
+    ("he hits me when he's drunk", "abuse"),
+    ("im so tired of living tbh", "suicidal_ideation"),
+    ("I keep my sleeves down so no one sees the cuts", "self_harm"),
+    ("my stepdad touches me at night and says it's our secret", "abuse"),
+    ("I'm going to make him pay, I know where he lives", "harm_to_others"),
+]
+IDIOMS = [
+    "this exam is killing me", "I could murder a pizza", "my feet are killing me",
+    "I died laughing", "she killed it on stage", "my grandfather died in 1998",
+    "we shot the film in Lisbon", "the novel is about a suicide bomber",
+    "my mother died of cancer when I was twelve", "I cut myself shaving",
+    "Dad beat me at chess every Sunday", "I'll end it with him, it's not working",
+    "my brother ate my chips, I could kill him", "I'm dying to see that film",
+]
+NEGATIONS = [
+    "I would never hurt myself", "I'm not suicidal, just tired", "I don't want to die",
+    "he has never raised a hand to me", "I'm not going to kill anyone",
+]
+
+
+@pytest.mark.parametrize(("text", "category"), INDIRECT)
+def test_indirect_phrasings_are_flagged_in_the_right_category(text: str, category: str) -> None:
+    a = assess_risk(text)
+    assert a.needs_crisis_reply, a
+    assert a.top_category == category
+
+
+@pytest.mark.parametrize("text", IDIOMS)
+def test_idioms_grief_and_fiction_are_not_flagged(text: str) -> None:
+    assert assess_risk(text).level == "none"
+
+
+@pytest.mark.parametrize("text", NEGATIONS)
+def test_negated_risk_is_not_flagged(text: str) -> None:
+    assert assess_risk(text).level == "none"
+
+
+def test_negation_does_not_reach_across_a_clause() -> None:
+    assert assess_risk("I don't know why, but I want to die").needs_crisis_reply
+
+
+def test_third_party_risk_is_flagged_as_about_someone_else() -> None:
+    a = assess_risk("my friend says she wants to kill herself")
+    assert a.top_category == "suicidal_ideation" and a.needs_crisis_reply
+    assert a.about_someone_else
+    assert not assess_risk("I want to kill myself").about_someone_else
+
+
+def test_resolved_past_attempt_is_a_low_flag_but_a_recent_one_is_high() -> None:
+    past = assess_risk("ten years ago I tried to end my life; today I'm doing well")
+    assert past.level == "low" and not past.needs_crisis_reply
+    assert assess_risk("I tried to end my life last week").level == "high"
+
+
+def test_plan_with_a_time_is_high() -> None:
+    assert assess_risk("I've saved up my pills and I'm taking them tonight").level == "high"
+
+
+def test_signals_add_up() -> None:
+    one = assess_risk("I've been giving my things away")
+    two = assess_risk("I've been giving my things away. Everyone would be better off without me")
+    assert two.categories["suicidal_ideation"] > one.categories["suicidal_ideation"]
+
+
+def test_assessment_carries_rule_ids_never_user_text() -> None:
+    text = "Everyone would be better off without me, Marguerite"
+    a = assess_risk(text)
+    dumped = a.model_dump_json()
+    assert a.matched and "Marguerite" not in dumped and "without me" not in dumped
+    assert RiskAssessment.model_validate_json(dumped) == a
+
+
+@pytest.mark.parametrize(
+    "value", ["", "   \n\t", "\x00\x01\x02\xff", b"\xff\xfe\x00binary", None, 42, "😀" * 1000]
+)
+def test_hostile_input_gets_a_clear_result(value: object) -> None:
+    a = assess_risk(value)  # type: ignore[arg-type]
+    assert a.level == "none"
+
+
+def test_one_megabyte_turn_is_assessed_head_and_tail() -> None:
+    big = "We lived by the sea. " * 50_000 + "I want to die"
+    a = assess_risk(big)
+    assert a.needs_crisis_reply
+    assert any("long input" in r for r in a.reasons)
+
+
+def test_bytes_are_decoded() -> None:
+    assert assess_risk(b"I want to die").needs_crisis_reply  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def embedded() -> RiskDetector:
+    import torch
+
+    torch.set_num_threads(1)
+    return RiskDetector(use_embeddings=True).load()
+
+
+def test_embedding_backstop_catches_what_rules_miss(embedded: RiskDetector) -> None:
+    texts = ["I feel like vanishing from this world forever, nobody needs me",
+             "this exam is killing me", "I have no thoughts of ending my life"]
+    rules_only = RiskDetector().assess(texts)
+    both = embedded.assess(texts)
+    assert not rules_only[0].flagged
+    assert both[0].flagged and any(m.startswith("emb.") for m in both[0].matched)
+    assert [b.level for b in both[1:]] == ["none", "none"]
+
+
+def test_detector_batch_keeps_order(embedded: RiskDetector) -> None:
+    out = embedded.assess(["I want to die", "", "we moved to Canada in 1989"])
+    assert [a.level for a in out] == ["elevated", "none", "none"]
+
+
+def test_dev_exemplars_do_not_leak_into_the_eval_sets() -> None:
+    shipped = {t.lower().strip(" .!") for v in load_exemplars().values() for t in v}
+    for name in ("risk_eval.jsonl", "risk_holdout.jsonl"):
+        rows = [json.loads(line) for line in (DATA / name).read_text().splitlines() if line]
+        assert not shipped & {r["text"].lower().strip(" .!") for r in rows}
+
+
+def test_eval_set_is_large_and_well_formed() -> None:
+    rows = [json.loads(line) for line in (DATA / "risk_eval.jsonl").read_text().splitlines()]
+    labels = {"none", "suicidal_ideation", "self_harm", "abuse", "harm_to_others"}
+    assert len(rows) >= 300
+    assert all(r["label"] in labels and r["text"] and "note" in r for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("locale", "number"),
+    [("en-US", "988"), ("en-GB", "116 123"), ("en-IE", "116 123"), ("en-CA", "988"),
+     ("en-AU", "13 11 14"), ("pt-PT", "808 24 24 24"), ("pt-BR", "188"),
+     ("de-DE", "0800 111 0 111"), ("fr-FR", "3114"), ("es-ES", "024"), ("en_gb", "116 123"),
+     ("DE-de.UTF-8", "0800 111 0 111")],
+)
+def test_crisis_resources_by_locale(locale: str, number: str) -> None:
+    res = crisis_resources(locale)
+    assert not res.is_default
+    assert any(number in (s.phone or "") for s in res.for_kind("crisis"))
+
+
+@pytest.mark.parametrize("locale", ["en-NZ", "xx", "", "not a locale!"])
+def test_unknown_locales_point_to_the_international_directory(locale: str) -> None:
+    res = crisis_resources(locale)
+    assert res.is_default and "findahelpline.com" in (res.services[0].url or "")
+
+
+def test_crisis_reply_is_warm_brief_and_local() -> None:
+    reply = crisis_reply(assess_risk("I want to die"), "en-GB")
+    assert "116 123" in reply and "paused" in reply and "person" in reply and "999" in reply
+    assert len(reply) < 900
+
+
+def test_crisis_reply_for_abuse_leads_with_abuse_lines() -> None:
+    reply = crisis_reply(assess_risk("my husband beats me"), "en-US")
+    assert "not your fault" in reply
+    assert reply.index("1-800-799-7233") < reply.index("988")
+
+
+def test_crisis_reply_for_someone_else_and_in_portuguese() -> None:
+    reply = crisis_reply(assess_risk("my friend says she wants to kill herself"), "pt-BR")
+    assert "188" in reply and "alguém de quem você gosta" in reply
+
+
+def test_crisis_reply_levels() -> None:
+    assert crisis_reply(assess_risk("we moved to Canada in 1989"), "en-US") == ""
+    low = crisis_reply(assess_risk("ten years ago I tried to end my life; today I'm well"), "en-US")
+    assert "988" in low and "paused" not in low
+
+
+def _ok(text: str, **kw: object) -> ModerationResult:
+    return moderate(text, known_people=kw.get("known_people", ["Ana"]),  # type: ignore[arg-type]
+                    private_details=kw.get("private_details", ()))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [("He knew suicide was the only way out.", "self_harm_encouragement"),
+     ("You should just kill yourself.", "self_harm_encouragement"),
+     ("The easiest way to end it is to swallow all the pills.", "self_harm_encouragement"),
+     ("When she was twelve they had sex in the barn.", "sexual_minors"),
+     ("The 14-year-old undressed slowly.", "sexual_minors"),
+     (codecs.decode("Gur arvtuobhef pnyyrq uvz n snttbg.", "rot13"), "slur"),
+     (codecs.decode("Gurl lryyrq 'e3gneq' ng uvz.", "rot13"), "slur"),
+     ("Call Maria on +351 912 345 678.", "private_contact"),
+     ("Write to maria.silva@example.com.", "private_contact"),
+     ("They moved to 12 Rose Lane that spring.", "private_contact"),
+     ("Ana's phone number never changed.", "private_detail")],
+)
+def test_moderation_flags(text: str, flag: str) -> None:
+    result = _ok(text)
+    assert not result.ok and flag in result.flags
+    assert all(text not in r for r in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Her grandfather died peacefully in his sleep in 1998.",
+     "They made love on their wedding night. Years later they moved to Porto.",
+     "At sixteen she had her first kiss behind the school.",
+     "We had sex education in high school and everyone giggled.",
+     "She chose to live, and called the helpline that night.",
+     "Between 1939 and 1945 the family lived in Porto.",
+     "The spice market in Scunthorpe sold flame retardant blankets.",
+     "Ana baked bread every Sunday.", ""],
+)
+def test_moderation_passes_ordinary_installments(text: str) -> None:
+    assert _ok(text).ok
+
+
+def test_sexual_wording_beside_a_child_cue_is_blocked_even_when_innocent() -> None:
+    # Strict by design: a false block costs one regenerated installment, a miss costs far more.
+    assert "sexual_minors" in _ok("They made love after the children were asleep.").flags
+
+
+def test_private_details_named_by_the_user_are_caught() -> None:
+    result = _ok("Aunt Rita had an Abortion in 1970.", private_details=["abortion", "  "])
+    assert result.flags == ["private_detail"]
+
+
+def test_moderation_hostile_input() -> None:
+    assert moderate(None, known_people=[]).flags == ["invalid_input"]  # type: ignore[arg-type]
+    assert moderate("\x00\xff" * 500_000, known_people=["\x00"]).ok
+
+
+@pytest.mark.parametrize(
+    ("level", "asked", "expected"),
+    [("high", "despair", ("hope", True)), ("elevated", "Grief", ("bittersweet nostalgia", True)),
+     ("elevated", "horror", ("calm", True)), ("high", "joyful", ("joyful", False)),
+     ("elevated", "bittersweet_nostalgia", ("bittersweet_nostalgia", False)),
+     ("elevated", "cyberpunk", ("calm", True)), ("low", "horror", ("horror", False)),
+     ("none", "despair", ("despair", False))],
+)
+def test_tone_floor(level: str, asked: str, expected: tuple[str, bool]) -> None:
+    assert allowed_tones(level, asked) == expected
+
+
+def test_tone_floor_rejects_unknown_levels() -> None:
+    with pytest.raises(ValueError):
+        allowed_tones("severe", "calm")
