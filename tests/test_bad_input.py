@@ -20,7 +20,9 @@ def test_clean_text_keeps_words_and_drops_control_characters() -> None:
     assert clean_text(" \n\t ") == ""
 
 
-def test_demo_survives_hostile_lines(settings: Settings, tmp_path: Path, client: redis.Redis) -> None:
+def test_demo_survives_hostile_lines(
+    settings: Settings, tmp_path: Path, client: redis.Redis
+) -> None:
     limit = 50_000
     script = tmp_path / "bad.txt"
     script.write_bytes(b"\n".join([

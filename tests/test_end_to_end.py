@@ -16,7 +16,9 @@ from worker.settings import Settings
 SCRIPT = ROOT / "examples" / "first-memories.txt"
 
 
-def run_demo(settings: Settings, script: Path, user: str = "demo", **env: str) -> list[dict[str, Any]]:
+def run_demo(
+    settings: Settings, script: Path, user: str = "demo", **env: str
+) -> list[dict[str, Any]]:
     """Run `storyloom demo --json` and parse its JSON lines."""
     proc = subprocess.run(
         [sys.executable, "-m", "bot.cli", "demo", "--script", str(script), "--json",

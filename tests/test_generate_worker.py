@@ -33,7 +33,9 @@ def _kinds(ctx: WorkerContext, user: str) -> list[str]:
     return [d.kind for _, d in ctx.store.deliveries_after(user, "local")]
 
 
-def test_story_command_delivers_one_installment(ctx: WorkerContext, analyzer, language_model) -> None:  # type: ignore[no-untyped-def]
+def test_story_command_delivers_one_installment(
+    ctx: WorkerContext, analyzer, language_model  # type: ignore[no-untyped-def]
+) -> None:
     user = "local:eva"
     _told(ctx, analyzer, user)
     result = dispatch(CommandContext(ctx.settings, ctx.store, ctx.store.redis), user, "story", "")
@@ -102,4 +104,5 @@ def test_worker_killed_with_no_retries_left_tells_the_user(
     assert [d.text for d in deliveries if d.kind == "notice"] == [FAILED]
     assert ctx.store.installments(user) == []
     failed = queue(GENERATE, ctx.store.redis).failed_job_registry
-    assert story_job_id(StoryRequest(user=user, request_id=result.request_id)) in failed.get_job_ids()
+    job_id = story_job_id(StoryRequest(user=user, request_id=result.request_id))
+    assert job_id in failed.get_job_ids()

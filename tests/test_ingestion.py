@@ -58,7 +58,8 @@ def test_a_resent_turn_and_a_redelivered_entry_count_once(ctx: WorkerContext, an
     # the same record appearing twice in the stream (e.g. replayed by an operator)
     stored = ctx.store.get_turn(user, turn_id)
     assert stored is not None
-    ctx.store.redis.xadd(ctx.store.keys.turns_stream(), {"turn": stored.model_dump_json()})
+    ctx.store.redis.xadd(ctx.store.keys.turns_stream(),
+                         {"user": user, "turn": stored.model_dump_json()})
     NluWorker(ctx.store, analyzer).run(burst=True, block_ms=100)
     assert ctx.store.get_profile(user).turns_applied == 1
     assert len(ctx.store.deliveries_after(user, "local")) == 1
@@ -67,7 +68,7 @@ def test_a_resent_turn_and_a_redelivered_entry_count_once(ctx: WorkerContext, an
 def test_malformed_stream_entries_go_to_dead_letters(ctx: WorkerContext, analyzer) -> None:  # type: ignore[no-untyped-def]
     stream = ctx.store.keys.turns_stream()
     ctx.store.ensure_turn_group(GROUP)
-    ctx.store.redis.xadd(stream, {"turn": b"{not json"})
+    ctx.store.redis.xadd(stream, {"user": "local:cy", "turn": b"{not json"})
     ctx.store.redis.xadd(stream, {"other": b"x"})
     _send(ctx, "local:cy", MESSAGES[:1])
     NluWorker(ctx.store, analyzer).run(burst=True, block_ms=100)

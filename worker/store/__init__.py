@@ -1,0 +1,24 @@
+"""The one place that reads and writes user data in Redis.
+
+Everything a user told storyloom, and everything derived from it, passes
+through :class:`Store`, so encryption, deletion and export have exactly one
+place to live. It is split by noun; every part writes records through the
+shared codec in :mod:`worker.store.base`. Records read back are validated; a
+record that fails goes to the dead-letter stream with a log line.
+"""
+
+from __future__ import annotations
+
+from worker.store.base import StoreBase, platform_of
+from worker.store.deliveries import DeliveryStore
+from worker.store.profiles import ProfileStore
+from worker.store.story import StoryStore
+from worker.store.turns import TurnStore
+from worker.store.users import UserStore
+
+
+class Store(TurnStore, ProfileStore, StoryStore, DeliveryStore, UserStore):
+    """All user data: turns, profiles, settings, installments, deliveries, users."""
+
+
+__all__ = ["Store", "StoreBase", "platform_of"]

@@ -1,0 +1,63 @@
+"""Profiles and per-user settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import redis
+
+from worker.profile import Profile
+from worker.records import Delivery, Turn, UserSettings
+from worker.store.deliveries import DeliveryStore
+
+Update = Callable[[Profile], tuple[Profile, list[Delivery]]]
+
+
+class ProfileStore(DeliveryStore):
+    """Reads and writes profiles, applying each turn exactly once."""
+
+    def get_profile(self, user: str) -> Profile:
+        """The user's profile (an empty one if nothing is known yet)."""
+        key = self.keys.profile(user)
+        return self._load(Profile, self.redis.get(key), key, user) or Profile(user=user)
+
+    def apply_turn(self, turn: Turn, group: str, entry_id: str, update: Update) -> bool:
+        """Apply one turn to the profile exactly once, atomically with its ack.
+
+        The profile write, the processed-marker, the replies and the stream ack
+        commit together; a turn seen twice (redelivered after a crash) is only
+        acknowledged. Returns False when the turn had already been applied.
+        """
+        keys = self.keys
+        with self.redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(keys.profile(turn.user), keys.processed_turns(turn.user))
+                    if pipe.sismember(keys.processed_turns(turn.user), turn.turn_id):
+                        pipe.unwatch()
+                        self.redis.xack(keys.turns_stream(), group, entry_id)
+                        return False
+                    profile, replies = update(self.get_profile(turn.user))
+                    pipe.multi()
+                    pipe.set(keys.profile(turn.user), self._dump(turn.user, profile))
+                    pipe.sadd(keys.processed_turns(turn.user), turn.turn_id)
+                    for delivery in replies:
+                        self._queue_delivery(pipe, delivery)
+                    pipe.xack(keys.turns_stream(), group, entry_id)
+                    pipe.execute()
+                    return True
+                except redis.WatchError:
+                    continue
+
+    def save_profile(self, profile: Profile) -> None:
+        """Overwrite a profile (commands that correct it)."""
+        self.redis.set(self.keys.profile(profile.user), self._dump(profile.user, profile))
+
+    def get_settings(self, user: str) -> UserSettings:
+        """The user's story settings (defaults if never set)."""
+        key = self.keys.user_settings(user)
+        return self._load(UserSettings, self.redis.get(key), key, user) or UserSettings()
+
+    def save_settings(self, user: str, settings: UserSettings) -> None:
+        """Store the user's story settings."""
+        self.redis.set(self.keys.user_settings(user), self._dump(user, settings))
