@@ -18,6 +18,10 @@ NOTHING_YET = (
     "I don't know enough about your life yet to write a story. Tell me about a person, "
     "a place or a moment that matters to you, then send /story again."
 )
+PAUSED = (
+    "Your story is paused for now, so we can focus on how you are. A person can "
+    "lift the pause when you're ready."
+)
 FAILED = (
     "I'm sorry: I couldn't write that part of your story just now. Nothing was lost; "
     "send /story to try again."
@@ -54,6 +58,10 @@ def generate_installment(request_json: str) -> str | None:
     if done:
         return done
     profile = _wait_for_nlu(request)
+    if ctx.store.get_safety(request.user).paused:
+        ctx.store.push_delivery(Delivery(user=request.user, kind="notice", text=PAUSED,
+                                         in_reply_to=request.request_id))
+        return None
     if not profile.events and not profile.people and not profile.places:
         ctx.store.push_delivery(Delivery(user=request.user, kind="notice", text=NOTHING_YET,
                                          in_reply_to=request.request_id))

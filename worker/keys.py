@@ -57,6 +57,10 @@ class Keys:
         """Marks a story request as fulfilled (so a retried job delivers once)."""
         return self._k("request", request_id, "done")
 
+    def safety(self, user: str) -> str:
+        """The user's safety state (risk level, story pause)."""
+        return self._k("user", user, "safety")
+
     def user_settings(self, user: str) -> str:
         return self._k("user", user, "settings")
 

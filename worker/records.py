@@ -112,3 +112,14 @@ class UserSettings(Record):
     """Per-user choices that steer the story."""
 
     tone: str = "auto"
+
+
+RiskLevel = Literal["none", "low", "elevated", "high"]
+
+
+class SafetyState(Record):
+    """A user's current safety state: risk seen in their turns, and whether stories pause."""
+
+    level: RiskLevel = "none"
+    paused: bool = False
+    updated_at: datetime | None = None

@@ -133,3 +133,27 @@ class LanguageModel:
             seconds=round(seconds, 3), tokens_per_s=round(new_tokens / max(seconds, 1e-6), 2),
         )
         return Generation(texts=texts, stats=stats)
+
+    def perplexity(
+        self, texts: list[str], context: list[dict[str, str]] | None = None
+    ) -> list[float]:
+        """Per-text perplexity under the model (optionally conditioned on a chat prompt)."""
+        import torch
+
+        prompt = self.encode_chat(context) if context else []
+        out: list[float] = []
+        for text in texts:
+            ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+            if not ids:
+                out.append(float("nan"))
+                continue
+            full = (prompt + ids)[-self.context_length:]
+            start = max(len(full) - len(ids), 1)
+            x = torch.tensor([full], device=self.device)
+            with torch.inference_mode():
+                logits = self.model(input_ids=x).logits[0, :-1].float()
+            targets = x[0, 1:]
+            nll = torch.nn.functional.cross_entropy(logits, targets, reduction="none")
+            out.append(float(torch.exp(nll[start - 1:].mean())))
+        return out
+

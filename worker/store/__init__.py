@@ -12,12 +12,13 @@ from __future__ import annotations
 from worker.store.base import StoreBase, platform_of
 from worker.store.deliveries import DeliveryStore
 from worker.store.profiles import ProfileStore
+from worker.store.safety import SafetyStore
 from worker.store.story import StoryStore
 from worker.store.turns import TurnStore
 from worker.store.users import UserStore
 
 
-class Store(TurnStore, ProfileStore, StoryStore, DeliveryStore, UserStore):
+class Store(TurnStore, ProfileStore, StoryStore, DeliveryStore, SafetyStore, UserStore):
     """All user data: turns, profiles, settings, installments, deliveries, users."""
 
 
