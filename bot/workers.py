@@ -21,8 +21,10 @@ def run_worker(settings: Settings, role: str, burst: bool = False) -> int:
             from nlu.pipeline import Analyzer
             from worker.nlu_worker import NluWorker
             from worker.runner import stop_on_sigterm
+            from worker.safety_step import SafetyStep
 
-            nlu = NluWorker(ctx.store, Analyzer())
+            safety = SafetyStep.from_settings(ctx.store, settings)
+            nlu = NluWorker(ctx.store, Analyzer(), safety=safety)
             if threading.current_thread() is threading.main_thread():
                 stop_on_sigterm(nlu.stop_event)
             nlu.run(burst=burst)

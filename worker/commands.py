@@ -105,3 +105,6 @@ def _profile(ctx: CommandContext, user: str, args: str) -> CommandResult:
 
 
 __all__ = ["CommandContext", "CommandResult", "HELP", "dispatch", "parse"]
+
+# Command modules register themselves on import; every adapter gets them.
+import worker.counsel_commands  # noqa: E402,F401

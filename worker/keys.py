@@ -64,6 +64,74 @@ class Keys:
     def user_settings(self, user: str) -> str:
         return self._k("user", user, "settings")
 
+    # -- counselors: accounts and dashboard sessions (staff, not user data) -----
+    def accounts(self) -> str:
+        """Hash account id -> account record."""
+        return self._k("counsel", "accounts")
+
+    def account_emails(self) -> str:
+        """Hash normalised email -> account id."""
+        return self._k("counsel", "account-emails")
+
+    def web_session(self, token_digest: str) -> str:
+        """A dashboard login, by the SHA-256 of its cookie token."""
+        return self._k("counsel", "web-session", token_digest)
+
+    def login_failures(self, who_digest: str) -> str:
+        """Failed-login counter for one account and address (digested)."""
+        return self._k("counsel", "login-failures", who_digest)
+
+    def chat_link_code(self, code: str) -> str:
+        """A one-time code linking a counselor's own chat for alert messages."""
+        return self._k("counsel", "chat-code", code)
+
+    # -- counselors and their clients ------------------------------------------------
+    def invite(self, code: str) -> str:
+        return self._k("counsel", "invite", code)
+
+    def client_link(self, user: str) -> str:
+        """The user's link to a counselor (pending or active)."""
+        return self._k("user", user, "counselor")
+
+    def client_refs(self) -> str:
+        """Hash client ref -> user key (refs are what dashboard URLs carry)."""
+        return self._k("counsel", "client-refs")
+
+    def counselor_clients(self, counselor_id: str) -> str:
+        """Set of the users linked (actively) to a counselor."""
+        return self._k("counsel", "clients", counselor_id)
+
+    def privacy(self, user: str) -> str:
+        return self._k("user", user, "privacy")
+
+    def guided_session(self, user: str) -> str:
+        """The user's current (or last) guided session."""
+        return self._k("user", user, "guided")
+
+    def review_hold(self, user: str) -> str:
+        """Exists while the user's installments wait for their counselor's review."""
+        return self._k("user", user, "review-hold")
+
+    def held_installments(self, user: str) -> str:
+        """Hash installment id -> held installment (the review queue of one client)."""
+        return self._k("user", user, "held")
+
+    def alerts(self) -> str:
+        """Sorted set of every alert id by time (admins see all)."""
+        return self._k("counsel", "alerts")
+
+    def alert_users(self) -> str:
+        """Hash alert id -> the user it is about."""
+        return self._k("counsel", "alert-users")
+
+    def user_alerts(self, user: str) -> str:
+        """Hash alert id -> alert record, for one user."""
+        return self._k("user", user, "alerts")
+
+    def audit_log(self) -> str:
+        """Stream of who viewed or changed what (no client text)."""
+        return self._k("counsel", "audit")
+
     # -- delivery: per-user stream, per-platform wake-up ----------------------
     def deliveries(self, user: str) -> str:
         return self._k("user", user, "deliveries")

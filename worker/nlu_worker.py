@@ -12,9 +12,11 @@ import threading
 from typing import Any
 
 from worker.conversation import reply_to
+from worker.counsel_guide import guided_reply
 from worker.procs import process_gone, process_name
 from worker.profile import Profile, apply_analysis
 from worker.records import Delivery, Turn
+from worker.safety_step import SafetyStep, TurnSafety
 from worker.store import Store
 
 logger = logging.getLogger(__name__)
@@ -35,9 +37,10 @@ class NluWorker:
 
     def __init__(
         self, store: Store, analyzer: Any, consumer: str | None = None,
-        claim_idle_ms: int = CLAIM_IDLE_MS,
+        claim_idle_ms: int = CLAIM_IDLE_MS, safety: SafetyStep | None = None,
     ) -> None:
         self.store = store
+        self.safety = safety or SafetyStep(store)
         self.claim_idle_ms = claim_idle_ms
         self.analyzer = analyzer
         self.consumer = consumer or consumer_name()
@@ -45,12 +48,15 @@ class NluWorker:
         self.processed = 0
         store.ensure_turn_group(GROUP)
 
-    def _apply(self, entry_id: str, turn: Turn, analysis: Any) -> None:
+    def _apply(self, entry_id: str, turn: Turn, analysis: Any, safety: TurnSafety) -> None:
+        # a crisis reply comes first; else the next prompt of a guided session
+        said = safety.reply or guided_reply(self.store, turn)
+
         def update(profile: Profile) -> tuple[Profile, list[Delivery]]:
             after = apply_analysis(profile, analysis, turn.turn_id, turn.seq, turn.created_at)
             reply = Delivery(user=turn.user, kind="reply", in_reply_to=turn.turn_id,
-                             text=reply_to(analysis, profile, turn.turn_id))
-            return after, [reply]
+                             text=said or reply_to(analysis, profile, turn.turn_id))
+            return after, [reply, *safety.notices]
 
         if self.store.apply_turn(turn, GROUP, entry_id, update):
             self.processed += 1
@@ -65,8 +71,10 @@ class NluWorker:
             if turn is None:
                 self.store.ack_turn(GROUP, eid)
         items = [(t.turn_id, t.text, t.created_at.date()) for _, t in valid]
-        for (eid, turn), analysis in zip(valid, self.analyzer.analyze_stream(items), strict=True):
-            self._apply(eid, turn, analysis)
+        risks = self.safety.check([t for _, t in valid])
+        analyses = self.analyzer.analyze_stream(items)
+        for (eid, turn), analysis, risk in zip(valid, analyses, risks, strict=True):
+            self._apply(eid, turn, analysis, risk)
         return len(entries)
 
     def step(self, block_ms: int) -> int:

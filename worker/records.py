@@ -112,6 +112,8 @@ class UserSettings(Record):
     """Per-user choices that steer the story."""
 
     tone: str = "auto"
+    # Which country's crisis lines a safety reply lists; None: the configured default.
+    locale: str | None = None
 
 
 RiskLevel = Literal["none", "low", "elevated", "high"]

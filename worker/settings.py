@@ -64,6 +64,37 @@ class Settings(BaseSettings):
         description="How long /story waits for the user's latest turns to be understood.",
     )
 
+    # -- counselors, safety, privacy ----------------------------------------------
+    storyloom_default_locale: str = Field(
+        default="en-US", description="Locale of crisis resources for users who chose none."
+    )
+    storyloom_dashboard_host: str = Field(
+        default="127.0.0.1", description="Address the counselor dashboard listens on."
+    )
+    storyloom_dashboard_port: int = Field(
+        default=8080, ge=1, le=65535, description="Port of the counselor dashboard."
+    )
+    storyloom_dashboard_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="The dashboard's address as counselors reach it (put in alert messages).",
+    )
+    storyloom_secure_cookies: bool = Field(
+        default=True,
+        description="Mark dashboard cookies Secure (HTTPS only). Turn off only for local http.",
+    )
+    storyloom_session_hours: float = Field(
+        default=12, gt=0, le=24 * 30, description="How long a dashboard login lasts, in hours."
+    )
+    storyloom_login_max_failures: int = Field(
+        default=5, ge=1, description="Failed logins per account and address before a lockout."
+    )
+    storyloom_login_window_seconds: int = Field(
+        default=900, ge=1, description="How long failed logins are counted (and a lockout lasts)."
+    )
+    storyloom_invite_hours: float = Field(
+        default=72, gt=0, description="How long a counselor's invite code can be redeemed."
+    )
+
     def redis_url_value(self) -> str | None:
         """The Redis URL as a plain string, or None for the embedded server."""
         return self.redis_url.get_secret_value() if self.redis_url else None

@@ -10,6 +10,7 @@ record that fails goes to the dead-letter stream with a log line.
 from __future__ import annotations
 
 from worker.store.base import StoreBase, platform_of
+from worker.store.counsel import CounselStore
 from worker.store.deliveries import DeliveryStore
 from worker.store.profiles import ProfileStore
 from worker.store.safety import SafetyStore
@@ -18,8 +19,9 @@ from worker.store.turns import TurnStore
 from worker.store.users import UserStore
 
 
-class Store(TurnStore, ProfileStore, StoryStore, DeliveryStore, SafetyStore, UserStore):
-    """All user data: turns, profiles, settings, installments, deliveries, users."""
+class Store(CounselStore, TurnStore, ProfileStore, StoryStore, DeliveryStore, SafetyStore,
+            UserStore):
+    """All user data: turns, profiles, settings, installments, deliveries, users, counsel."""
 
 
 __all__ = ["Store", "StoreBase", "platform_of"]
