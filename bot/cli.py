@@ -62,6 +62,34 @@ def _cmd_model(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dashboard(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.dashboard import run_dashboard
+
+    _log_to_stderr(settings)
+    return run_dashboard(settings, args.host, args.port)
+
+
+def _cmd_users(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.dashboard.users import add_user, list_users, read_password
+
+    if args.action == "list":
+        for account in list_users(settings):
+            state = "disabled" if account.disabled else "active"
+            print(f"{account.email}\t{account.role}\t{state}")
+        return 0
+    if not args.email or not args.role:
+        print("storyloom users add: --email and --role are required", file=sys.stderr)
+        return 2
+    try:
+        account_id = add_user(settings, args.email, args.role, read_password())
+    except ValueError as exc:
+        print(f"storyloom users add: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps({"account_id": account_id, "email": args.email.strip().lower(),
+                      "role": args.role}))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every storyloom command."""
     parser = argparse.ArgumentParser(prog="storyloom", description=__doc__)
@@ -84,6 +112,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     model = sub.add_parser("model", help="prepare the language model and say which it is")
     model.set_defaults(run=_cmd_model)
+
+    dashboard = sub.add_parser("dashboard", help="serve the counselor dashboard")
+    dashboard.add_argument("--host", help="address (default: STORYLOOM_DASHBOARD_HOST)")
+    dashboard.add_argument("--port", type=int, help="port (default: STORYLOOM_DASHBOARD_PORT)")
+    dashboard.set_defaults(run=_cmd_dashboard)
+
+    users = sub.add_parser("users", help="dashboard accounts (the password is asked, or "
+                           "read from stdin)")
+    users.add_argument("action", choices=["add", "list"])
+    users.add_argument("--email")
+    users.add_argument("--role", choices=["admin", "counselor"])
+    users.set_defaults(run=_cmd_users)
     return parser
 
 

@@ -1,0 +1,6 @@
+"""The dashboard's routes, one module per noun."""
+
+from bot.dashboard.routes import account, admin, alerts, auth, clients, invites, review, sessions
+
+ROUTERS = [auth.router, clients.router, sessions.router, invites.router, review.router,
+           alerts.router, account.router, admin.router]

@@ -1,0 +1,98 @@
+"""What the dashboard shows of a client, gathered from the store in one place.
+
+A counselor reaches a client only through :func:`own_client`; private mode
+narrows the view to safety alerts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.dashboard.charts import ArcChart, Graph, arc_chart, people_graph
+from bot.dashboard.security import Forbidden, Viewer
+from worker.counsel_records import Alert, ClientLink, GuidedSession, HeldInstallment
+from worker.profile import LifeEvent, timeline
+from worker.records import Installment, SafetyState
+from worker.store import Store
+
+NOT_YOURS = "This is not one of your clients."
+# Installment fields every installment has; anything else (scores, tone-floor
+# overrides recorded by the story engine) is shown as it was stored.
+_BASE_FIELDS = {"schema_version", "installment_id", "user", "request_id", "number", "text",
+                "tone", "event_ids", "people", "places", "stats", "created_at"}
+
+
+def own_client(store: Store, who: Viewer, ref: str) -> ClientLink:
+    """The counselor's own active client by ref; anything else is refused alike."""
+    link = store.link_by_ref(ref)
+    if link is None or link.counselor_id != who.account.account_id:
+        raise Forbidden(NOT_YOURS)
+    return link
+
+
+def may_act_on(store: Store, who: Viewer, user: str) -> bool:
+    """Admins act on any user's safety; counselors on their active clients'."""
+    return who.account.role == "admin" or store.counselor_of(user) == who.account.account_id
+
+
+@dataclass(frozen=True)
+class InstallmentRow:
+    """An installment with its scores and any safety override."""
+
+    installment: Installment
+    extras: dict[str, Any]
+    overrides: dict[str, Any]
+    review: HeldInstallment | None
+
+
+@dataclass(frozen=True)
+class ClientView:
+    """Everything on a client's page."""
+
+    link: ClientLink
+    private: bool
+    safety: SafetyState
+    alerts: list[Alert]
+    session: GuidedSession | None = None
+    timeline: list[LifeEvent] = field(default_factory=list)
+    arc: ArcChart | None = None
+    graph: Graph | None = None
+    installments: list[InstallmentRow] = field(default_factory=list)
+    people: int = 0
+    places: list[str] = field(default_factory=list)
+
+
+def _rows(store: Store, user: str) -> list[InstallmentRow]:
+    held = {h.installment_id: h for h in store.held(user)}
+    rows = []
+    for inst in store.installments(user):
+        extras = {k: v for k, v in inst.model_dump(mode="json").items() if k not in _BASE_FIELDS}
+        overrides = {k: v for k, v in extras.items() if "override" in k or "requested" in k}
+        rows.append(InstallmentRow(inst, extras, overrides, held.get(inst.installment_id)))
+    return rows
+
+
+def client_view(store: Store, link: ClientLink) -> ClientView:
+    """The client's page: only alerts and safety state when the client chose private mode."""
+    user = link.user
+    private = store.get_privacy(user).private
+    base = ClientView(link=link, private=private, safety=store.get_safety(user),
+                      alerts=store.user_alerts(user))
+    if private:
+        return base
+    profile = store.get_profile(user)
+    return ClientView(
+        link=link, private=False, safety=base.safety, alerts=base.alerts,
+        session=store.guided(user), timeline=timeline(profile), arc=arc_chart(profile.arc),
+        graph=people_graph(profile), installments=_rows(store, user),
+        people=len(profile.people), places=[p.name for p in profile.places],
+    )
+
+
+def when(event: LifeEvent) -> str:
+    """When an event happened, as the client said it."""
+    tv = event.time_value
+    if tv is not None and tv.start is not None:
+        return f"{event.time} ({tv.start.isoformat()})" if event.time else tv.start.isoformat()
+    return event.time or "undated"
