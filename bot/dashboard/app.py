@@ -28,7 +28,8 @@ CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # "no-referrer" would make browsers send "Origin: null" on our own form posts
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     # client data must not stay in a shared computer's cache
     "Cache-Control": "no-store",
