@@ -1,0 +1,132 @@
+"""Benchmark the NLU stage against bare spaCy, side by side, on generated life-story turns.
+
+    PYTHONPATH=. python scripts/bench_nlu.py [--n 2000] [--batch-size 256] [--loop-n 500]
+
+Prints turns/s for: a per-message nlp() loop, bare nlp.pipe, and the whole NLU stage
+(Analyzer.analyze_stream: nlp.pipe plus times, events, people, facts and emotions), and
+the two ratios the targets are stated in. The texts are synthetic, built from templates
+for this benchmark only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import time
+from datetime import date, timedelta
+
+# One BLAS thread: the machine is shared and spaCy's small model gains little from more.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+PEOPLE = ["my grandmother Maria", "my brother", "Tom from work", "my friend Sam", "Grandma",
+          "my mum", "my dad", "my wife Ana", "my husband", "my best friend Lucy", "our neighbour",
+          "my uncle Joe", "my daughter", "my son Pedro", "my cousin"]
+PLACES = ["to the beach", "to Lisbon", "in Porto", "to the lake", "to Paris", "at the park",
+          "home", "to my grandparents' farm", "in London", "to the hospital", "to church",
+          "to school", "to a small village near Braga", "to New York"]
+TIMES = ["last summer", "when I was seven", "in 1998", "two years ago", "yesterday",
+         "in the eighties", "in March 2019", "last Christmas", "as a kid", "in my twenties",
+         "on 3 March 2019", "last week", "a few months ago", "back in high school", ""]
+ACTS = ["went {place} with {who} {when}", "{Who} took me {place} {when}",
+        "{Who} and I drove {place} {when}", "I never went {place}",
+        "I want to go {place} with {who}", "{Who} called me {when} and said she missed me",
+        "We moved {place} {when}", "I met {who} {place} {when}", "I might visit {who} soon",
+        "I didn't talk to {who} for years", "{Who} taught me to swim {when}",
+        "I used to play football {place} {when}"]
+FACTS = ["I work as a nurse.", "I live in Porto now.", "I have two kids.", "I grew up in Lisbon.",
+         "I only eat kosher.", "I'm married to Ana.", "I have a dog called Rex.", "I am 34.",
+         "I don't work as a teacher anymore.", "I was born in 1990.", ""]
+FEELS = ["I was so happy.", "I still miss her so much.", "It was terrifying.",
+         "Honestly I'm grateful for that time.", "It makes me sad to think about it.",
+         "We laughed all day.", "I felt so proud of her.", "It was a normal day.", ""]
+
+
+def make_turns(n: int, seed: int = 7) -> list[tuple[str, str, date]]:
+    """n varied first-person life-story messages with ids and message dates."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        who = rng.choice(PEOPLE)
+        act = rng.choice(ACTS).format(place=rng.choice(PLACES), who=who, Who=who[0].upper()
+                                      + who[1:], when=rng.choice(TIMES))
+        parts = [" ".join(act.split()) + ".", rng.choice(FEELS), rng.choice(FACTS)]
+        rng.shuffle(parts)
+        text = " ".join(p for p in parts if p)
+        text = text[0].upper() + text[1:]
+        out.append((f"t{i}", text, date(2026, 1, 1) + timedelta(days=rng.randrange(330))))
+    return out
+
+
+class Clock:
+    """Wall-clock and process CPU seconds of a block (CPU time is steadier on a shared box)."""
+
+    def __enter__(self) -> Clock:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall
+        self.cpu = time.process_time() - self.cpu
+
+
+def report(label: str, n: int, c: Clock) -> tuple[float, float]:
+    wall, cpu = n / c.wall, n / c.cpu
+    print(f"{label:<44} {n:>6} turns {wall:8.1f} turns/s wall {cpu:8.1f} turns/s CPU")
+    return wall, cpu
+
+
+def ratio(label: str, a: tuple[float, float], b: tuple[float, float], target: str) -> None:
+    print(f"{label:<44} {a[0] / b[0]:5.2f}x wall {a[1] / b[1]:5.2f}x CPU   (target {target})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--loop-n", type=int, default=500, help="turns for the nlp() loop")
+    parser.add_argument("--batch-size", type=int, default=256)
+    args = parser.parse_args()
+
+    import spacy
+
+    from nlu.pipeline import Analyzer
+    from nlu.spacy_model import MODEL_NAMES, load_pipeline
+
+    stock = spacy.load(MODEL_NAMES[-1])  # the pipeline exactly as shipped
+    analyzer = Analyzer(load_pipeline())
+    turns = make_turns(args.n)
+    texts = [t[1] for t in turns]
+    words = sum(len(t.split()) for t in texts)
+    print(f"stock pipeline {stock.meta['name']} {stock.meta['version']}: {stock.pipe_names}")
+    print(f"NLU stage pipeline: {analyzer.nlp.pipe_names}")
+    print(f"{len(texts)} turns, {words / len(texts):.1f} words/turn on average, "
+          f"batch_size {args.batch_size}")
+    for _ in stock.pipe(texts[:64]):
+        pass
+    list(analyzer.analyze_stream(turns[:64]))  # warm up caches and lexicons
+
+    with Clock() as c:
+        for text in texts[: args.loop_n]:
+            stock(text)
+    loop = report("stock spaCy, per-message nlp() loop", args.loop_n, c)
+    with Clock() as c:
+        for _ in stock.pipe(texts, batch_size=args.batch_size):
+            pass
+    pipe = report("stock spaCy, bare nlp.pipe", len(texts), c)
+    with Clock() as c:
+        for _ in analyzer.nlp.pipe(texts, batch_size=args.batch_size):
+            pass
+    report("NLU's spaCy pipeline alone, nlp.pipe", len(texts), c)
+    with Clock() as c:
+        n_events = sum(len(a.events) for a in analyzer.analyze_stream(turns, args.batch_size))
+    stage = report("NLU stage, analyze_stream", len(texts), c)
+
+    print(f"events extracted: {n_events}")
+    ratio("NLU stage / bare nlp.pipe", stage, pipe, ">= 0.67x")
+    ratio("NLU stage / per-message nlp() loop", stage, loop, ">= 3x")
+    ratio("bare nlp.pipe / per-message nlp() loop", pipe, loop, "none")
+
+
+if __name__ == "__main__":
+    main()
