@@ -39,8 +39,11 @@ PLACE_NOUNS = frozenset(
     ]
 )
 _PLACE_ADVS = {"home", "abroad", "overseas", "downtown", "there", "upstairs", "downstairs",
-               "outside", "inside", "away"}
+               "outside", "inside"}
 _PLACE_ENTS = {"GPE", "LOC", "FAC"}
+# Adverbs right after a verb that the small parser labels advmod but that form phrasal
+# verbs ("passed away", "grew up").
+_PARTICLES = {"away", "up", "out", "off", "down", "back", "over"}
 _PERSONISH = {"PERSON", "NORP"}
 _PRONOUNS = {"i", "me", "we", "us", "you", "he", "him", "she", "her", "they", "them"}
 _NP_LEFT = {"det", "poss", "compound", "amod", "nummod", "quantmod", "nmod", "predet", "case"}
@@ -67,6 +70,8 @@ def _frames(p: Parse) -> list[_Frame]:
     frames = []
     for i, pos in enumerate(p.pos):
         if pos not in ("VERB", "AUX") or p.dep[i] in ("amod", "aux", "auxpass"):
+            continue
+        if p.dep[i] == "acl" and p.tag[i] == "VBN":  # "a cat called Miso": a description
             continue
         be_place = p.lemma[i] == "be" and p.dep[i] in ("ROOT", "conj") and any(
             p.dep[c] == "prep" and p.lower[c] in _PLACE_PREPS for c in p.children[i])
@@ -172,13 +177,16 @@ def _place(ctx: _Ctx, kids: list[int]) -> str | None:
             plain.append(p.text[c])
         if p.dep[c] == "dobj" and p.ent[c] in _PLACE_ENTS:
             named.append(ctx.phrase(c))
-        if p.dep[c] != "prep" or p.lower[c] not in _PLACE_PREPS:
+        if p.dep[c] != "prep":
             continue
         for obj in p.children[c]:
-            if p.dep[obj] != "pobj" or obj in ctx.time_tokens:
+            if p.dep[obj] != "pobj":
                 continue
+            # "at university in Coimbra", "as an engineer in Porto": the place hangs lower.
             named += [ctx.phrase(o) for pr in p.children[obj] if p.dep[pr] == "prep"
                       for o in p.children[pr] if p.dep[o] == "pobj" and p.ent[o] in _PLACE_ENTS]
+            if obj in ctx.time_tokens or p.lower[c] not in _PLACE_PREPS:
+                continue
             if p.ent[obj] in _PLACE_ENTS:
                 named.append(ctx.phrase(obj))
             elif p.lemma[obj].lower() in PLACE_NOUNS and not ctx.is_person(obj):
@@ -229,8 +237,16 @@ def _assign_times(p: Parse, frames: Sequence[_Frame],
             if not same:
                 continue
             target = min(same, key=lambda n: abs(frames[n].pred - lo))
-        out.setdefault(target, value)
+        if target not in out or _precision_rank(value) < _precision_rank(out[target]):
+            out[target] = value
     return out
+
+
+def _precision_rank(value: TimeValue) -> tuple[int, int]:
+    """Lower is better: dated before age-only before unplaced; then the narrower range."""
+    if value.start is not None and value.end is not None:
+        return (0, (value.end - value.start).days)
+    return (1, 0) if value.age is not None else (2, 0)
 
 
 def extract_events(p: Parse, times: Sequence[tuple[int, int, TimeValue]] = (),
@@ -261,6 +277,11 @@ def _event(ctx: _Ctx, f: _Frame, time: TimeValue | None) -> Event:
     if modality is None and "?" in p.text[lo:hi]:
         modality = "question"
     negated = _negated(p, f)
+    prt = next((c for c in p.children[f.pred] if p.dep[c] == "prt" or (
+        c == f.pred + 1 and p.dep[c] == "advmod" and p.lower[c] in _PARTICLES)), None)
+    predicate = p.lemma[f.pred].lower() + (f" {p.lower[prt]}" if prt is not None else "")
+    infinitive = p.tag[f.pred] == "VB" and f.head == f.pred and any(
+        p.tag[c] == "TO" for c in p.children[f.pred])
     feats = {
         "past": float(_past(p, f)),
         "action": float(p.lemma[f.pred] not in narrative.STATIVE),
@@ -272,9 +293,10 @@ def _event(ctx: _Ctx, f: _Frame, time: TimeValue | None) -> Event:
         "negated": float(negated),
         "modal": float(modality not in (None, "habitual", "question")),
         "question": float(modality == "question"),
+        "infinitive": float(infinitive),
     }
     return Event(
-        text=_clause_text(p, f), predicate=p.lemma[f.pred].lower(),
+        text=_clause_text(p, f), predicate=predicate,
         agent=ctx.phrase(agent) if agent is not None else None,
         patient=ctx.phrase(patient) if patient is not None else None,
         participants=participants, place=place, time=time.text if time else None,

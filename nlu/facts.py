@@ -138,7 +138,7 @@ PATTERNS: list[tuple[re.Pattern[str], Maker]] = [
      _simple("past_occupation")),
     (_c(rf"\bI\s+{_NEG}{_ADV}work\s+(?:as\s+an?\s+[\w-]+\s+)?(?:at|for)\s+{_OBJ}"),
      _simple("employer")),
-    (_c(rf"\bI\s+(?:have|'ve\s+got|have\s+got)\s+(?:{NUMBER_RE}|no)\s+{_CHILD}"
+    (_c(rf"\b(?:I|we)\s+(?:have|'ve\s+got|have\s+got)\s+(?:{NUMBER_RE}|no)\s+{_CHILD}"
         rf"(?:\s+and\s+(?:{NUMBER_RE})\s+{_CHILD})?"), _children),
     (_c(rf"\bI\s+(?:grew\s+up|was\s+raised|was\s+brought\s+up)\s+in\s+{_OBJ}"),
      _simple("grew_up_in")),
@@ -162,7 +162,8 @@ PATTERNS: list[tuple[re.Pattern[str], Maker]] = [
     (_c(r"\bI\s+(?:got\s+)?married\s+(?:to\s+)?(?P<obj>(?-i:[A-Z])[^,.;!?]*)"), _simple("spouse")),
     (_c(rf"(?:{_I_AM}(?:now\s+)?(?:divorced|single|widowed|not\s+married)|\bwe\s+(?:got|are|'re)"
         r"\s+divorced|\bI\s+got\s+divorced)\b"), _unmarried),
-    (_c(rf"\bI\s+(?P<verb>have|had|got|'ve\s+got|have\s+got)\s+an?\s+(?P<kind>{_PETS})"
+    (_c(rf"\b(?:I|we)\s+(?P<verb>have|had|got|'ve\s+got|have\s+got)\s+(?:[^.;!?]*?\s+and\s+)?"
+        rf"an?\s+(?P<kind>{_PETS})"
         r"(?:\s*,?\s+(?:called|named)\s+(?P<name>(?-i:[A-Z])[\w-]*))?"), _pet),
     (_c(rf"\b(?:my|our)\s+(?P<kind>{_PETS})\s+(?P<name>(?-i:[A-Z])[\w-]*)"
         r"(?P<died>\s+(?:died|passed\s+away))?"), _pet),

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from spacy.tokens import Doc, Span
 
+from nlu.parse import Ent, Parse
+
 if TYPE_CHECKING:
     from spacy.language import Language
 
@@ -42,3 +44,33 @@ def recognise(nlp: Language, docs: Sequence[Doc], batch_size: int = 256) -> None
                      for e in piece.ents]
     for doc, ents in zip(docs, found, strict=True):
         doc.ents = ents
+
+
+# Verbs after which "to <Name>" is a destination, not a person ("took me to Nazaré").
+MOTION = frozenset({
+    "go", "come", "move", "travel", "take", "drive", "fly", "walk", "run", "head", "return",
+    "ride", "sail", "emigrate", "relocate", "bring", "send", "get",
+})
+_IN_PLACE = frozenset({"in", "at", "near", "into", "around", "across", "outside", "inside"})
+
+
+def relabel_places(p: Parse) -> None:
+    """Relabel names that the parse shows are places ("in Nazaré", "drove to Nazaré").
+
+    The small model often calls an unfamiliar place name a PERSON or ORG. A PERSON as the
+    object of "in"/"at"/"near", or either as the object of "to" after a motion verb or of
+    "in"/"near", is a place here ("worked at Google" stays an ORG).
+    """
+    fixed = []
+    for e in p.ents:
+        root = p.root_of(e.start, e.end - 1)
+        prep = p.head[root]
+        if e.label in ("PERSON", "ORG") and p.dep[root] == "pobj" and p.dep[prep] == "prep":
+            word = p.lower[prep]
+            to_place = word == "to" and p.lemma[p.head[prep]] in MOTION
+            if to_place or word in ("in", "near") or (e.label == "PERSON" and word in _IN_PLACE):
+                e = Ent(e.start, e.end, e.start_char, e.end_char, "GPE", e.text)
+        fixed.append(e)
+    p.ents = fixed
+    for e in fixed:
+        p.ent[e.start:e.end] = [e.label] * (e.end - e.start)

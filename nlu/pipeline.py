@@ -15,7 +15,7 @@ from nlu.feelings import feelings_from
 from nlu.lexicon import LexiconEmotionClassifier
 from nlu.parse import Parse
 from nlu.people import find_people
-from nlu.schema import Analysis, Entity
+from nlu.schema import Analysis, Entity, Event
 from nlu.spacy_model import load_pipeline
 from nlu.textclean import MAX_CHARS, clean
 
@@ -90,6 +90,7 @@ def build(doc: Doc, scores: Scores, id: str | None, text_len: int, truncated: bo
           when: date | None, birth_year: int | None) -> Analysis:
     """Assemble an Analysis from a parsed doc and its emotion scores."""
     p = Parse.of(doc)
+    ner.relabel_places(p)
     ents = p.ents
     found = timex.find_times(p.raw, when, birth_year)
     date_ents = [(e.start_char, e.end_char, e.text) for e in ents if e.label in ("DATE", "TIME")]
@@ -106,6 +107,7 @@ def build(doc: Doc, scores: Scores, id: str | None, text_len: int, truncated: bo
         id=id, text_len=text_len, truncated=truncated,
         entities=entities,
         events=events,
+        sentence_scores=_sentence_scores(len(p.sents), events),
         event_score=max((e.score for e in events), default=0.0),
         people=people.people,
         places=_unique(e.text for e in ents if e.label in PLACE_LABELS),
@@ -117,6 +119,13 @@ def build(doc: Doc, scores: Scores, id: str | None, text_len: int, truncated: bo
         ekman={k: float(v) for k, v in scores.ekman.items()},
         sentiment={k: float(v) for k, v in scores.sentiment.items()},
     )
+
+
+def _sentence_scores(n_sentences: int, events: Sequence[Event]) -> list[float]:
+    scores = [0.0] * n_sentences
+    for e in events:
+        scores[e.sentence] = max(scores[e.sentence], e.score)
+    return scores
 
 
 def _unique(texts: Iterable[str]) -> list[str]:

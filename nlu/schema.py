@@ -110,6 +110,9 @@ class Analysis(Record):
     truncated: bool = False
     entities: list[Entity] = []
     events: list[Event] = []
+    # Per sentence: how strongly it narrates an event (its best clause; 0 without a verb).
+    sentence_scores: list[float] = []
+    # The message's best sentence score.
     event_score: float = 0.0
     people: list[PersonMention] = []
     places: list[str] = []

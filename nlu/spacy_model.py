@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -30,11 +31,15 @@ def load_pipeline(name: str | None = None, fast_pos: bool = True) -> Language:
     """Load (once per process) the named pipeline, or the first installed of MODEL_NAMES.
 
     fast_pos swaps the attribute_ruler for nlu.tagpos's equivalent (same POS and lemmas,
-    a quarter less CPU for the whole pipeline).
+    about a sixth less CPU for the whole pipeline).
     """
+    return load_first((name,) if name else MODEL_NAMES, fast_pos)
+
+
+def load_first(names: Sequence[str], fast_pos: bool = True) -> Language:
+    """The first of names that is installed, set up for the NLU stage; else a clear error."""
     import spacy
 
-    names = (name,) if name else MODEL_NAMES
     for candidate in names:
         try:
             nlp = spacy.load(candidate)

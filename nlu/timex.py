@@ -346,12 +346,13 @@ def find_times(text: str, ref: date | None = None, birth_year: int | None = None
 
 
 _YEAR_IN = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_DURATION = re.compile(rf"^(?:{d.NUMBER_RE}|\d+)\s+(?:day|week|month|year|decade)s?$", re.I)
+_DURATION = re.compile(
+    rf"^(?:(?:{d.NUMBER_RE}|\d+)\s+(?:day|week|month|year|decade)s?(?:\s+old)?|\d{{1,3}})$", re.I)
 
 
 def normalise(text: str, ref: date | None = None, birth_year: int | None = None
               ) -> TimeValue | None:
-    """Normalise one expression (e.g. a spaCy DATE entity); None for a bare duration."""
+    """Normalise one expression (e.g. a spaCy DATE entity); None for a duration or an age."""
     if _DURATION.match(text.strip()):
         return None
     hits = find_times(text, ref, birth_year)
