@@ -14,14 +14,10 @@ from datetime import date
 from nlu.dates import NUMBER_RE, parse_number
 from nlu.parse import Parse
 from nlu.people import PeopleResult
-from nlu.schema import Fact
+from nlu.schema import SINGLE_VALUED, Fact
 
-# Predicates a user has one value of at a time; a new value replaces (contradicts) the old.
-# Every other predicate (pet, speaks, lived_in, sister...) collects values.
-SINGLE_VALUED = frozenset({
-    "occupation", "employer", "lives_in", "grew_up_in", "born_in", "birth_year", "diet",
-    "spouse", "partner", "children", "grandchildren", "mother", "father", "age",
-})
+__all__ = ["SINGLE_VALUED", "extract_facts"]
+
 _RELATION_FACTS = {"wife": "spouse", "husband": "spouse", "partner": "partner",
                    "boyfriend": "partner", "girlfriend": "partner", "fiance": "partner",
                    "fiancee": "partner", "mother": "mother", "father": "father",
@@ -70,6 +66,15 @@ def _simple(predicate: str) -> Maker:
         negated = bool(m.groupdict().get("neg")) or bool(_NEG_TAIL.search(m.string[m.start():]))
         return [Fact(subject="user", predicate=predicate, object=obj, negated=negated)]
     return make
+
+
+def _lived_in(m: re.Match[str], when: date | None) -> list[Fact]:
+    """A past home; "used to live in X" also says X is no longer home."""
+    facts = _simple("lived_in")(m, when)
+    if facts and "used" in m.group(0).lower():
+        facts.append(Fact(subject="user", predicate="lives_in", object=facts[0].object,
+                          negated=True))
+    return facts
 
 
 def _children(m: re.Match[str], when: date | None) -> list[Fact]:
@@ -147,7 +152,7 @@ PATTERNS: list[tuple[re.Pattern[str], Maker]] = [
      _simple("lives_in")),
     (_c(rf"\b(?:I|we)\s+(?:just\s+|recently\s+|have\s+just\s+|'ve\s+just\s+)moved\s+to\s+{_OBJ}"),
      _simple("lives_in")),
-    (_c(rf"\b(?:I|we)\s+(?:used\s+to\s+live|lived)\s+in\s+{_OBJ}"), _simple("lived_in")),
+    (_c(rf"\b(?:I|we)\s+(?:used\s+to\s+live|lived)\s+in\s+{_OBJ}"), _lived_in),
     (_c(r"\bI\s+(?:only\s+)?(?:eat|keep)\s+(?:only\s+)?(?P<obj>kosher|halal|vegan|vegetarian"
         r"|plant-based|gluten-free)\b"), _simple("diet")),
     (_c(rf"{_I_AM}{_NEG}{_ADV}(?:an?\s+)?(?P<obj>vegan|vegetarian|pescatarian|pescetarian)\b"),

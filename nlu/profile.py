@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from nlu.facts import SINGLE_VALUED
-from nlu.schema import Fact, Record
+from nlu.schema import Fact, Record, normalise_value
 
 
 class ProfileFact(Record):
@@ -54,15 +53,12 @@ class FactUpdate(Record):
     contradictions: list[Contradiction]
 
 
-def _norm(value: str) -> str:
-    return " ".join(value.casefold().removeprefix("the ").split())
+_norm = normalise_value
 
 
 def fact_key(fact: Fact) -> tuple[str, ...]:
     """(subject, predicate) for single-valued predicates, else (subject, predicate, object)."""
-    if fact.predicate in SINGLE_VALUED or fact.predicate.startswith("favourite_"):
-        return (fact.subject, fact.predicate)
-    return (fact.subject, fact.predicate, _norm(fact.object))
+    return fact.key
 
 
 def same_value(predicate: str, a: str, b: str) -> bool:
@@ -82,14 +78,18 @@ def _retracts(negation: Fact, stored: ProfileFact) -> bool:
 
 def update_facts(existing: Sequence[ProfileFact], new: Sequence[Fact], turn_id: str,
                  when: date) -> FactUpdate:
-    """Apply one turn's facts (said on ``when`` in turn ``turn_id``) to the stored facts."""
+    """Apply one turn's facts (said on ``when`` in turn ``turn_id``) to the stored facts.
+
+    Assertions go first, then retractions, and a retraction never touches what this same
+    turn asserted: "I don't live in Lisbon anymore, I live in Porto" is one replacement
+    (Lisbon -> Porto), and "I'm divorced; I'm married to Ana now" keeps Ana.
+    """
     facts = list(existing)
     contradictions: list[Contradiction] = []
-    for fact in new:
-        if fact.negated:
-            _retract(facts, fact, turn_id, when, contradictions)
-        else:
-            _assert(facts, fact, turn_id, when, contradictions)
+    for fact in (f for f in new if not f.negated):
+        _assert(facts, fact, turn_id, when, contradictions)
+    for fact in (f for f in new if f.negated):
+        _retract(facts, fact, turn_id, when, contradictions)
     return FactUpdate(facts=facts, contradictions=contradictions)
 
 
@@ -100,7 +100,7 @@ def _retire(fact: ProfileFact, turn_id: str, when: date) -> ProfileFact:
 def _retract(facts: list[ProfileFact], fact: Fact, turn_id: str, when: date,
              out: list[Contradiction]) -> None:
     for n, stored in enumerate(facts):
-        if stored.active and _retracts(fact, stored):
+        if stored.active and stored.turn_ids != [turn_id] and _retracts(fact, stored):
             facts[n] = _retire(stored, turn_id, when)
             out.append(Contradiction(old=facts[n], new=None, statement=fact, noted_at=when,
                                      turn_id=turn_id))

@@ -123,3 +123,20 @@ def test_birth_year_from_age_tolerates_the_unknown_birthday() -> None:
                          [Fact(subject="user", predicate="birth_year", object="1991")],
                          "t7", date(2026, 6, 1))
     assert not state.contradictions and len(state.facts) == 1
+
+
+@pytest.mark.parametrize("text", ["I don't live in Lisbon anymore, I live in Porto now.",
+                                  "I used to live in Lisbon but now I live in Porto."])
+def test_moving_in_one_sentence_is_one_replacement(analyzer: Analyzer, text: str) -> None:
+    state = update_facts([stored("lives_in", "Lisbon")], analyzer.analyze(text, SAID).facts,
+                         "t8", SAID)
+    (c,) = state.contradictions
+    assert c.old.object == "Lisbon" and c.new is not None and c.new.object == "Porto"
+    assert [f.object for f in state.facts if f.active and f.predicate == "lives_in"] == ["Porto"]
+
+
+def test_a_retraction_spares_what_the_same_turn_asserts() -> None:
+    said = [Fact(subject="user", predicate="spouse", object="", negated=True),
+            Fact(subject="user", predicate="spouse", object="Ana")]
+    state = update_facts([stored("spouse", "Rui")], said, "t9", SAID)
+    assert [f.object for f in state.facts if f.active] == ["Ana"]
