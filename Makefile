@@ -25,11 +25,11 @@ chat: setup
 demo: setup
 	$(BIN)/storyloom demo --script examples/first-memories.txt
 
-test: setup
+test: setup lint
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check bot worker nlu tests
+	$(BIN)/ruff check bot worker nlu tests scripts
 	$(BIN)/mypy bot worker nlu
 
 clean-venv:

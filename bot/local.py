@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def _die_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def prepare_model(settings: Settings, say: callable) -> None:  # type: ignore[valid-type]
+def prepare_model(settings: Settings, say: Callable[[str], object]) -> None:
     """Do the one-time conversion of the bundled model in the foreground, with progress."""
     if settings.storyloom_model != BUNDLED_MODEL:
         return

@@ -65,7 +65,7 @@ STAGE_AGES = {
     "young woman": (18, 30), "kindergarten": (4, 6), "primary school": (5, 11),
     "elementary school": (5, 11), "grade school": (5, 11), "middle school": (11, 14),
     "high school": (14, 18), "secondary school": (12, 18), "college": (18, 22),
-    "university": (18, 22), "uni": (18, 22),
+    "university": (18, 22), "uni": (18, 22), "growing up": (3, 17),
 }
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, Span, Token
-
 from nlu import narrative
+from nlu.parse import Parse
 from nlu.people import PeopleResult
 from nlu.schema import Event, TimeValue
 
@@ -19,6 +18,7 @@ MATRIX: dict[str, str | None] = {
     "expect": "expect", "have": "obligation", "use": "habitual", "like": "habitual",
     "love": "habitual", "hate": "habitual", "start": None, "begin": None, "stop": None,
     "keep": None, "continue": None, "manage": None, "finish": None, "quit": None,
+    "go": "future",  # only as "going to" (VBG)
 }
 _MODALS = {"will": "future", "'ll": "future", "shall": "future", "wo": "future",
            "would": "would", "'d": "would", "can": "can", "ca": "can", "could": "could",
@@ -39,8 +39,11 @@ PLACE_NOUNS = frozenset(
     ]
 )
 _PLACE_ADVS = {"home", "abroad", "overseas", "downtown", "there", "upstairs", "downstairs",
-               "outside", "inside", "away"}
+               "outside", "inside"}
 _PLACE_ENTS = {"GPE", "LOC", "FAC"}
+# Adverbs right after a verb that the small parser labels advmod but that form phrasal
+# verbs ("passed away", "grew up").
+_PARTICLES = {"away", "up", "out", "off", "down", "back", "over"}
 _PERSONISH = {"PERSON", "NORP"}
 _PRONOUNS = {"i", "me", "we", "us", "you", "he", "him", "she", "her", "they", "them"}
 _NP_LEFT = {"det", "poss", "compound", "amod", "nummod", "quantmod", "nmod", "predet", "case"}
@@ -50,241 +53,255 @@ _CLAUSE_CUT = {"conj", "cc", "parataxis", "ccomp", "advcl", "punct", "relcl", "m
 
 @dataclass
 class _Frame:
-    pred: Token  # the content verb ("go" in "I want to go")
-    head: Token  # the clause head carrying subject, aux and negation ("want")
+    pred: int  # the content verb ("go" in "I want to go")
+    head: int  # the clause head carrying subject, aux and negation ("want")
     modality: str | None
 
 
-def _is_matrix(tok: Token) -> bool:
-    return tok.lemma_ in MATRIX and any(
-        c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX") for c in tok.children
+def _is_matrix(p: Parse, i: int) -> bool:
+    if p.lemma[i] == "go" and p.tag[i] != "VBG":
+        return False
+    return p.lemma[i] in MATRIX and any(
+        p.dep[c] == "xcomp" and p.pos[c] in ("VERB", "AUX") for c in p.children[i]
     )
 
 
-def _frames(sent: Span) -> list[_Frame]:
+def _frames(p: Parse) -> list[_Frame]:
     frames = []
-    for tok in sent:
-        if tok.dep_ in ("amod", "aux", "auxpass") or _is_matrix(tok):
+    for i, pos in enumerate(p.pos):
+        if pos not in ("VERB", "AUX") or p.dep[i] in ("amod", "aux", "auxpass"):
             continue
-        be_place = tok.lemma_ == "be" and tok.dep_ in ("ROOT", "conj") and any(
-            c.dep_ == "prep" and c.lower_ in _PLACE_PREPS for c in tok.children)
-        if tok.pos_ != "VERB" and not be_place:
+        if p.dep[i] == "acl" and p.tag[i] == "VBN":  # "a cat called Miso": a description
             continue
-        head, modality = tok, None
-        if tok.dep_ == "xcomp" and _is_matrix(tok.head):
-            head, modality = tok.head, MATRIX[tok.head.lemma_]
-            if head.lemma_ == "go" and head.tag_ == "VBG":
-                modality = "future"
-        frames.append(_Frame(pred=tok, head=head, modality=modality))
+        be_place = p.lemma[i] == "be" and p.dep[i] in ("ROOT", "conj") and any(
+            p.dep[c] == "prep" and p.lower[c] in _PLACE_PREPS for c in p.children[i])
+        if (pos != "VERB" and not be_place) or _is_matrix(p, i):
+            continue
+        head, modality = i, None
+        h = p.head[i]
+        if p.dep[i] == "xcomp" and _is_matrix(p, h):
+            head, modality = h, MATRIX[p.lemma[h]]
+        frames.append(_Frame(pred=i, head=head, modality=modality))
     return frames
 
 
-def _aux_modality(frame: _Frame) -> str | None:
-    for tok in (frame.pred, frame.head):
-        for c in tok.children:
-            if c.dep_ == "aux" and c.lower_ in _MODALS:
-                return _MODALS[c.lower_]
-            if c.dep_ == "mark" and c.lower_ in ("if", "unless"):
-                return "conditional"
-    if frame.head.lemma_ == "go" and frame.head.tag_ == "VBG" and frame.pred is not frame.head:
-        return "future"
+def _aux_modality(p: Parse, f: _Frame) -> str | None:
+    for c in (*p.children[f.pred], *p.children[f.head]):
+        if p.dep[c] == "aux" and p.lower[c] in _MODALS:
+            return _MODALS[p.lower[c]]
+        if p.dep[c] == "mark" and p.lower[c] in ("if", "unless"):
+            return "conditional"
     return None
 
 
-def _negated(frame: _Frame) -> bool:
-    for tok in {frame.pred, frame.head}:
-        for c in tok.children:
-            if c.dep_ == "neg" or (c.lower_ in _NEG_WORDS and c.dep_ in ("advmod", "nsubj",
-                                                                        "dobj", "det")):
-                return True
+def _negated(p: Parse, f: _Frame) -> bool:
+    for c in (*p.children[f.pred], *p.children[f.head]):
+        if p.dep[c] == "neg" or (p.lower[c] in _NEG_WORDS
+                                 and p.dep[c] in ("advmod", "nsubj", "dobj", "det")):
+            return True
     return False
 
 
-def _past(frame: _Frame) -> bool:
-    toks = [frame.pred, frame.head]
-    auxes = [c for t in toks for c in t.children if c.dep_ in ("aux", "auxpass")]
-    if any(t.tag_ == "VBD" for t in toks + auxes):
+def _past(p: Parse, f: _Frame) -> bool:
+    toks = [f.pred, f.head]
+    auxes = [c for t in toks for c in p.children[t] if p.dep[c] in ("aux", "auxpass")]
+    if any(p.tag[t] == "VBD" for t in toks + auxes):
         return True
-    return frame.pred.tag_ == "VBN" and any(a.lemma_ == "have" for a in auxes)
+    return p.tag[f.pred] == "VBN" and any(p.lemma[a] == "have" for a in auxes)
 
 
 class _Ctx:
-    """Per-doc lookups shared by the argument readers."""
+    """Per-message lookups shared by the argument readers."""
 
-    def __init__(self, doc: Doc, people: PeopleResult | None, time_tokens: set[int]):
-        self.doc = doc
+    def __init__(self, p: Parse, people: PeopleResult | None, time_tokens: set[int]):
+        self.p = p
         self.owner = people.token_person if people else {}
         self.displays = people.displays if people else []
         self.time_tokens = time_tokens
 
-    def phrase(self, tok: Token) -> str:
-        """Noun-phrase text for tok (with its conjuncts); a resolved pronoun becomes the name."""
-        if tok.lower_ in _PRONOUNS and tok.i in self.owner:
-            return self.displays[self.owner[tok.i]]
-        lo, hi = self._np(tok)
-        for conj in tok.conjuncts:
-            if conj.i > tok.i:
-                hi = max(hi, self._np(conj)[1])
-        return self.doc[lo:hi + 1].text
+    def phrase(self, i: int) -> str:
+        """Noun-phrase text for token i (with its conjuncts); a resolved pronoun: the name."""
+        p = self.p
+        if p.lower[i] in _PRONOUNS and i in self.owner:
+            return self.displays[self.owner[i]]
+        lo, hi = self._np(i)
+        for c in p.children[i]:
+            if p.dep[c] == "conj" and c > i:
+                hi = max(hi, self._np(c)[1])
+        return p.span_text(lo, hi)
 
-    def _np(self, tok: Token) -> tuple[int, int]:
-        lo = min([tok.i] + [c.left_edge.i for c in tok.lefts if c.dep_ in _NP_LEFT])
-        hi = max([tok.i] + [c.right_edge.i for c in tok.rights if c.dep_ in _NP_RIGHT])
-        who = self.owner.get(tok.i)
+    def _np(self, i: int) -> tuple[int, int]:
+        p = self.p
+        lo = min([i] + [p.edges(c)[0] for c in p.children[i] if c < i and p.dep[c] in _NP_LEFT])
+        hi = max([i] + [p.edges(c)[1] for c in p.children[i] if c > i and p.dep[c] in _NP_RIGHT])
+        who = self.owner.get(i)
         if who is not None:  # a person's full mention, even where the parse split it
-            while lo > 0 and self.owner.get(lo - 1) == who and self.doc[lo - 1].lower_ not in (
-                    _PRONOUNS):
+            while lo > 0 and self.owner.get(lo - 1) == who and p.lower[lo - 1] not in _PRONOUNS:
                 lo -= 1
-            while hi + 1 < len(self.doc) and self.owner.get(hi + 1) == who:
+            while hi + 1 < len(p) and self.owner.get(hi + 1) == who:
                 hi += 1
         return lo, hi
 
-    def is_person(self, tok: Token) -> bool:
-        return tok.i in self.owner or tok.ent_type_ in _PERSONISH or tok.lower_ in _PRONOUNS
+    def is_person(self, i: int) -> bool:
+        return i in self.owner or self.p.ent[i] in _PERSONISH or self.p.lower[i] in _PRONOUNS
 
 
-def _children(frame: _Frame) -> list[Token]:
-    seen = {frame.pred.i}
-    kids = list(frame.pred.children)
-    if frame.head is not frame.pred:
-        kids += [c for c in frame.head.children if c.i not in seen and c is not frame.pred]
+def _kids(p: Parse, f: _Frame) -> list[int]:
+    kids = list(p.children[f.pred])
+    if f.head != f.pred:
+        kids += [c for c in p.children[f.head] if c != f.pred]
     return kids
 
 
-def _agent(frame: _Frame, kids: list[Token]) -> Token | None:
-    for c in kids:
-        if c.dep_ in ("nsubj", "csubj"):
-            return c
-    for c in kids:
-        if c.dep_ == "agent":
-            return next((g for g in c.children if g.dep_ == "pobj"), None)
-    head = frame.head
-    if head.dep_ == "conj" and head.head.pos_ in ("VERB", "AUX"):
-        return next((c for c in head.head.children if c.dep_ == "nsubj"), None)
+def _agent(p: Parse, f: _Frame, kids: list[int]) -> int | None:
+    subj = next((c for c in kids if p.dep[c] in ("nsubj", "csubj")), None)
+    if subj is not None:
+        return subj
+    by = next((c for c in kids if p.dep[c] == "agent"), None)
+    if by is not None:
+        return p.first_child(by, ("pobj",))
+    h = p.head[f.head]
+    if p.dep[f.head] == "conj" and p.pos[h] in ("VERB", "AUX"):
+        return p.first_child(h, ("nsubj",))
     # Small-model parse errors put a sentence-initial name under npadvmod ("Tom ... called").
-    return next((c for c in kids if c.dep_ == "npadvmod" and c.ent_type_ == "PERSON"
-                 and c.i < frame.head.i), None)
+    return next((c for c in kids if p.dep[c] == "npadvmod" and p.ent[c] == "PERSON"
+                 and c < f.head), None)
 
 
-def _place(ctx: _Ctx, kids: list[Token]) -> str | None:
+def _place(ctx: _Ctx, kids: list[int]) -> str | None:
+    p = ctx.p
     named: list[str] = []
     plain: list[str] = []
     for c in kids:
-        if c.dep_ in ("advmod", "npadvmod") and c.lower_ in _PLACE_ADVS:
-            plain.append(c.text)
-        if c.dep_ == "dobj" and c.ent_type_ in _PLACE_ENTS:
+        if p.dep[c] in ("advmod", "npadvmod") and p.lower[c] in _PLACE_ADVS:
+            plain.append(p.text[c])
+        if p.dep[c] == "dobj" and p.ent[c] in _PLACE_ENTS:
             named.append(ctx.phrase(c))
-        if c.dep_ != "prep" or c.lower_ not in _PLACE_PREPS:
+        if p.dep[c] != "prep":
             continue
-        for obj in (g for g in c.children if g.dep_ == "pobj" and g.i not in ctx.time_tokens):
-            inner = [g2 for p in obj.children if p.dep_ == "prep" for g2 in p.children
-                     if g2.dep_ == "pobj" and g2.ent_type_ in _PLACE_ENTS]
-            named += [ctx.phrase(o) for o in inner]
-            if obj.ent_type_ in _PLACE_ENTS:
+        for obj in p.children[c]:
+            if p.dep[obj] != "pobj":
+                continue
+            # "at university in Coimbra", "as an engineer in Porto": the place hangs lower.
+            named += [ctx.phrase(o) for pr in p.children[obj] if p.dep[pr] == "prep"
+                      for o in p.children[pr] if p.dep[o] == "pobj" and p.ent[o] in _PLACE_ENTS]
+            if obj in ctx.time_tokens or p.lower[c] not in _PLACE_PREPS:
+                continue
+            if p.ent[obj] in _PLACE_ENTS:
                 named.append(ctx.phrase(obj))
-            elif obj.lemma_.lower() in PLACE_NOUNS and not ctx.is_person(obj):
+            elif p.lemma[obj].lower() in PLACE_NOUNS and not ctx.is_person(obj):
                 plain.append(ctx.phrase(obj))
     found = named or plain
     return found[0] if found else None
 
 
-def _participants(ctx: _Ctx, kids: list[Token]) -> list[str]:
-    out = []
+def _participants(ctx: _Ctx, kids: list[int]) -> list[str]:
+    p, out = ctx.p, []
     for c in kids:
-        if c.dep_ == "dative":
+        if p.dep[c] == "dative":
             out.append(ctx.phrase(c))
-        if c.dep_ == "prep" and c.lower_ in ("with", "alongside", "to", "for", "without"):
-            for obj in (g for g in c.children if g.dep_ == "pobj"):
-                if c.lower_ in ("with", "alongside") or ctx.is_person(obj):
+        if p.dep[c] == "prep" and p.lower[c] in ("with", "alongside", "to", "for", "without"):
+            for obj in p.children[c]:
+                if p.dep[obj] == "pobj" and (p.lower[c] in ("with", "alongside")
+                                             or ctx.is_person(obj)):
                     out.append(ctx.phrase(obj))
     return out
 
 
-def _clause_text(frame: _Frame) -> str:
-    head = frame.head
-    cut = {t.i for c in head.children if c.dep_ in _CLAUSE_CUT for t in c.subtree}
-    idx = [t.i for t in head.subtree if t.i not in cut] or [head.i]
-    return head.doc[min(idx):max(idx) + 1].text
+def _clause_text(p: Parse, f: _Frame) -> str:
+    """The clause around the predicate, without coordinated or subordinate clauses."""
+    kept = [f.head] + [e for c in p.children[f.head] if p.dep[c] not in _CLAUSE_CUT
+                       for e in p.edges(c)]
+    return p.span_text(min(kept), max(kept))
 
 
-def _assign_times(doc: Doc, frames: Sequence[_Frame], times: Iterable[tuple[int, int, TimeValue]]
-                  ) -> dict[int, TimeValue]:
-    """Attach each time expression to the predicate it modifies (walking up the parse)."""
+def _assign_times(p: Parse, frames: Sequence[_Frame],
+                  spans: Sequence[tuple[int, int, TimeValue]]) -> dict[int, TimeValue]:
+    """Attach each time expression (token span) to the predicate it modifies, up the parse."""
     by_token: dict[int, int] = {}
     for n, f in enumerate(frames):
-        by_token.setdefault(f.head.i, n)
-        by_token.setdefault(f.pred.i, n)
+        by_token.setdefault(f.head, n)
+        by_token.setdefault(f.pred, n)
     out: dict[int, TimeValue] = {}
-    for start, end, value in times:
-        span = doc.char_span(start, end, alignment_mode="expand")
-        if span is None or not frames:
-            continue
-        tok, target = span.root, None
-        for _ in range(len(doc)):
-            if tok.i in by_token and not (span.start <= tok.i < span.end):
-                target = by_token[tok.i]
+    for lo, hi, value in spans:
+        tok, target = p.root_of(lo, hi), None
+        for _ in range(len(p)):
+            if tok in by_token and not lo <= tok <= hi:
+                target = by_token[tok]
                 break
-            if tok.head is tok:
+            if p.head[tok] == tok:
                 break
-            tok = tok.head
+            tok = p.head[tok]
         if target is None:
-            same = [n for n, f in enumerate(frames) if f.pred.sent.start == span.sent.start]
+            same = [n for n, f in enumerate(frames) if p.sent[f.pred] == p.sent[lo]]
             if not same:
                 continue
-            target = min(same, key=lambda n: abs(frames[n].pred.i - span.start))
-        out.setdefault(target, value)
+            target = min(same, key=lambda n: abs(frames[n].pred - lo))
+        if target not in out or _precision_rank(value) < _precision_rank(out[target]):
+            out[target] = value
     return out
 
 
-def extract_events(doc: Doc, times: Sequence[tuple[int, int, TimeValue]] = (),
+def _precision_rank(value: TimeValue) -> tuple[int, int]:
+    """Lower is better: dated before age-only before unplaced; then the narrower range."""
+    if value.start is not None and value.end is not None:
+        return (0, (value.end - value.start).days)
+    return (1, 0) if value.age is not None else (2, 0)
+
+
+def extract_events(p: Parse, times: Sequence[tuple[int, int, TimeValue]] = (),
                    people: PeopleResult | None = None) -> list[Event]:
-    """Events in doc, one per content predicate, with arguments, time, negation and score."""
-    if not doc.has_annotation("DEP"):
+    """Events in a parsed message: one per content predicate, with arguments and a score.
+
+    times are (start_char, end_char, value) as from nlu.timex.find_times.
+    """
+    if not p.has_parse:
         return []
-    time_tokens: set[int] = set()
-    for start, end, _ in times:
-        span = doc.char_span(start, end, alignment_mode="expand")
-        if span is not None:
-            time_tokens.update(range(span.start, span.end))
-    ctx = _Ctx(doc, people, time_tokens)
-    frames, sent_of = [], []
-    for n, sent in enumerate(doc.sents):
-        for f in _frames(sent):
-            frames.append(f)
-            sent_of.append(n)
-    when = _assign_times(doc, frames, times)
-    return [_event(ctx, f, sent_of[n], when.get(n)) for n, f in enumerate(frames)]
+    spans = [(r[0], r[1], v) for s, e, v in times if (r := p.tokens_at(s, e)) is not None]
+    time_tokens = {i for lo, hi, _ in spans for i in range(lo, hi + 1)}
+    ctx = _Ctx(p, people, time_tokens)
+    frames = _frames(p)
+    when = _assign_times(p, frames, spans)
+    return [_event(ctx, f, when.get(n)) for n, f in enumerate(frames)]
 
 
-def _event(ctx: _Ctx, frame: _Frame, sentence: int, time: TimeValue | None) -> Event:
-    kids = _children(frame)
-    agent = _agent(frame, kids)
-    patient = next((c for c in kids if c.dep_ in ("dobj", "nsubjpass")), None)
+def _event(ctx: _Ctx, f: _Frame, time: TimeValue | None) -> Event:
+    p = ctx.p
+    kids = _kids(p, f)
+    agent = _agent(p, f, kids)
+    patient = next((c for c in kids if p.dep[c] in ("dobj", "nsubjpass")), None)
     place = _place(ctx, kids)
     participants = _participants(ctx, kids)
-    modality = frame.modality or _aux_modality(frame)
-    if modality is None and frame.pred.sent.text.rstrip().endswith("?"):
+    modality = f.modality or _aux_modality(p, f)
+    lo, hi = p.sents[p.sent[f.pred]]
+    if modality is None and "?" in p.text[lo:hi]:
         modality = "question"
-    negated = _negated(frame)
+    negated = _negated(p, f)
+    prt = next((c for c in p.children[f.pred] if p.dep[c] == "prt" or (
+        c == f.pred + 1 and p.dep[c] == "advmod" and p.lower[c] in _PARTICLES)), None)
+    predicate = p.lemma[f.pred].lower() + (f" {p.lower[prt]}" if prt is not None else "")
+    infinitive = p.tag[f.pred] == "VB" and f.head == f.pred and any(
+        p.tag[c] == "TO" for c in p.children[f.pred])
     feats = {
-        "past": float(_past(frame)),
-        "action": float(frame.pred.lemma_ not in narrative.STATIVE),
-        "known_agent": float(agent is not None and (agent.lower_ in ("i", "we")
-                                                    or agent.i in ctx.owner)),
+        "past": float(_past(p, f)),
+        "action": float(p.lemma[f.pred] not in narrative.STATIVE),
+        "known_agent": float(agent is not None and (p.lower[agent] in ("i", "we")
+                                                    or agent in ctx.owner)),
         "time": float(time is not None),
         "place": float(place is not None),
         "participants": float(bool(participants)),
         "negated": float(negated),
         "modal": float(modality not in (None, "habitual", "question")),
         "question": float(modality == "question"),
+        "infinitive": float(infinitive),
     }
     return Event(
-        text=_clause_text(frame), predicate=frame.pred.lemma_.lower(),
+        text=_clause_text(p, f), predicate=predicate,
         agent=ctx.phrase(agent) if agent is not None else None,
         patient=ctx.phrase(patient) if patient is not None else None,
         participants=participants, place=place, time=time.text if time else None,
         time_value=time, negated=negated, modality=modality,
-        score=narrative.score(feats), sentence=sentence,
+        score=narrative.score(feats), sentence=p.sent[f.pred],
     )
 
 

@@ -147,7 +147,7 @@ def score_text(text: str) -> LexiconScores:
     top = max(p for k, p in probs.items() if k != "neutral")
     probs["neutral"] = max(0.0, 1.0 - top) * (1.0 - abs(compound) / 2)
     probs = {k: round(min(p, 0.97), 4) for k, p in probs.items()}
-    labels = [k for k in LABELS if probs[k] >= 0.5] or ["neutral"]
+    labels = sorted((k for k in LABELS if probs[k] >= 0.5), key=lambda k: -probs[k]) or ["neutral"]
     ekman = {g: round(_combine(probs, m), 4) for g, m in EKMAN_GROUPS.items()}
     ekman["neutral"] = probs["neutral"]
     sentiment = {g: round(_combine(probs, m), 4) for g, m in SENTIMENT_GROUPS.items()}

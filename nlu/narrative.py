@@ -31,6 +31,9 @@ WEIGHTS = {
     "modal": -2.5,
     # A question asks rather than tells.
     "question": -1.5,
+    # A bare "to <verb>" clause ("what to say", "taught me to fish") is a purpose or a
+    # complement, rarely the event itself.
+    "infinitive": -1.0,
 }
 
 STATIVE = frozenset(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from spacy.tokens import Doc, Span, Token
-
-from nlu.schema import PersonMention
+from nlu.parse import Ent, Parse
+from nlu.schema import PersonMention, Record
 
 # surface word -> (canonical relation, gender or None)
 _KIN = {
@@ -88,27 +88,27 @@ def _clean_name(text: str) -> str:
     return text.removesuffix("'s").removesuffix("’s").strip(" ,")
 
 
-def _name_after(doc: Doc, i: int) -> Span | None:
-    """A proper name right after token i ("my grandmother Maria", "my friend, Sam")."""
-    j = i + 1
-    if j < len(doc) and doc[j].text == ",":
-        j += 1
-    if j < len(doc) and doc[j].pos_ == "PROPN" and doc[j].lower_ not in RELATIONS:
-        ent = next((e for e in doc.ents if e.start <= j < e.end), None)
-        if ent is not None and ent.label_ == "PERSON":
-            return doc[j:ent.end]
-        if ent is None and doc[j].is_title:
-            return doc[j:j + 1]
+def _ent_at(p: Parse, i: int) -> Ent | None:
+    return next((e for e in p.ents if e.start <= i < e.end), None)
+
+
+def _name_after(p: Parse, i: int) -> tuple[int, int] | None:
+    """Token range of a proper name right after i ("my grandmother Maria", "my friend, Sam")."""
+    j = i + 2 if i + 1 < len(p) and p.text[i + 1] == "," else i + 1
+    if j < len(p) and p.pos[j] == "PROPN" and p.lower[j] not in RELATIONS:
+        ent = _ent_at(p, j) if p.ent[j] else None
+        if ent is not None and ent.label == "PERSON":
+            return j, ent.end
+        if ent is None and p.text[j].istitle():
+            return j, j + 1
     return None
 
 
-def _relation_mention(doc: Doc, tok: Token) -> _Cluster | None:
-    word = tok.lower_
+def _relation_mention(p: Parse, i: int) -> _Cluster | None:
+    word = p.lower[i]
     rel = RELATIONS.get(word)
-    if rel is None and word not in GROUPS:
-        return None
-    start = tok.i - 1 if tok.i and doc[tok.i - 1].lower_ == "best" else tok.i
-    before = doc[start - 1].lower_ if start else ""
+    start = i - 1 if i and p.lower[i - 1] == "best" else i
+    before = p.lower[start - 1] if start else ""
     user_poss = before in _USER_POSS
     # Kinship words used bare, like names ("Grandma made cookies", "mum called"), are the
     # user's own; "a friend", "his mother" are not.
@@ -116,21 +116,20 @@ def _relation_mention(doc: Doc, tok: Token) -> _Cluster | None:
     if not (user_poss or bare_kin):
         return None
     first = start - 1 if user_poss else start
-    name = _name_after(doc, tok.i)
-    end = name.end if name is not None else tok.i + 1
-    if name is None and first >= 2 and doc[first - 1].text == ",":
-        prev = doc[first - 2]
-        if prev.ent_type_ == "PERSON":
-            name = next(e for e in doc.ents if e.start <= prev.i < e.end)
-            first = name.start
+    name = _name_after(p, i)
+    end = name[1] if name is not None else i + 1
+    if name is None and first >= 2 and p.text[first - 1] == "," and p.ent[first - 2] == "PERSON":
+        ent = _ent_at(p, first - 2)
+        if ent is not None:
+            name, first = (ent.start, ent.end), ent.start
     relation, gender = rel if rel else (GROUPS[word], "plural")
-    tokens = list(range(first, end))
-    return _Cluster(name=_clean_name(name.text) if name is not None else None,
-                    relation=relation, gender=gender, text=doc[first:end].text,
-                    texts=[doc[first:end].text], tokens=tokens, group=rel is None)
+    text = p.span_text(first, end - 1)
+    name_text = _clean_name(p.span_text(name[0], name[1] - 1)) if name is not None else None
+    return _Cluster(name=name_text, relation=relation, gender=gender, text=text,
+                    texts=[text], tokens=list(range(first, end)), group=rel is None)
 
 
-def _entity_mention(doc: Doc, ent: Span) -> _Cluster | None:
+def _entity_mention(p: Parse, ent: Ent) -> _Cluster | None:
     word = ent.text.lower()
     if word in RELATIONS:
         canonical, gender = RELATIONS[word]
@@ -138,13 +137,13 @@ def _entity_mention(doc: Doc, ent: Span) -> _Cluster | None:
                         texts=[ent.text], tokens=list(range(ent.start, ent.end)))
     relation: str | None = None
     end = ent.end
-    if ent.end + 1 < len(doc) and doc[ent.end].lower_ == "from":
-        relation = _FROM.get(doc[ent.end + 1].lower_)
+    if ent.end + 1 < len(p) and p.lower[ent.end] == "from":
+        relation = _FROM.get(p.lower[ent.end + 1])
         end = ent.end + 2 if relation else end
     name = _clean_name(ent.text)
     if not name or not any(ch.isalpha() for ch in name):
         return None
-    text = doc[ent.start:end].text
+    text = p.span_text(ent.start, end - 1)
     return _Cluster(name=name, relation=relation, gender=None, text=text,
                     texts=[text], tokens=list(range(ent.start, end)))
 
@@ -181,49 +180,119 @@ def _cluster(mentions: list[_Cluster]) -> list[_Cluster]:
     return clusters
 
 
-def _resolve_pronouns(doc: Doc, clusters: list[_Cluster], owner: dict[int, int]) -> None:
-    """Point he/she/they at the most recent compatible person mentioned before them."""
-    for tok in doc:
-        want = _PRONOUNS.get(tok.lower_)
-        if want is None or tok.i in owner:
+def _resolve_pronouns(p: Parse, clusters: list[_Cluster], owner: dict[int, int]) -> None:
+    """Point each he/she/they at the most recent compatible person mentioned before it.
+
+    Compatible: "she" a female or unknown-gender person, "he" a male or unknown one, "they"
+    a group ("my parents"), else a single person of unknown gender (singular they).
+    Recency is by the person's last mention before the pronoun; no syntax, no salience.
+    """
+    last_seen: dict[int, int] = {}
+    for i, word in enumerate(p.lower):
+        who = owner.get(i)
+        if who is not None:
+            last_seen[who] = i
             continue
-        best, best_pos = None, -1
-        for idx, c in enumerate(clusters):
-            before = [t for t in c.tokens if t < tok.i]
-            if not before or max(before) <= best_pos:
-                continue
-            ok = c.group if want == "plural" else (not c.group and c.gender in (None, want))
-            if want == "plural" and not ok:
-                ok = c.gender is None and not c.group  # singular they
-            if ok:
-                best, best_pos = idx, max(before)
+        want = _PRONOUNS.get(word)
+        if want is None or not last_seen:
+            continue
+        best = _most_recent(clusters, last_seen, want)
         if best is not None:
-            owner[tok.i] = best
+            owner[i] = best
+            last_seen[best] = i
 
 
-def find_people(doc: Doc) -> PeopleResult:
-    """People mentioned in doc, merged within it, with pronouns resolved to them."""
+def _most_recent(clusters: list[_Cluster], last_seen: dict[int, int], want: str) -> int | None:
+    def fits(c: _Cluster) -> bool:
+        if want == "plural":
+            return c.group
+        return not c.group and c.gender in (None, want)
+
+    ranked = sorted(last_seen, key=last_seen.__getitem__, reverse=True)
+    match = next((k for k in ranked if fits(clusters[k])), None)
+    if match is None and want == "plural":
+        match = next((k for k in ranked if clusters[k].gender is None
+                      and not clusters[k].group), None)
+    return match
+
+
+def find_people(p: Parse) -> PeopleResult:
+    """People mentioned in a parsed message, merged within it, with pronouns resolved."""
     covered: set[int] = set()
     mentions: list[_Cluster] = []
-    for tok in doc:
-        if tok.i in covered:
+    for i, word in enumerate(p.lower):
+        if i in covered or (word not in RELATIONS and word not in GROUPS):
             continue
-        m = _relation_mention(doc, tok)
+        m = _relation_mention(p, i)
         if m is not None:
             mentions.append(m)
             covered.update(m.tokens)
-    for ent in doc.ents:
-        if ent.label_ == "PERSON" and not covered.intersection(range(ent.start, ent.end)):
-            m = _entity_mention(doc, ent)
+    for ent in p.ents:
+        if ent.label == "PERSON" and not covered.intersection(range(ent.start, ent.end)):
+            m = _entity_mention(p, ent)
             if m is not None:
                 mentions.append(m)
     mentions.sort(key=lambda m: m.tokens[0])
     clusters = _cluster(mentions)
     owner = {t: idx for idx, c in enumerate(clusters) for t in c.tokens}
-    _resolve_pronouns(doc, clusters, owner)
+    _resolve_pronouns(p, clusters, owner)
     people = [
         PersonMention(name=c.name, relation=c.relation, text=c.text, gender=c.gender,
                       aliases=list(dict.fromkeys(c.texts + ([c.name] if c.name else []))))
         for c in clusters
     ]
     return PeopleResult(people=people, token_person=owner, displays=[c.display for c in clusters])
+
+
+class PeopleLink(Record):
+    """Known people after linking one message's mentions, and where each mention went."""
+
+    people: list[PersonMention]
+    matches: list[int]  # for each new mention, its index in people
+
+
+def _alias_key(text: str) -> str:
+    words = text.casefold().replace("’", "'").split()
+    while words and words[0] in _USER_POSS:
+        words = words[1:]
+    return " ".join(words)
+
+
+def _keys(m: PersonMention) -> set[str]:
+    return {_alias_key(a) for a in [*m.aliases, m.text, m.name or ""] if a}
+
+
+def _link_candidates(known: Sequence[PersonMention], m: PersonMention) -> list[int]:
+    keys = _keys(m)
+    by_alias = [n for n, k in enumerate(known) if keys & _keys(k)]
+    if by_alias:
+        return by_alias
+    if m.relation is None or m.gender == "plural":
+        return []
+    return [n for n, k in enumerate(known) if k.relation == m.relation
+            and not (k.name and m.name and k.name.casefold() != m.name.casefold())]
+
+
+def link_people(known: Sequence[PersonMention], new: Sequence[PersonMention]) -> PeopleLink:
+    """Merge a message's people into the known ones: same alias, or the only one of a relation.
+
+    "Grandma" or "Gran" joins the known grandmother Maria (once "my grandmother Maria" has
+    linked name and relation); with two known grandmothers it stays separate.
+    """
+    people = list(known)
+    matches = []
+    for m in new:
+        found = _link_candidates(people, m)
+        if len(found) != 1:
+            people.append(m)
+            matches.append(len(people) - 1)
+            continue
+        n = found[0]
+        k = people[n]
+        people[n] = k.model_copy(update={
+            "name": k.name or m.name, "relation": k.relation or m.relation,
+            "gender": k.gender or m.gender,
+            "aliases": list(dict.fromkeys([*k.aliases, *m.aliases])),
+        })
+        matches.append(n)
+    return PeopleLink(people=people, matches=matches)

@@ -8,13 +8,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
-from nlu import timex
+from nlu import ner, timex
 from nlu.events import extract_events
 from nlu.facts import extract_facts
 from nlu.feelings import feelings_from
 from nlu.lexicon import LexiconEmotionClassifier
+from nlu.parse import Parse
 from nlu.people import find_people
-from nlu.schema import Analysis, Entity
+from nlu.schema import Analysis, Entity, Event
 from nlu.spacy_model import load_pipeline
 from nlu.textclean import MAX_CHARS, clean
 
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 PLACE_LABELS = ("GPE", "LOC", "FAC")
 # One item of a stream: (id, text, message date) or (id, text, date, user's birth year).
-Item = tuple[str, str, date | None] | tuple[str, str, date | None, int | None]
+Item = tuple[str | None, str, date | None] | tuple[str | None, str, date | None, int | None]
 
 
 class Scores(Protocol):
@@ -48,8 +49,11 @@ class Analyzer:
     """Runs the NLU stage; build once per process and reuse (the models load once)."""
 
     def __init__(self, nlp: Language | None = None, emotions: EmotionModel | None = None,
-                 max_chars: int = MAX_CHARS, emotion_batch_size: int = 64):
+                 max_chars: int = MAX_CHARS, emotion_batch_size: int = 64,
+                 full_ner: bool = False):
         self.nlp = nlp if nlp is not None else load_pipeline()
+        # By default NER runs only on sentences with a proper noun (see nlu.ner).
+        self.gated_ner = not full_ner and "ner" in self.nlp.pipe_names
         # The GoEmotions classifier plugs in here; the lexicon stands in until it is on main.
         self.emotions = emotions if emotions is not None else LexiconEmotionClassifier.load()
         self.max_chars = max_chars
@@ -58,7 +62,7 @@ class Analyzer:
     def analyze(self, text: str, when: date | None = None, birth_year: int | None = None,
                 id: str | None = None) -> Analysis:
         """Analyse one message said on date ``when`` (relative times resolve against it)."""
-        return next(self.analyze_stream([(id, text, when, birth_year)], batch_size=1))  # type: ignore[list-item]
+        return next(self.analyze_stream([(id, text, when, birth_year)], batch_size=1))
 
     def analyze_stream(self, items: Iterable[Item], batch_size: int = 256) -> Iterator[Analysis]:
         """Analyse (id, text, date[, birth_year]) items in order, in constant memory."""
@@ -71,7 +75,11 @@ class Analyzer:
                    for item in batch]
         texts = [c[0] for c in cleaned]
         scores = self.emotions.predict(texts, batch_size=self.emotion_batch_size)
-        docs = self.nlp.pipe(texts, batch_size=batch_size)
+        if self.gated_ner:
+            docs = list(self.nlp.pipe(texts, batch_size=batch_size, disable=["ner"]))
+            ner.recognise(self.nlp, docs, batch_size)
+        else:
+            docs = list(self.nlp.pipe(texts, batch_size=batch_size))
         for item, (_text, truncated), doc, score in zip(batch, cleaned, docs, scores, strict=True):
             birth_year = item[3] if len(item) > 3 else None  # type: ignore[misc]
             yield build(doc, score, id=item[0], text_len=len(item[1] or ""),
@@ -81,29 +89,43 @@ class Analyzer:
 def build(doc: Doc, scores: Scores, id: str | None, text_len: int, truncated: bool,
           when: date | None, birth_year: int | None) -> Analysis:
     """Assemble an Analysis from a parsed doc and its emotion scores."""
-    ents = list(doc.ents)
-    found = timex.find_times(doc.text, when, birth_year)
-    date_ents = [(e.start_char, e.end_char, e.text) for e in ents if e.label_ in ("DATE", "TIME")]
+    p = Parse.of(doc)
+    ner.relabel_places(p)
+    ents = p.ents
+    found = timex.find_times(p.raw, when, birth_year)
+    date_ents = [(e.start_char, e.end_char, e.text) for e in ents if e.label in ("DATE", "TIME")]
     times = timex.merge_entities(found, date_ents, when, birth_year)
-    people = find_people(doc)
-    events = extract_events(doc, times, people)
+    people = find_people(p)
+    events = extract_events(p, times, people)
     emotions = {k: float(v) for k, v in scores.emotions.items()}
+    entities = [Entity(text=e.text, label=e.label, start=e.start_char, end=e.end_char)
+                for e in ents]
+    entities += [Entity(text=v.text, label="DATE", start=s, end=e) for s, e, v in found
+                 if not any(s < x.end_char and e > x.start_char for x in ents)]
+    entities.sort(key=lambda e: e.start)
     return Analysis(
         id=id, text_len=text_len, truncated=truncated,
-        entities=[Entity(text=e.text, label=e.label_, start=e.start_char, end=e.end_char)
-                  for e in ents],
+        entities=entities,
         events=events,
+        sentence_scores=_sentence_scores(len(p.sents), events),
         event_score=max((e.score for e in events), default=0.0),
         people=people.people,
-        places=_unique(e.text for e in ents if e.label_ in PLACE_LABELS),
-        organisations=_unique(e.text for e in ents if e.label_ == "ORG"),
+        places=_unique(e.text for e in ents if e.label in PLACE_LABELS),
+        organisations=_unique(e.text for e in ents if e.label == "ORG"),
         times=[t[2] for t in times],
-        facts=extract_facts(doc, when, people),
+        facts=extract_facts(p, when, people),
         feelings=feelings_from(emotions, list(scores.labels)),
         emotions=emotions, emotion_labels=list(scores.labels),
         ekman={k: float(v) for k, v in scores.ekman.items()},
         sentiment={k: float(v) for k, v in scores.sentiment.items()},
     )
+
+
+def _sentence_scores(n_sentences: int, events: Sequence[Event]) -> list[float]:
+    scores = [0.0] * n_sentences
+    for e in events:
+        scores[e.sentence] = max(scores[e.sentence], e.score)
+    return scores
 
 
 def _unique(texts: Iterable[str]) -> list[str]:

@@ -84,6 +84,14 @@ class PersonMention(Record):
     gender: str | None = None
 
 
+# Predicates a subject has one value of at a time: a new value replaces (contradicts) the
+# old. Every other predicate (pet, speaks, lived_in, sister...) collects values.
+SINGLE_VALUED = frozenset({
+    "occupation", "employer", "lives_in", "grew_up_in", "born_in", "birth_year", "diet",
+    "spouse", "partner", "children", "grandchildren", "mother", "father", "age",
+})
+
+
 class Fact(Record):
     """A lasting fact about the user as subject-predicate-object."""
 
@@ -91,6 +99,19 @@ class Fact(Record):
     predicate: str
     object: str
     negated: bool = False
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        """What a later contradicting fact replaces: (subject, predicate) when single-valued,
+        else (subject, predicate, normalised object)."""
+        if self.predicate in SINGLE_VALUED or self.predicate.startswith("favourite_"):
+            return (self.subject, self.predicate)
+        return (self.subject, self.predicate, normalise_value(self.object))
+
+
+def normalise_value(value: str) -> str:
+    """Case- and spacing-insensitive form of a fact's object, for comparing values."""
+    return " ".join(value.casefold().removeprefix("the ").split())
 
 
 class Feeling(Record):
@@ -110,6 +131,9 @@ class Analysis(Record):
     truncated: bool = False
     entities: list[Entity] = []
     events: list[Event] = []
+    # Per sentence: how strongly it narrates an event (its best clause; 0 without a verb).
+    sentence_scores: list[float] = []
+    # The message's best sentence score.
     event_score: float = 0.0
     people: list[PersonMention] = []
     places: list[str] = []

@@ -301,14 +301,36 @@ PATTERNS: list[tuple[re.Pattern[str], Handler]] = [
         rf"(?P<stage>{_STAGE}))\b"), _age_stage),
     (_c(rf"\b(?:back\s+)?(?:in|during|at)\s+(?P<t>(?P<stage>{_SCHOOL}))\b"), _age_stage),
     (_c(rf"\b(?P<t>(?:in\s+)?my\s+{_PART}(?P<word>teens|{_DECADE_WORD}|[2-9]0s))\b"), _age_decade),
+    (_c(r"\b(?P<t>(?P<stage>growing\s+up))\b"), _age_stage),
 ]
+
+# Substrings (of the lowercased text) without which a pattern cannot match, one entry per
+# PATTERNS row: most messages hold no time expression, and a substring test is far cheaper
+# than a regex scan.
+_DIGIT = tuple("0123456789")
+_NAMED = tuple([*d.MONTHS, *d.SEASONS, "christmas", "xmas", "easter", "halloween",
+                "thanksgiving", "valentine", "new year", *d.WEEKDAYS])
+_NEEDS: list[tuple[str, ...]] = [
+    _DIGIT, _DIGIT, _DIGIT, _DIGIT, _DIGIT, _DIGIT, _DIGIT, _DIGIT,
+    ("last", "this", "next", "past"), _NAMED,
+    ("yesterday", "today", "tonight", "tomorrow", "this morning", "this afternoon",
+     "this evening", "last night"),
+    ("ago",), ("0s", "0's", "0’s"), ("0s", "0's", "0’s"), tuple(d.DECADE_WORDS), _DIGIT,
+    ("when i was",), ("age",), ("aged",), ("year",), ("when i was", "as a"),
+    ("school", "college", "universit", "uni", "kindergarten"), ("my ",), ("growing up",),
+]
+assert len(_NEEDS) == len(PATTERNS)
+_NEEDS_RE = [re.compile("|".join(map(re.escape, needs))) for needs in _NEEDS]
 
 
 def find_times(text: str, ref: date | None = None, birth_year: int | None = None
                ) -> list[tuple[int, int, TimeValue]]:
     """All time expressions in text as (start, end, value), longest match first, no overlaps."""
     found: list[tuple[int, int, int, int, TimeValue]] = []
-    for priority, (pattern, handler) in enumerate(PATTERNS):
+    low = text.lower()
+    for priority, ((pattern, handler), needs) in enumerate(zip(PATTERNS, _NEEDS_RE, strict=True)):
+        if not needs.search(low):
+            continue
         for m in pattern.finditer(text):
             value = handler(m, ref, birth_year)
             if value is not None:
@@ -324,12 +346,13 @@ def find_times(text: str, ref: date | None = None, birth_year: int | None = None
 
 
 _YEAR_IN = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_DURATION = re.compile(rf"^(?:{d.NUMBER_RE}|\d+)\s+(?:day|week|month|year|decade)s?$", re.I)
+_DURATION = re.compile(
+    rf"^(?:(?:{d.NUMBER_RE}|\d+)\s+(?:day|week|month|year|decade)s?(?:\s+old)?|\d{{1,3}})$", re.I)
 
 
 def normalise(text: str, ref: date | None = None, birth_year: int | None = None
               ) -> TimeValue | None:
-    """Normalise one expression (e.g. a spaCy DATE entity); None for a bare duration."""
+    """Normalise one expression (e.g. a spaCy DATE entity); None for a duration or an age."""
     if _DURATION.match(text.strip()):
         return None
     hits = find_times(text, ref, birth_year)

@@ -9,6 +9,7 @@ import spacy
 from spacy.tokens import Doc
 
 from nlu.events import extract_events, timeline
+from nlu.parse import Parse
 from nlu.schema import Event, TimeValue
 from nlu.timex import find_times
 
@@ -37,7 +38,7 @@ def test_who_did_what_where_when() -> None:
         ("1998", "1998", "NUM", "CD", "pobj", 4),
         (".", ".", "PUNCT", ".", "punct", 1),
     ], ents=["O", "O", "O", "B-GPE", "O", "B-DATE", "O"])
-    event = only(extract_events(doc, find_times(doc.text, date(2026, 1, 1))))
+    event = only(extract_events(Parse.of(doc), find_times(doc.text, date(2026, 1, 1))))
     assert (event.predicate, event.agent, event.place, event.time) == ("move", "We", "Lisbon",
                                                                       "1998")
     assert event.time_value is not None and event.time_value.start == date(1998, 1, 1)
@@ -53,7 +54,7 @@ def test_never_marks_the_event_negated_and_unlikely() -> None:
         ("to", "to", "ADP", "IN", "prep", 2),
         ("Paris", "Paris", "PROPN", "NNP", "pobj", 3),
     ], ents=["O", "O", "O", "O", "B-GPE"])
-    event = only(extract_events(doc))
+    event = only(extract_events(Parse.of(doc)))
     assert event.negated and not event.happened
     assert event.place == "Paris"
     assert event.score < 0.5
@@ -69,7 +70,7 @@ def test_want_to_go_is_one_event_with_modality_and_inherited_agent() -> None:
         ("my", "my", "PRON", "PRP$", "poss", 6),
         ("brother", "brother", "NOUN", "NN", "pobj", 4),
     ])
-    event = only(extract_events(doc))
+    event = only(extract_events(Parse.of(doc)))
     assert (event.predicate, event.agent, event.modality) == ("go", "I", "want")
     assert event.participants == ["my brother"]
     assert not event.happened
@@ -82,7 +83,7 @@ def test_modal_auxiliary_and_passive() -> None:
         ("get", "get", "AUX", "VB", "auxpass", 3),
         ("promoted", "promote", "VERB", "VBN", "ROOT", 3),
     ])
-    event = only(extract_events(doc))
+    event = only(extract_events(Parse.of(doc)))
     assert event.modality == "possibility" and event.patient == "I" and event.agent is None
 
 
@@ -102,4 +103,4 @@ def test_timeline_orders_dated_then_aged_then_undated() -> None:
 @pytest.mark.parametrize("words", [[], ["?"], ["\x00"]])
 def test_degenerate_docs_give_no_events(words: list[str]) -> None:
     doc = Doc(VOCAB, words=words)
-    assert extract_events(doc) == []
+    assert extract_events(Parse.of(doc)) == []

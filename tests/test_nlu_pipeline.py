@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -46,6 +48,9 @@ def test_opinion_scores_lower_than_narration(analyzer: Analyzer) -> None:
     story = analyzer.analyze("We moved to Lisbon when I was seven.", SAID)
     opinion = analyzer.analyze("I like tea.", SAID)
     assert story.event_score > 0.8 > 0.5 > opinion.event_score
+    mixed = analyzer.analyze("I like tea. We moved to Lisbon in 1998. Nice weather!", SAID)
+    assert mixed.sentence_scores[1] > 0.8 > 0.5 > mixed.sentence_scores[0]
+    assert mixed.sentence_scores[2] == 0.0
 
 
 def test_stream_keeps_order_ids_and_dates(analyzer: Analyzer) -> None:
@@ -78,3 +83,42 @@ def test_megabyte_text_is_truncated_and_flagged(analyzer: Analyzer) -> None:
     a = analyzer.analyze(text, SAID)
     assert a.truncated and a.text_len == len(text) > MAX_CHARS
     assert a.events and max(e.sentence for e in a.events) < 1000
+
+
+def test_negation_and_modality_mark_events_that_did_not_happen(analyzer: Analyzer) -> None:
+    a = analyzer.analyze("I never went to Paris. I want to go to Japan. I might call Sam. "
+                         "I didn't call my mother. We drove to Porto last week.", SAID)
+    by_place = {e.place: e for e in a.events if e.place}
+    assert by_place["Paris"].negated and not by_place["Paris"].happened
+    assert by_place["Japan"].modality == "want" and not by_place["Japan"].happened
+    call_sam = next(e for e in a.events if e.patient == "Sam")
+    assert call_sam.modality == "possibility"
+    call_mum = next(e for e in a.events if e.patient == "my mother")
+    assert call_mum.negated
+    drove = by_place["Porto"]
+    assert drove.happened and drove.score > max(e.score for e in a.events if not e.happened)
+
+
+def test_age_times_use_the_birth_year_when_given(analyzer: Analyzer) -> None:
+    a = analyzer.analyze("When I was seven, we moved to Lisbon.", SAID, birth_year=1985)
+    move = next(e for e in a.events if e.predicate == "move")
+    assert move.time_value is not None and move.time_value.age == 7
+    assert move.time_value.start == date(1992, 1, 1)
+
+
+def test_stream_is_lazy_on_an_endless_input(analyzer: Analyzer) -> None:
+    def endless() -> Iterator[tuple[str, str, date | None]]:
+        n = 0
+        while True:
+            n += 1
+            yield (str(n), "I went to the park with my dog.", SAID)
+
+    first = list(itertools.islice(analyzer.analyze_stream(endless(), batch_size=8), 3))
+    assert [a.id for a in first] == ["1", "2", "3"]
+
+
+def test_the_goemotions_classifier_plugs_in() -> None:
+    emotions = pytest.importorskip("nlu.emotions")
+    classifier = emotions.EmotionClassifier.load()
+    a = Analyzer(emotions=classifier).analyze("I miss my grandmother so much.", SAID)
+    assert set(a.emotions) == set(emotions.LABELS) and set(a.ekman) == set(emotions.EKMAN)

@@ -59,7 +59,9 @@ class LanguageModel:
         started = time.perf_counter()
         tokenizer = AutoTokenizer.from_pretrained(source)
         dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
-        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype).to(device).eval()
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype)
+        model.to(device)  # type: ignore[arg-type]  # transformers' wrapper confuses mypy
+        model.eval()
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
         tokenizer.padding_side = "left"  # decoder-only models continue from the right edge

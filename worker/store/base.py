@@ -8,7 +8,7 @@ so encryption at rest lives here and nowhere else.
 from __future__ import annotations
 
 import logging
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import redis
 from pydantic import BaseModel, ValidationError
@@ -31,7 +31,8 @@ class StoreBase:
     """The Redis connection, the key builder and the record codec."""
 
     def __init__(self, client: redis.Redis, keys: Keys) -> None:
-        self.redis = client
+        # redis-py types every sync call as "Awaitable | result"; Any keeps the store readable.
+        self.redis: Any = client
         self.keys = keys
 
     def _dump(self, user: str, record: BaseModel) -> bytes:
