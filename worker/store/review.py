@@ -52,7 +52,8 @@ class ReviewStore(StoryStore):
         user = delivery.user
         held = HeldInstallment(installment_id=delivery.installment_id, user=user,
                                delivery=delivery)
-        pipe.hset(self.keys.held_installments(user), held.installment_id, self._dump(user, held))
+        pipe.hset(self.keys.held_installments(user),
+                  mapping={held.installment_id: self._dump(user, held)})
         super()._queue_delivery(pipe, Delivery(user=user, kind="notice", text=HELD_NOTICE,
                                                in_reply_to=delivery.in_reply_to))
         logger.info("user %s: installment %s held for review", user, held.installment_id)
@@ -84,7 +85,7 @@ class ReviewStore(StoryStore):
                         return None
                     decided = self._decided(item, actor, decision, text, note)
                     pipe.multi()
-                    pipe.hset(key, installment_id, self._dump(user, decided))
+                    pipe.hset(key, mapping={installment_id: self._dump(user, decided)})
                     self._apply_decision(pipe, decided)
                     pipe.execute()
                     return decided
