@@ -143,3 +143,27 @@ def test_users_add_reads_the_password_from_stdin(settings: Settings, client: red
     assert account.password_hash.startswith("$argon2id$")
     assert add("new@example.org", "another password").returncode == 1, "duplicate"
     assert "at least" in add("short@example.org", "short").stderr
+
+
+def test_a_tone_floor_override_is_shown_to_the_counselor(
+    settings: Settings, client: redis.Redis
+) -> None:
+    from bot.dashboard.views import tone_override
+    from worker.records import GenerationStats, Installment, new_id
+
+    assert tone_override({"tone_override": True, "requested_tone": "despair",
+                          "tone_target": "hope"}) == "asked for despair, written as hope"
+    assert tone_override({"tone_override": False, "requested_tone": "joy"}) is None
+    if "tone_override" not in Installment.model_fields:
+        return  # the story engine records overrides on installments once it lands
+    world = build_world(settings, client)
+    world.store.end_guided(world.user)
+    stats = GenerationStats(model="m", prompt_tokens=1, new_tokens=1, seconds=1, tokens_per_s=1)
+    inst = Installment.model_validate({
+        "user": world.user, "request_id": new_id(), "number": 2, "text": "A calm walk.",
+        "tone": "hope", "stats": stats.model_dump(), "requested_tone": "despair",
+        "tone_target": "hope", "tone_override": True})
+    world.store.save_installment(inst, None)  # type: ignore[arg-type]
+    http, _ = browser_for(world, world.owner)
+    page = http.get(f"/clients/{world.ref}").text
+    assert "Tone safety floor: asked for despair, written as hope" in page

@@ -17,10 +17,14 @@ from worker.records import Installment, SafetyState
 from worker.store import Store
 
 NOT_YOURS = "This is not one of your clients."
-# Installment fields every installment has; anything else (scores, tone-floor
-# overrides recorded by the story engine) is shown as it was stored.
-_BASE_FIELDS = {"schema_version", "installment_id", "user", "request_id", "number", "text",
-                "tone", "event_ids", "people", "places", "stats", "created_at"}
+# Installment fields shown elsewhere on the page, or too long to show (the prompt);
+# anything else the story engine records (scores, drafts, point of view) is listed.
+_HIDDEN_FIELDS = {"schema_version", "installment_id", "user", "request_id", "number", "text",
+                  "tone", "event_ids", "people", "places", "stats", "created_at", "prompt",
+                  "prefix", "beats", "planned", "first_draft", "best_raw", "scores",
+                  "requested_tone", "tone_target", "tone_override", "replaces"}
+_SCORE_FIELDS = ("total", "faithfulness", "tone_match", "perplexity", "repetition",
+                 "distinct_2", "invented", "safe")
 
 
 def own_client(store: Store, who: Viewer, ref: str) -> ClientLink:
@@ -42,7 +46,8 @@ class InstallmentRow:
 
     installment: Installment
     extras: dict[str, Any]
-    overrides: dict[str, Any]
+    scores: dict[str, Any]
+    override: str | None
     review: HeldInstallment | None
 
 
@@ -63,14 +68,26 @@ class ClientView:
     places: list[str] = field(default_factory=list)
 
 
+def tone_override(data: dict[str, Any]) -> str | None:
+    """How the tone safety floor changed the client's requested tone, if it did."""
+    if not data.get("tone_override"):
+        return None
+    written = data.get("tone_target") or data.get("tone")
+    return f"asked for {data.get('requested_tone') or 'another tone'}, written as {written}"
+
+
+def _row(inst: Installment, review: HeldInstallment | None) -> InstallmentRow:
+    data = inst.model_dump(mode="json")
+    raw_scores = data.get("scores") or {}
+    scores = {k: raw_scores[k] for k in _SCORE_FIELDS if k in raw_scores}
+    extras = {k: v for k, v in data.items()
+              if k not in _HIDDEN_FIELDS and v not in (None, "", [], {})}
+    return InstallmentRow(inst, extras, scores, tone_override(data), review)
+
+
 def _rows(store: Store, user: str) -> list[InstallmentRow]:
     held = {h.installment_id: h for h in store.held(user)}
-    rows = []
-    for inst in store.installments(user):
-        extras = {k: v for k, v in inst.model_dump(mode="json").items() if k not in _BASE_FIELDS}
-        overrides = {k: v for k, v in extras.items() if "override" in k or "requested" in k}
-        rows.append(InstallmentRow(inst, extras, overrides, held.get(inst.installment_id)))
-    return rows
+    return [_row(inst, held.get(inst.installment_id)) for inst in store.installments(user)]
 
 
 def client_view(store: Store, link: ClientLink) -> ClientView:
