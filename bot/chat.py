@@ -56,11 +56,10 @@ def _emit_json(out: Output) -> None:
 
 def _session(services: LocalServices, settings: Settings, user: str,
              emit: Callable[[Output], None]) -> TerminalSession:
-    from worker.keys import Keys
     from worker.store import Store
 
     assert services.client is not None
-    store = Store(services.client, Keys(settings.storyloom_key_prefix))
+    store = Store.from_settings(settings, services.client)
     ctx = CommandContext(settings=settings, store=store, redis=services.client)
     return TerminalSession(ctx=ctx, user=user_key(user), emit=emit)
 

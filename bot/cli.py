@@ -90,6 +90,52 @@ def _cmd_users(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_store(settings: Settings):  # type: ignore[no-untyped-def]
+    from worker.connection import open_redis
+    from worker.store import Store
+
+    client, embedded = open_redis(settings)
+    return Store.from_settings(settings, client), client, embedded
+
+
+def _cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.terminal import user_key
+    from worker.counsel_privacy import export_everything
+
+    _log_to_stderr(settings)
+    store, client, embedded = _open_store(settings)
+    try:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        for file in export_everything(store, user_key(args.user)):
+            (out / file.name).write_bytes(file.data)
+            print(out / file.name)
+        return 0
+    finally:
+        client.close()
+        if embedded is not None:
+            embedded.stop()
+
+
+def _cmd_forget(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.terminal import user_key
+    from worker.counsel_privacy import forget_everything
+
+    _log_to_stderr(settings)
+    if not args.yes:
+        print("storyloom forget deletes everything about the user for good; add --yes",
+              file=sys.stderr)
+        return 2
+    store, client, embedded = _open_store(settings)
+    try:
+        forget_everything(store, settings, user_key(args.user))
+        return 0
+    finally:
+        client.close()
+        if embedded is not None:
+            embedded.stop()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every storyloom command."""
     parser = argparse.ArgumentParser(prog="storyloom", description=__doc__)
@@ -113,6 +159,16 @@ def build_parser() -> argparse.ArgumentParser:
     model = sub.add_parser("model", help="prepare the language model and say which it is")
     model.set_defaults(run=_cmd_model)
 
+    export = sub.add_parser("export", help="a user's data as JSON, Markdown and EPUB files")
+    export.add_argument("--user", required=True, help="NAME (local) or platform:id")
+    export.add_argument("--out", default=".", help="folder for the files")
+    export.set_defaults(run=_cmd_export)
+
+    forget = sub.add_parser("forget", help="crypto-shred a user: their key, data and adapters")
+    forget.add_argument("--user", required=True, help="NAME (local) or platform:id")
+    forget.add_argument("--yes", action="store_true", help="really delete everything")
+    forget.set_defaults(run=_cmd_forget)
+
     dashboard = sub.add_parser("dashboard", help="serve the counselor dashboard")
     dashboard.add_argument("--host", help="address (default: STORYLOOM_DASHBOARD_HOST)")
     dashboard.add_argument("--port", type=int, help="port (default: STORYLOOM_DASHBOARD_PORT)")
@@ -131,6 +187,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the storyloom console script."""
     args = build_parser().parse_args(argv)
     settings = load_settings()
+    from worker.store import crypto
+
+    # every command that reads user data needs the master key; resolve it once, here
+    crypto.install(crypto.resolve_master_key(settings))
     run: Callable[[Settings, argparse.Namespace], int] = args.run
     try:
         return run(settings, args)

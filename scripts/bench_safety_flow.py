@@ -25,6 +25,7 @@ from worker.nlu_worker import BATCH
 from worker.records import Turn, utcnow
 from worker.safety_step import SafetyStep
 from worker.store import Store
+from worker.store.crypto import MasterKey, new_data_key
 
 DATA = Path(__file__).resolve().parent.parent / "datasets" / "safety"
 
@@ -77,7 +78,8 @@ def main() -> None:
     try:
         for path in args.data:
             rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-            result = run(Store(client, Keys(f"{prefix}-{path.stem}")), rows)
+            master = MasterKey(new_data_key(), "bench")
+            result = run(Store(client, Keys(f"{prefix}-{path.stem}"), master), rows)
             print(json.dumps({"data": path.name, **result}))
     finally:
         for key in client.scan_iter(match=f"{prefix}*", count=1000):

@@ -8,7 +8,6 @@ import redis
 
 from tests.test_end_to_end import run_demo
 from worker.intake import CUT, EMPTY, clean_text
-from worker.keys import Keys
 from worker.settings import Settings
 from worker.store import Store
 
@@ -44,7 +43,7 @@ def test_demo_survives_hostile_lines(
     assert any(t.startswith("Choose one of:") for t in texts)
     assert any("/nosuchcommand" in t and "/help" in t for t in texts)
     assert out[-1]["type"] == "profile"
-    store = Store(client, Keys(settings.storyloom_key_prefix))
+    store = Store.from_settings(settings, client)
     turns = store.turns("local:bad")
     # the whitespace line is not a turn; the bare "/" is kept as something said
     assert len(turns) == 4

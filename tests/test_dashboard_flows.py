@@ -10,7 +10,6 @@ import redis
 from bot.dashboard.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE
 from tests.conftest import ROOT, cli_env
 from tests.dashboard_support import CANARY, PASSWORD, World, browser_for, build_world, login_token
-from worker.keys import Keys
 from worker.settings import Settings
 from worker.store import Store
 
@@ -137,7 +136,7 @@ def test_users_add_reads_the_password_from_stdin(settings: Settings, client: red
     done = add("New@Example.org", "a sturdy password")
     assert done.returncode == 0, done.stderr
     assert "a sturdy password" not in done.stdout + done.stderr
-    store = Store(client, Keys(settings.storyloom_key_prefix))
+    store = Store.from_settings(settings, client)
     account = store.account_by_email("new@example.org")
     assert account is not None and account.role == "counselor"
     assert account.password_hash.startswith("$argon2id$")

@@ -108,3 +108,4 @@ __all__ = ["CommandContext", "CommandResult", "HELP", "dispatch", "parse"]
 
 # Command modules register themselves on import; every adapter gets them.
 import worker.counsel_commands  # noqa: E402,F401
+import worker.counsel_privacy  # noqa: E402,F401

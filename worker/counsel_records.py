@@ -137,3 +137,9 @@ class AuditEntry(Record):
     action: str
     client: str | None = None
     detail: str | None = None
+
+
+class Pseudonyms(Record):
+    """Names a user replaced for exports: real name -> pseudonym."""
+
+    names: dict[str, str] = Field(default_factory=dict)

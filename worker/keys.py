@@ -64,6 +64,14 @@ class Keys:
     def user_settings(self, user: str) -> str:
         return self._k("user", user, "settings")
 
+    def pseudonyms(self, user: str) -> str:
+        """Names the user replaced with pseudonyms in exports."""
+        return self._k("user", user, "pseudonyms")
+
+    def data_key(self, user: str) -> str:
+        """The user's data key, wrapped by the master key (deleting it shreds their data)."""
+        return self._k("user", user, "data-key")
+
     # -- counselors: accounts and dashboard sessions (staff, not user data) -----
     def accounts(self) -> str:
         """Hash account id -> account record."""

@@ -11,7 +11,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from worker.keys import Keys
 from worker.settings import Settings
 from worker.store import Store
 
@@ -33,7 +32,7 @@ class WorkerContext:
     @classmethod
     def build(cls, settings: Settings, client: redis.Redis) -> WorkerContext:
         """A context over a Redis connection."""
-        return cls(settings=settings, store=Store(client, Keys(settings.storyloom_key_prefix)))
+        return cls(settings=settings, store=Store.from_settings(settings, client))
 
     def model(self) -> LanguageModel:
         """The language model, loaded once per process."""

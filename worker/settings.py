@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     storyloom_login_window_seconds: int = Field(
         default=900, ge=1, description="How long failed logins are counted (and a lockout lasts)."
     )
+    storyloom_master_key: SecretStr | None = Field(
+        default=None,
+        description="32 bytes (base64 or hex) wrapping every user's data key. Unset: one is "
+        "generated in the data folder (master.key, mode 0600) with a warning.",
+    )
     storyloom_invite_hours: float = Field(
         default=72, gt=0, description="How long a counselor's invite code can be redeemed."
     )

@@ -16,7 +16,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from bot.dashboard.routes import ROUTERS
 from bot.dashboard.security import Forbidden, LoginRequired, csrf_guard, login_csrf_guard
 from bot.dashboard.state import Dashboard, build_templates, render
-from worker.keys import Keys
 from worker.settings import Settings
 from worker.store import Store
 
@@ -77,7 +76,7 @@ def _handlers(app: FastAPI) -> None:
 def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
     """The dashboard over a Redis connection."""
     app = FastAPI(title="storyloom dashboard", docs_url=None, redoc_url=None, openapi_url=None)
-    store = Store(client, Keys(settings.storyloom_key_prefix))
+    store = Store.from_settings(settings, client)
     app.state.dashboard = Dashboard(settings=settings, store=store, redis=client,
                                     templates=build_templates())
     for router in ROUTERS:

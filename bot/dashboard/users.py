@@ -9,7 +9,6 @@ from typing import TextIO
 from bot.dashboard.security import MIN_PASSWORD, hash_password
 from worker.connection import open_redis
 from worker.counsel_records import Account, Role
-from worker.keys import Keys
 from worker.settings import Settings
 from worker.store import Store
 
@@ -31,7 +30,7 @@ def add_user(settings: Settings, email: str, role: Role, password: str) -> str:
     account = Account(email=email, role=role, password_hash=hash_password(password))
     client, embedded = open_redis(settings)
     try:
-        store = Store(client, Keys(settings.storyloom_key_prefix))
+        store = Store.from_settings(settings, client)
         if not store.create_account(account):
             raise ValueError("an account with that email exists")
         store.audit("cli", "create_account", detail=role)
@@ -46,7 +45,7 @@ def list_users(settings: Settings) -> list[Account]:
     """Every account."""
     client, embedded = open_redis(settings)
     try:
-        return Store(client, Keys(settings.storyloom_key_prefix)).accounts_list()
+        return Store.from_settings(settings, client).accounts_list()
     finally:
         client.close()
         if embedded is not None:

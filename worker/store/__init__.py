@@ -10,16 +10,16 @@ record that fails goes to the dead-letter stream with a log line.
 from __future__ import annotations
 
 from worker.store.base import StoreBase, platform_of
-from worker.store.counsel import CounselStore
 from worker.store.deliveries import DeliveryStore
 from worker.store.profiles import ProfileStore
 from worker.store.safety import SafetyStore
+from worker.store.shred import ShredStore
 from worker.store.story import StoryStore
 from worker.store.turns import TurnStore
 from worker.store.users import UserStore
 
 
-class Store(CounselStore, TurnStore, ProfileStore, StoryStore, DeliveryStore, SafetyStore,
+class Store(ShredStore, TurnStore, ProfileStore, StoryStore, DeliveryStore, SafetyStore,
             UserStore):
     """All user data: turns, profiles, settings, installments, deliveries, users, counsel."""
 
