@@ -62,6 +62,23 @@ def _cmd_model(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_nlu(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.tools import run_nlu_jsonl
+
+    if not args.jsonl:
+        print("storyloom nlu: only --jsonl is supported (JSON lines on stdin)", file=sys.stderr)
+        return 2
+    return run_nlu_jsonl(sys.stdin, sys.stdout)
+
+
+def _cmd_graph(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.tools import run_graph
+
+    _log_to_stderr(settings)
+    return run_graph(settings, args.user, about_name=args.about, place=args.place,
+                     year=args.year, fmt=args.format)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every storyloom command."""
     parser = argparse.ArgumentParser(prog="storyloom", description=__doc__)
@@ -81,6 +98,19 @@ def build_parser() -> argparse.ArgumentParser:
     work.add_argument("role", choices=["nlu", "generate"])
     work.add_argument("--burst", action="store_true", help="exit when no work is left")
     work.set_defaults(run=_cmd_worker)
+
+    nlu = sub.add_parser("nlu", help="run the NLU stage over JSON lines (stdin -> stdout)")
+    nlu.add_argument("--jsonl", action="store_true", help='lines of {"id","text","date"}')
+    nlu.set_defaults(run=_cmd_nlu)
+
+    graph = sub.add_parser("graph", help="a user's knowledge graph, or a query over it")
+    graph.add_argument("--user", required=True)
+    query = graph.add_mutually_exclusive_group()
+    query.add_argument("--about", help="everything linked to a person, place or organisation")
+    query.add_argument("--place", help="events that happened at a place")
+    query.add_argument("--year", type=int, help="events in a year")
+    graph.add_argument("--format", choices=["json", "graphml"], default="json")
+    graph.set_defaults(run=_cmd_graph)
 
     model = sub.add_parser("model", help="prepare the language model and say which it is")
     model.set_defaults(run=_cmd_model)

@@ -46,6 +46,14 @@ class Keys:
     def profile(self, user: str) -> str:
         return self._k("user", user, "profile")
 
+    def graph_nodes(self, user: str) -> str:
+        """Hash node_id -> node of the user's knowledge graph."""
+        return self._k("user", user, "graph", "nodes")
+
+    def graph_edges(self, user: str) -> str:
+        """Hash edge_id -> edge of the user's knowledge graph."""
+        return self._k("user", user, "graph", "edges")
+
     def installments(self, user: str) -> str:
         """List of installment ids in story order."""
         return self._k("user", user, "installments")

@@ -47,9 +47,10 @@ class NluWorker:
 
     def _apply(self, entry_id: str, turn: Turn, analysis: Any) -> None:
         def update(profile: Profile) -> tuple[Profile, list[Delivery]]:
-            after = apply_analysis(profile, analysis, turn.turn_id, turn.seq, turn.created_at)
+            after, contradictions = apply_analysis(profile, analysis, turn.turn_id, turn.seq,
+                                                   turn.created_at)
             reply = Delivery(user=turn.user, kind="reply", in_reply_to=turn.turn_id,
-                             text=reply_to(analysis, profile, turn.turn_id))
+                             text=reply_to(analysis, profile, turn.turn_id, contradictions))
             return after, [reply]
 
         if self.store.apply_turn(turn, GROUP, entry_id, update):
@@ -64,7 +65,11 @@ class NluWorker:
         for eid, turn in entries:
             if turn is None:
                 self.store.ack_turn(GROUP, eid)
-        items = [(t.turn_id, t.text, t.created_at.date()) for _, t in valid]
+        births: dict[str, int | None] = {}
+        for _, t in valid:
+            if t.user not in births:
+                births[t.user] = self.store.get_profile(t.user).birth_year
+        items = [(t.turn_id, t.text, t.created_at.date(), births[t.user]) for _, t in valid]
         for (eid, turn), analysis in zip(valid, self.analyzer.analyze_stream(items), strict=True):
             self._apply(eid, turn, analysis)
         return len(entries)

@@ -9,11 +9,12 @@ import redis
 from worker.profile import Profile
 from worker.records import Delivery, Turn, UserSettings
 from worker.store.deliveries import DeliveryStore
+from worker.store.graph import GraphStore
 
 Update = Callable[[Profile], tuple[Profile, list[Delivery]]]
 
 
-class ProfileStore(DeliveryStore):
+class ProfileStore(DeliveryStore, GraphStore):
     """Reads and writes profiles, applying each turn exactly once."""
 
     def get_profile(self, user: str) -> Profile:
@@ -40,6 +41,7 @@ class ProfileStore(DeliveryStore):
                     profile, replies = update(self.get_profile(turn.user))
                     pipe.multi()
                     pipe.set(keys.profile(turn.user), self._dump(turn.user, profile))
+                    self._write_graph(pipe, profile)
                     pipe.sadd(keys.processed_turns(turn.user), turn.turn_id)
                     for delivery in replies:
                         self._queue_delivery(pipe, delivery)
@@ -51,7 +53,10 @@ class ProfileStore(DeliveryStore):
 
     def save_profile(self, profile: Profile) -> None:
         """Overwrite a profile (commands that correct it)."""
-        self.redis.set(self.keys.profile(profile.user), self._dump(profile.user, profile))
+        with self.redis.pipeline() as pipe:
+            pipe.set(self.keys.profile(profile.user), self._dump(profile.user, profile))
+            self._write_graph(pipe, profile)
+            pipe.execute()
 
     def get_settings(self, user: str) -> UserSettings:
         """The user's story settings (defaults if never set)."""
