@@ -17,6 +17,9 @@ from worker.records import Record, new_id
 EVENT_MIN_SCORE = 0.5
 # The arc keeps one point per turn; a long life of chatting stays bounded.
 MAX_ARC_POINTS = 2000
+# Which turns mentioned a person or place (newest kept), so an edited turn can take
+# its mentions back; older mentions only stay counted.
+MAX_PROVENANCE = 100
 
 
 class Person(Record):
@@ -28,6 +31,7 @@ class Person(Record):
     mentions: int = 1
     first_seen: datetime
     last_seen: datetime
+    turn_ids: tuple[str, ...] = ()
 
 
 class Place(Record):
@@ -37,6 +41,7 @@ class Place(Record):
     mentions: int = 1
     first_seen: datetime
     last_seen: datetime
+    turn_ids: tuple[str, ...] = ()
 
 
 class LifeEvent(Record):
@@ -83,7 +88,13 @@ def _norm(name: str) -> str:
     return " ".join(name.lower().split())
 
 
-def _merge_people(people: list[Person], analysis: Analysis, at: datetime) -> list[Person]:
+def _seen_in(turn_ids: tuple[str, ...], turn_id: str) -> tuple[str, ...]:
+    return (*turn_ids, turn_id)[-MAX_PROVENANCE:]
+
+
+def _merge_people(
+    people: list[Person], analysis: Analysis, turn_id: str, at: datetime
+) -> list[Person]:
     for mention in analysis.people:
         label = mention.name or (f"your {mention.relation}" if mention.relation else None)
         if not label:
@@ -102,7 +113,7 @@ def _merge_people(people: list[Person], analysis: Analysis, at: datetime) -> lis
             people.append(
                 Person(name=label, relation=mention.relation,
                        aliases=tuple(a for a in mention.aliases if _norm(a) != _norm(label)),
-                       first_seen=at, last_seen=at)
+                       first_seen=at, last_seen=at, turn_ids=(turn_id,))
             )
             continue
         old = people[match]
@@ -118,18 +129,24 @@ def _merge_people(people: list[Person], analysis: Analysis, at: datetime) -> lis
             "aliases": tuple(sorted(aliases)),
             "mentions": old.mentions + 1,
             "last_seen": at,
+            "turn_ids": _seen_in(old.turn_ids, turn_id),
         })
     return people
 
 
-def _merge_places(places: list[Place], analysis: Analysis, at: datetime) -> list[Place]:
+def _merge_places(
+    places: list[Place], analysis: Analysis, turn_id: str, at: datetime
+) -> list[Place]:
     for name in analysis.places:
         idx = next((i for i, p in enumerate(places) if _norm(p.name) == _norm(name)), None)
         if idx is None:
-            places.append(Place(name=name, first_seen=at, last_seen=at))
+            places.append(Place(name=name, first_seen=at, last_seen=at, turn_ids=(turn_id,)))
         else:
             old = places[idx]
-            places[idx] = old.model_copy(update={"mentions": old.mentions + 1, "last_seen": at})
+            places[idx] = old.model_copy(update={
+                "mentions": old.mentions + 1, "last_seen": at,
+                "turn_ids": _seen_in(old.turn_ids, turn_id),
+            })
     return places
 
 
@@ -166,13 +183,45 @@ def apply_analysis(
     if point is not None:
         arc = (arc + [point])[-MAX_ARC_POINTS:]
     return profile.model_copy(update={
-        "people": tuple(_merge_people(list(profile.people), analysis, at)),
-        "places": tuple(_merge_places(list(profile.places), analysis, at)),
+        "people": tuple(_merge_people(list(profile.people), analysis, turn_id, at)),
+        "places": tuple(_merge_places(list(profile.places), analysis, turn_id, at)),
         "events": tuple(events),
         "arc": tuple(arc),
         "turns_applied": profile.turns_applied + 1,
         "last_seq": max(profile.last_seq, seq),
     })
+
+
+def _unmention(items: tuple[Person, ...] | tuple[Place, ...], turn_id: str) -> list:
+    kept = []
+    for item in items:
+        count = item.turn_ids.count(turn_id)
+        if count == 0:
+            kept.append(item)
+        elif item.mentions > count:
+            kept.append(item.model_copy(update={
+                "mentions": item.mentions - count,
+                "turn_ids": tuple(t for t in item.turn_ids if t != turn_id),
+            }))
+    return kept
+
+
+def remove_turn(profile: Profile, turn_id: str) -> Profile:
+    """The profile without what one turn contributed (its events, feeling and mentions)."""
+    return profile.model_copy(update={
+        "people": tuple(_unmention(profile.people, turn_id)),
+        "places": tuple(_unmention(profile.places, turn_id)),
+        "events": tuple(e for e in profile.events if e.turn_id != turn_id),
+        "arc": tuple(p for p in profile.arc if p.turn_id != turn_id),
+    })
+
+
+def revise_analysis(
+    profile: Profile, analysis: Analysis, turn_id: str, seq: int, at: datetime
+) -> Profile:
+    """The profile after an edited turn: its old contributions replaced by the new ones."""
+    revised = apply_analysis(remove_turn(profile, turn_id), analysis, turn_id, seq, at)
+    return revised.model_copy(update={"turns_applied": profile.turns_applied})
 
 
 def timeline(profile: Profile) -> list[LifeEvent]:
