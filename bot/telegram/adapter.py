@@ -237,12 +237,14 @@ class TelegramAdapter:
             self.bot_id = self.app.bot.id
             await self._set_commands()
             await self.app.start()
-            webhook = await self._start_updates()
-            tasks = [asyncio.create_task(self.outbox.run(stop)),
-                     asyncio.create_task(self.typing.run(stop))]
-            logger.info("telegram adapter on (@%s, %s)", self.username,
-                        "webhook" if webhook else "long polling")
+            webhook = None
+            tasks: list[asyncio.Task[None]] = []
             try:
+                webhook = await self._start_updates()
+                tasks = [asyncio.create_task(self.outbox.run(stop)),
+                         asyncio.create_task(self.typing.run(stop))]
+                logger.info("telegram adapter on (@%s, %s)", self.username,
+                            "webhook" if webhook else "long polling")
                 await stop.wait()
             finally:
                 stop.set()
