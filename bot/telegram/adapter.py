@@ -24,6 +24,7 @@ from bot.private import Reply, menu
 from bot.telegram.format import HTML, installment_chunks, plain_chunks
 from bot.telegram.handlers import PLATFORM, TelegramHandlers
 from bot.telegram.keyboards import markup
+from bot.telegram.ordering import PerChatOrder
 from bot.telegram.pacing import paced, telegram_pacer
 from worker.commands import CommandContext
 from worker.records import Attachment, Delivery
@@ -65,7 +66,8 @@ class TelegramAdapter:
         self.pacer = telegram_pacer()
         self.app = (Application.builder().token(token)
                     .base_url(settings.telegram_api_base_url)
-                    .base_file_url(settings.telegram_file_base_url).build())
+                    .base_file_url(settings.telegram_file_base_url)
+                    .concurrent_updates(PerChatOrder()).build())
         self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
         self.outbox = Outbox(ctx.store, (PLATFORM, GROUP), PLATFORM, self.deliver)
