@@ -11,6 +11,7 @@ import asyncio
 import logging
 import signal
 import sys
+from typing import Protocol
 
 from bot.local import ROLES, LocalServices, prepare_model
 from worker.commands import CommandContext
@@ -36,8 +37,14 @@ def configured(settings: Settings) -> list[str]:
     return [name for name in PLATFORMS if tokens[name] is not None]
 
 
-def _adapters(ctx: CommandContext, settings: Settings, platforms: list[str]) -> list:  # type: ignore[type-arg]
-    adapters = []
+class Adapter(Protocol):
+    """A chat adapter: serves until its stop event is set."""
+
+    async def run(self, stop: asyncio.Event) -> None: ...
+
+
+def _adapters(ctx: CommandContext, settings: Settings, platforms: list[str]) -> list[Adapter]:
+    adapters: list[Adapter] = []
     if "telegram" in platforms and settings.telegram_token is not None:
         from bot.telegram.adapter import TelegramAdapter
 

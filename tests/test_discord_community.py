@@ -52,6 +52,12 @@ def test_three_members_vote_and_the_story_is_woven_with_credits(
                                  timeout=15)[0]
         dc.wait_for_sync(lambda: not [p for p in dc.sent(thread) if p.custom_ids])
         dc.wait_for_sync(lambda: dc.typing(thread))
+        dc.push_slash("story end", user="carol", channel_id=thread)
+        dc.wait_for_sync(lambda: any("is finished" in p for p in posts(dc, thread)))
+        dc.push_message(thread, "carol", "One more line after the end.")
+        dc.push_slash("story weave", user="bob")  # in #general: not a story's thread
+        dc.wait_for_sync(lambda: any("no story in this thread" in p.content
+                                     for p in dc.sent(dc.channel_id)))
     labels = [b["label"] for b in vote.buttons]
     assert chosen.content == f"The members chose: {labels[1]}. Weaving the next part…"
     assert woven.content.endswith("Woven from the words of Alice, Bob and Carol.")
@@ -60,6 +66,7 @@ def test_three_members_vote_and_the_story_is_woven_with_credits(
     assert weave.direction == labels[1] and weave.credits == ("Alice", "Bob", "Carol")
     assert weave.text and weave.text in woven.content.replace("\\", "")
     assert len(weave.contribution_ids) == 3 and store.get_community(story).woven_upto == 3
+    assert store.contribution_count(story) == 3, "an ended story takes no more contributions"
     assert [c.name for c in store.contributions(f"discord-thread:{other}")] == ["Bob"]
     assert store.weaves(f"discord-thread:{other}") == [], "each story keeps its own state"
     toasts = [p.content for p in dc.sent() if p.ephemeral and p.content.startswith("You voted")]

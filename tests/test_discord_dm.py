@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.private import AGREED, ASK_FIRST, EXPLAIN
+from bot.discord.handlers import CHANNEL_HINT
+from bot.private import AGREED, ASK_FIRST, EXPLAIN, MEDIA, OTHER_LANGUAGE
 from tests.chat_harness import run_nlu, wait_until
 from tests.discord_fixtures import (  # noqa: F401 - fixtures
     DiscordRun,
@@ -73,3 +74,31 @@ def test_dm_deliveries_survive_an_adapter_restart(dctx: WorkerContext, dc: FakeD
         dc.wait_for_sync(lambda: len(dc.sent(dm)) == 3, timeout=10)
     assert posts(dc, dm) == ["What was Ivo like?", "And his boats?", "I kept everything."]
     assert store.deliveries_after(user, "discord") == []
+
+
+def test_bad_input_in_dms_and_channels_gets_a_clear_reply(dctx: WorkerContext,
+                                                          dc: FakeDiscord) -> None:
+    store = dctx.store
+    user = f"discord:{dc.add_user('alice')['id']}"
+    dm = dc.dm_channel("alice")["id"]
+    store.give_consent(user, "discord")
+    with DiscordRun(dctx, dc) as run:
+        bot_id = dc.application_id
+        dc.push_message(dm, "alice", "", attachments={"diary.bin": b"\x00\xff"})
+        dc.push_message(dm, "alice", "/fly to the moon")
+        dc.push_message(dm, "alice", "Mi abuela me enseñó a hacer pan en la cocina de su casa.")
+        dc.push_message(dm, "alice", "My mother Ines in Faro, 1962.",
+                        attachments={"ines.jpg": b"\xff\xd8jpeg"})
+        dc.push_message(dc.channel_id, "bob", "anyone up for lunch?")
+        dc.push_message(dc.channel_id, "bob", f"<@{bot_id}> what do you do?")
+        dc.wait_for_sync(lambda: len(dc.sent(dm)) == 3 and dc.sent(dc.channel_id), timeout=15)
+        wait_until(lambda: len(store.turns(user)) == 2)
+        assert run.error is None
+    said = posts(dc, dm)
+    assert said[0] == MEDIA["document"]
+    assert said[1].startswith("I don't know the command /fly")
+    assert said[2] == OTHER_LANGUAGE
+    spanish, photo = store.turns(user)
+    assert spanish.text.startswith("Mi abuela") and photo.text.startswith("My mother Ines")
+    assert [a.kind for a in photo.attachments] == ["photo"]
+    assert posts(dc, dc.channel_id) == [CHANNEL_HINT], "only the message that named storyloom"

@@ -13,18 +13,20 @@ import contextlib
 import io
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import aiohttp
 import discord
 from discord import app_commands
 
-from bot.buttons import installment_buttons
+from bot.buttons import Rows, installment_buttons
 from bot.discord.format import chunks
 from bot.discord.handlers import COMMUNITY, DiscordHandlers
 from bot.discord.pacing import discord_pacer
 from bot.discord.slash import build_tree
 from bot.discord.stories import PLACE, PLATFORM, thread_story
+from bot.discord.views import make_view
 from bot.inbound import Inbound, Kind
 from bot.outbox import Outbox, SendResult, Typing
 from bot.private import Reply
@@ -112,7 +114,7 @@ class DiscordAdapter:
         addressed = private or me in message.mentions or (
             isinstance(replied, discord.Message) and replied.author == me)
         text = re.sub(rf"<@!?{me.id}>", "", message.content).strip()
-        base = {
+        base: dict[str, Any] = {
             "platform": PLATFORM, "user": f"discord:{message.author.id}",
             "chat_id": str(channel.id), "private": private,
             "thread": isinstance(channel, discord.Thread), "name": message.author.display_name,
@@ -132,7 +134,7 @@ class DiscordAdapter:
     def interaction_inbound(self, interaction: discord.Interaction, kind: Kind,
                             command: str | None = None, args: str = "") -> Inbound:
         """A slash command or a button press in storyloom's terms."""
-        data = interaction.data or {}
+        data: dict[str, Any] = dict(interaction.data or {})
         return Inbound(
             kind=kind, platform=PLATFORM, user=f"discord:{interaction.user.id}",
             chat_id=str(interaction.channel_id), private=interaction.guild_id is None,
@@ -142,9 +144,10 @@ class DiscordAdapter:
         )
 
     # -- events ----------------------------------------------------------------------------------
-    async def _handle(self, fn: object, inbound: Inbound) -> list[Reply]:
+    async def _handle(self, fn: Callable[[Inbound], list[Reply]],
+                      inbound: Inbound) -> list[Reply]:
         try:
-            return await asyncio.to_thread(fn, inbound)  # type: ignore[arg-type]
+            return await asyncio.to_thread(fn, inbound)
         except Exception as exc:  # noqa: BLE001 - one failing event never stops the bot
             logger.exception("discord event for %s failed: %s", inbound.user,
                              type(exc).__name__)
@@ -184,6 +187,7 @@ class DiscordAdapter:
         inbound = self.interaction_inbound(interaction, "command", name, args)
         replies = await self._handle(self.handlers.command, inbound) or [Reply("Done.")]
         first = True
+        sent: object = None
         for reply in replies:
             if first and reply.text:
                 sent = await interaction.edit_original_response(
@@ -251,8 +255,6 @@ class DiscordAdapter:
 
     # -- sending ---------------------------------------------------------------------------------
     def _view(self, reply: Reply, inbound: Inbound) -> discord.ui.View | None:
-        from bot.discord.views import make_view
-
         return make_view(reply.buttons)
 
     async def _post(self, channel: Channel, reply: Reply,
@@ -260,7 +262,7 @@ class DiscordAdapter:
         sent = None
         if reply.text:
             parts = chunks(reply.text, heading)
-            view = self._view(reply, None)  # type: ignore[arg-type]
+            view = make_view(reply.buttons)
             for i, part in enumerate(parts):
                 await self.pacer.slot(str(getattr(channel, "id", "")))
                 last = i == len(parts) - 1
@@ -301,7 +303,7 @@ class DiscordAdapter:
         """Send one delivery to a DM or a story thread (the one place deliveries become posts)."""
         private = user.startswith(PLATFORM + ":")
         heading = None
-        buttons = ()
+        buttons: Rows = ()
         if delivery.kind == "installment":
             heading = "Your story" if private else "The story continues"
             if private and delivery.installment_id:

@@ -4,8 +4,8 @@ command storyloom knows, registered from the shared command registry at startup.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
-from typing import Protocol
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
@@ -23,7 +23,7 @@ class SlashTarget(Protocol):
     async def on_story_start(self, interaction: discord.Interaction, title: str) -> None: ...
 
 
-Callback = Callable[..., Awaitable[None]]
+Callback = Callable[..., Coroutine[Any, Any, None]]
 
 
 def _generic(target: SlashTarget, name: str) -> Callback:
@@ -59,8 +59,8 @@ def story_group(target: SlashTarget) -> app_commands.Group:
              "export": "This thread's story as a file",
              "end": "Finish this thread's story"}
     for sub, description in about.items():
-        story.add_command(app_commands.Command(name=sub, description=description,
-                                               callback=_story_sub(target, sub)))
+        story.add_command(app_commands.Command(
+            name=sub, description=description, callback=_story_sub(target, sub)))  # type: ignore[arg-type]
     return story
 
 
@@ -71,7 +71,8 @@ def build_tree(tree: app_commands.CommandTree, target: SlashTarget) -> list[str]
     for name, description in menu():
         if name == "story" or not NAME.match(name):
             continue
-        tree.add_command(app_commands.Command(name=name, description=description[:100] or name,
-                                              callback=_generic(target, name)))
+        tree.add_command(app_commands.Command(
+            name=name, description=description[:100] or name,
+            callback=_generic(target, name)))  # type: ignore[arg-type]
         names.append(name)
     return names

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import re
+from typing import Any
 
 from telegram import BotCommand, Message, Update
 from telegram.constants import ChatAction, ChatType, MessageEntityType
@@ -28,6 +29,7 @@ from bot.telegram.ordering import PerChatOrder
 from bot.telegram.pacing import paced, telegram_pacer
 from worker.commands import CommandContext
 from worker.records import Attachment, Delivery
+from worker.rights import ExportFile
 from worker.settings import Settings
 from worker.store import platform_of
 
@@ -93,7 +95,7 @@ class TelegramAdapter:
             return None
         chat = message.chat
         text = message.text or message.caption or ""
-        base = {
+        base: dict[str, Any] = {
             "platform": PLATFORM, "user": f"telegram:{message.from_user.id}",
             "chat_id": str(chat.id), "private": chat.type == ChatType.PRIVATE,
             "name": message.from_user.first_name, "message_id": str(message.message_id),
@@ -177,8 +179,7 @@ class TelegramAdapter:
                     last = i == len(chunks) - 1
                     await self._send(chat, chunk, None, reply.buttons if last else (), reply_to)
             for file in reply.files:
-                await paced(self.pacer, str(chat), lambda f=file: self.app.bot.send_document(
-                    chat, document=f.data, filename=f.name))
+                await self._send_file(chat, file)
             if reply.request_id:
                 self.typing.start(str(chat), reply.request_id)
         if query is not None and not answered:
@@ -189,6 +190,13 @@ class TelegramAdapter:
         await paced(self.pacer, str(chat), lambda: self.app.bot.send_message(
             chat, text, parse_mode=parse_mode, reply_markup=markup(buttons),
             reply_to_message_id=reply_to, allow_sending_without_reply=True))
+
+    async def _send_file(self, chat: int, file: ExportFile) -> None:
+        async def send() -> object:
+            return await self.app.bot.send_document(chat, document=file.data,
+                                                    filename=file.name)
+
+        await paced(self.pacer, str(chat), send)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.warning("telegram error: %s", type(context.error).__name__)

@@ -42,16 +42,16 @@ class PerChatOrder(BaseUpdateProcessor):
             else:
                 self._chats[chat] = (lock, users - 1)
 
-    async def process_update(self, update: object, coroutine: Awaitable[object]) -> None:
-        """Wait for the chat's earlier updates, then take a concurrency slot."""
+    async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
+        """Run the update's handlers once the chat's earlier updates are done.
+
+        Slots and chat locks are both granted first come, first served, so one chat's
+        updates keep the order in which Telegram delivered them.
+        """
         chat = update.effective_chat.id if isinstance(update, Update) and (
             update.effective_chat is not None) else None
         async with self._chat(chat):
-            await super().process_update(update, coroutine)
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
-        """Run the update's handlers."""
-        await coroutine
+            await coroutine
 
     async def initialize(self) -> None:
         """Nothing to set up."""

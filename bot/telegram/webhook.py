@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -29,10 +30,13 @@ class Webhook:
     """A running webhook server."""
 
     runner: web.AppRunner
-    app: Application
+    app: Application  # type: ignore[type-arg]
 
 
-def _handler(app: Application, secret: str | None) -> web.RequestHandler:
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _handler(app: Application, secret: str | None) -> Handler:
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if secret and not hmac.compare_digest(given, secret):
