@@ -51,7 +51,7 @@ def test_dm_consent_then_story_talk_and_commands(
     assert any(p.content.startswith(EXPLAIN[:40]) for p in general)
     assert any("Ivo" in p.content for p in general)
     assert all(a.latency < dc.interaction_timeout for a in dc.interaction_responses())
-    assert [a.type for a in dc.interaction_responses() if a.kind == "callback"][:1] == [7]
+    assert [a.type for a in dc.interaction_responses() if a.kind == "callback"][:1] == [6]
     names = {c["name"] for c in dc.commands()}
     assert {"story", "tone", "profile", "help", "start", "agree", "share", "export",
             "forget"} <= names

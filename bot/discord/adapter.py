@@ -177,7 +177,7 @@ class DiscordAdapter:
             replies = await self._handle(fn, inbound)
             for reply in replies:
                 sent = await self._post(message.channel, reply)
-                self._after_send(inbound, reply, sent)
+                await self._after_send(inbound, reply, sent)
 
     async def on_slash(self, interaction: discord.Interaction, name: str, args: str) -> None:
         """Any slash command: acknowledged at once, answered when the work is done."""
@@ -202,7 +202,7 @@ class DiscordAdapter:
                 await interaction.followup.send(file=discord.File(io.BytesIO(file.data),
                                                                   filename=file.name),
                                                 ephemeral=ephemeral)
-            self._after_send(inbound, reply, sent if reply.text else None)
+            await self._after_send(inbound, reply, sent if reply.text else None)
 
     async def on_story_start(self, interaction: discord.Interaction, title: str) -> None:
         """/story start <title>: a new thread with its own community story."""
@@ -223,26 +223,22 @@ class DiscordAdapter:
             "Write your contributions there.")
 
     async def on_press(self, interaction: discord.Interaction) -> None:
-        """A button: answered within Discord's 3 seconds (Redis work only, no generation)."""
+        """A button: acknowledged at once (Discord allows 3 s), then answered."""
+        await interaction.response.defer()
         inbound = self.interaction_inbound(interaction, "press")
         replies = await self._handle(self.handlers.press, inbound)
         ephemeral = interaction.guild_id is not None
         for reply in replies:
-            view = self._view(reply, inbound) or None
-            done = interaction.response.is_done()
-            if reply.edit == "message" and not done:
-                await interaction.response.edit_message(content=reply.text, view=view)
-            elif reply.edit == "keyboard" and not done:
-                await interaction.response.edit_message(view=view)
-            elif reply.toast and not done:
-                await interaction.response.send_message(reply.toast, ephemeral=True)
-            elif reply.toast:
+            view = self._view(reply, inbound)
+            if reply.edit == "message":
+                await interaction.edit_original_response(content=reply.text, view=view)
+            elif reply.edit == "keyboard":
+                await interaction.edit_original_response(view=view)
+            if reply.toast:
                 await interaction.followup.send(reply.toast, ephemeral=True)
             if reply.text and reply.edit == "none":
                 await interaction.followup.send(chunks(reply.text)[0], ephemeral=ephemeral)
-            self._after_send(inbound, reply, None)
-        if not interaction.response.is_done():
-            await interaction.response.defer()
+            await self._after_send(inbound, reply, None)
 
     async def on_command_error(self, interaction: discord.Interaction,
                                error: app_commands.AppCommandError) -> None:
@@ -273,15 +269,14 @@ class DiscordAdapter:
             await channel.send(file=discord.File(io.BytesIO(file.data), filename=file.name))
         return sent
 
-    def _after_send(self, inbound: Inbound, reply: Reply, sent: object) -> None:
+    async def _after_send(self, inbound: Inbound, reply: Reply, sent: object) -> None:
         if reply.request_id:
             community = inbound.thread and not inbound.private
             key = thread_story(inbound.chat_id) if community else inbound.user
             self.typing.start(key, reply.request_id)
         if reply.vote_id and sent is not None:
-            message_id = str(getattr(sent, "id", ""))
-            asyncio.get_running_loop().run_in_executor(
-                None, self.ctx.store.set_vote_message, reply.vote_id, message_id)
+            await asyncio.to_thread(self.ctx.store.set_vote_message, reply.vote_id,
+                                    str(getattr(sent, "id", "")))
 
     async def _channel_for(self, key: str) -> Channel | None:
         kind, _, ident = key.partition(":")

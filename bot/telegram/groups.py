@@ -80,7 +80,7 @@ class GroupChat:
         return [Reply("Weaving the next part of the story…", request_id=started.request_id)]
 
     def _command(self, inbound: Inbound, story: str) -> list[Reply]:
-        if inbound.command == "help":
+        if inbound.command in ("help", "start"):
             return [Reply(HELP)]
         if inbound.command != "story":
             return [Reply(PRIVATE_ONLY)]
