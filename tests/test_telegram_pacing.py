@@ -1,4 +1,4 @@
-"""Telegram's send limits as the pacer applies them: ~1/s per chat, 30/s overall, holds after 429."""
+"""Telegram send limits as the pacer applies them: ~1/s per chat, 30/s overall, 429 holds."""
 
 from __future__ import annotations
 
