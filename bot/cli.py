@@ -51,6 +51,13 @@ def _cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return run_demo(settings, Path(args.script), args.user, as_json=args.json)
 
 
+def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.serve import run_serve
+
+    _log_to_stderr(settings)
+    return run_serve(settings, workers=not args.no_workers)
+
+
 def _cmd_model(settings: Settings, args: argparse.Namespace) -> int:
     from bot.local import prepare_model
     from worker.llm.model import resolve
@@ -111,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--year", type=int, help="events in a year")
     graph.add_argument("--format", choices=["json", "graphml"], default="json")
     graph.set_defaults(run=_cmd_graph)
+
+    serve = sub.add_parser("serve", help="run the Telegram/Discord adapters and the workers")
+    serve.add_argument("--no-workers", action="store_true",
+                       help="the NLU and generate workers run elsewhere")
+    serve.set_defaults(run=_cmd_serve)
 
     model = sub.add_parser("model", help="prepare the language model and say which it is")
     model.set_defaults(run=_cmd_model)

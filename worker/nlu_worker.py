@@ -13,7 +13,7 @@ from typing import Any
 
 from worker.conversation import reply_to
 from worker.procs import process_gone, process_name
-from worker.profile import Profile, apply_analysis
+from worker.profile import Profile, apply_analysis, revise_analysis
 from worker.records import Delivery, Turn
 from worker.store import Store
 
@@ -23,6 +23,7 @@ GROUP = "nlu"
 BATCH = 32
 # A turn read by a consumer that then died is taken over after this idle time.
 CLAIM_IDLE_MS = 30_000
+REVISED = "Thanks for the correction: I've updated what I kept from that message."
 
 
 def consumer_name() -> str:
@@ -45,7 +46,23 @@ class NluWorker:
         self.processed = 0
         store.ensure_turn_group(GROUP)
 
+    def _apply_revision(self, entry_id: str, turn: Turn, analysis: Any) -> bool:
+        def update(profile: Profile) -> tuple[Profile, list[Delivery]]:
+            after, contradictions = revise_analysis(profile, analysis, turn.turn_id, turn.seq,
+                                                    turn.created_at)
+            text = reply_to(analysis, profile, turn.turn_id, contradictions) if contradictions \
+                else REVISED
+            reply = Delivery(user=turn.user, kind="reply", in_reply_to=turn.turn_id, text=text)
+            return after, [reply]
+
+        return self.store.apply_revision(turn, GROUP, entry_id, update)
+
     def _apply(self, entry_id: str, turn: Turn, analysis: Any) -> None:
+        if turn.revision > 0:
+            if self._apply_revision(entry_id, turn, analysis):
+                self.processed += 1
+            return
+
         def update(profile: Profile) -> tuple[Profile, list[Delivery]]:
             after, contradictions = apply_analysis(profile, analysis, turn.turn_id, turn.seq,
                                                    turn.created_at)

@@ -23,6 +23,9 @@ EVENT_MIN_SCORE = 0.5
 MAX_ARC_POINTS = 2000
 # Contradictions wait to be asked about; only the latest few are kept.
 MAX_OPEN_CONTRADICTIONS = 20
+# Which turns mentioned a person or place (newest kept), so an edited turn can take
+# its mentions back; older mentions only stay counted.
+MAX_PROVENANCE = 100
 
 
 class Person(Record):
@@ -115,6 +118,10 @@ def _as_mention(person: Person) -> PersonMention:
                          aliases=list(person.aliases), gender=person.gender)
 
 
+def _seen_in(turn_ids: tuple[str, ...], turn_id: str) -> tuple[str, ...]:
+    return (*turn_ids, turn_id)[-MAX_PROVENANCE:]
+
+
 def _merge_people(people: tuple[Person, ...], analysis: Analysis, turn_id: str,
                   at: datetime) -> tuple[Person, ...]:
     new = [m for m in analysis.people if display_name(m)]
@@ -129,7 +136,7 @@ def _merge_people(people: tuple[Person, ...], analysis: Analysis, turn_id: str,
             out[index] = old.model_copy(update={
                 "name": label, "relation": merged.relation, "gender": merged.gender,
                 "aliases": aliases, "mentions": old.mentions + 1, "last_seen": at,
-                "turn_ids": (*old.turn_ids, turn_id),
+                "turn_ids": _seen_in(old.turn_ids, turn_id),
             })
         else:
             out.append(Person(name=label, relation=merged.relation, gender=merged.gender,
@@ -150,7 +157,7 @@ def _merge_named(known: tuple[Place, ...], names: list[str], kind: str, turn_id:
         else:
             old = out[idx]
             out[idx] = old.model_copy(update={"mentions": old.mentions + 1, "last_seen": at,
-                                              "turn_ids": (*old.turn_ids, turn_id)})
+                                              "turn_ids": _seen_in(old.turn_ids, turn_id)})
     return tuple(out)
 
 
@@ -202,11 +209,14 @@ def apply_analysis(
 def _without(items: tuple[Person, ...] | tuple[Place, ...], turn_ids: set[str]) -> tuple:
     out = []
     for item in items:
-        kept = tuple(t for t in item.turn_ids if t not in turn_ids)
-        if kept:
-            out.append(item.model_copy(update={"turn_ids": kept, "mentions": len(kept)}))
-        elif not item.turn_ids:
-            out.append(item)  # no provenance recorded: keep rather than lose it
+        gone = sum(1 for t in item.turn_ids if t in turn_ids)
+        if gone == 0:
+            out.append(item)
+        elif item.mentions > gone:  # mentioned elsewhere too (maybe beyond MAX_PROVENANCE)
+            out.append(item.model_copy(update={
+                "mentions": item.mentions - gone,
+                "turn_ids": tuple(t for t in item.turn_ids if t not in turn_ids),
+            }))
     return tuple(out)
 
 
@@ -234,6 +244,15 @@ def withdraw_turns(profile: Profile, turn_ids: set[str]) -> Profile:
         "contradictions": tuple(c for c in profile.contradictions if c.turn_id not in turn_ids),
         "arc": tuple(p for p in profile.arc if p.turn_id not in turn_ids),
     })
+
+
+def revise_analysis(
+    profile: Profile, analysis: Analysis, turn_id: str, seq: int, at: datetime
+) -> tuple[Profile, list[Contradiction]]:
+    """The profile after an edited turn: its old contributions replaced by the new ones."""
+    revised, contradictions = apply_analysis(
+        withdraw_turns(profile, {turn_id}), analysis, turn_id, seq, at)
+    return revised.model_copy(update={"turns_applied": profile.turns_applied}), contradictions
 
 
 def timeline(profile: Profile) -> list[LifeEvent]:

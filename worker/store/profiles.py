@@ -22,19 +22,23 @@ class ProfileStore(DeliveryStore, GraphStore):
         key = self.keys.profile(user)
         return self._load(Profile, self.redis.get(key), key, user) or Profile(user=user)
 
-    def apply_turn(self, turn: Turn, group: str, entry_id: str, update: Update) -> bool:
+    def apply_turn(
+        self, turn: Turn, group: str, entry_id: str, update: Update, marker: str | None = None
+    ) -> bool:
         """Apply one turn to the profile exactly once, atomically with its ack.
 
-        The profile write, the processed-marker, the replies and the stream ack
-        commit together; a turn seen twice (redelivered after a crash) is only
-        acknowledged. Returns False when the turn had already been applied.
+        The profile write, the processed-marker (the turn id, or a revision's own
+        marker), the replies and the stream ack commit together; a turn seen twice
+        (redelivered after a crash) is only acknowledged. Returns False when the
+        turn had already been applied.
         """
         keys = self.keys
+        marker = marker or turn.turn_id
         with self.redis.pipeline() as pipe:
             while True:
                 try:
                     pipe.watch(keys.profile(turn.user), keys.processed_turns(turn.user))
-                    if pipe.sismember(keys.processed_turns(turn.user), turn.turn_id):
+                    if pipe.sismember(keys.processed_turns(turn.user), marker):
                         pipe.unwatch()
                         self.redis.xack(keys.turns_stream(), group, entry_id)
                         return False
@@ -42,7 +46,7 @@ class ProfileStore(DeliveryStore, GraphStore):
                     pipe.multi()
                     pipe.set(keys.profile(turn.user), self._dump(turn.user, profile))
                     self._write_graph(pipe, profile)
-                    pipe.sadd(keys.processed_turns(turn.user), turn.turn_id)
+                    pipe.sadd(keys.processed_turns(turn.user), marker)
                     for delivery in replies:
                         self._queue_delivery(pipe, delivery)
                     pipe.xack(keys.turns_stream(), group, entry_id)
