@@ -61,7 +61,9 @@ def _session(services: LocalServices, settings: Settings, user: str,
     assert services.client is not None
     store = Store.from_settings(settings, services.client)
     ctx = CommandContext(settings=settings, store=store, redis=services.client)
-    return TerminalSession(ctx=ctx, user=user_key(user), emit=emit)
+    # wait as long as a job may take, so a slow machine delays but never drops a reply
+    wait = settings.storyloom_job_timeout + settings.storyloom_nlu_wait_seconds + 30
+    return TerminalSession(ctx=ctx, user=user_key(user), emit=emit, wait_s=wait)
 
 
 def run_chat(settings: Settings, user: str) -> int:

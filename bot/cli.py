@@ -51,6 +51,13 @@ def _cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return run_demo(settings, Path(args.script), args.user, as_json=args.json)
 
 
+def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.serve import run_serve
+
+    _log_to_stderr(settings)
+    return run_serve(settings, workers=not args.no_workers)
+
+
 def _cmd_model(settings: Settings, args: argparse.Namespace) -> int:
     from bot.local import prepare_model
     from worker.llm.model import resolve
@@ -134,6 +141,21 @@ def _cmd_forget(settings: Settings, args: argparse.Namespace) -> int:
         client.close()
         if embedded is not None:
             embedded.stop()
+def _cmd_nlu(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.tools import run_nlu_jsonl
+
+    if not args.jsonl:
+        print("storyloom nlu: only --jsonl is supported (JSON lines on stdin)", file=sys.stderr)
+        return 2
+    return run_nlu_jsonl(sys.stdin, sys.stdout)
+
+
+def _cmd_graph(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.tools import run_graph
+
+    _log_to_stderr(settings)
+    return run_graph(settings, args.user, about_name=args.about, place=args.place,
+                     year=args.year, fmt=args.format)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -155,6 +177,24 @@ def build_parser() -> argparse.ArgumentParser:
     work.add_argument("role", choices=["nlu", "generate"])
     work.add_argument("--burst", action="store_true", help="exit when no work is left")
     work.set_defaults(run=_cmd_worker)
+
+    nlu = sub.add_parser("nlu", help="run the NLU stage over JSON lines (stdin -> stdout)")
+    nlu.add_argument("--jsonl", action="store_true", help='lines of {"id","text","date"}')
+    nlu.set_defaults(run=_cmd_nlu)
+
+    graph = sub.add_parser("graph", help="a user's knowledge graph, or a query over it")
+    graph.add_argument("--user", required=True)
+    query = graph.add_mutually_exclusive_group()
+    query.add_argument("--about", help="everything linked to a person, place or organisation")
+    query.add_argument("--place", help="events that happened at a place")
+    query.add_argument("--year", type=int, help="events in a year")
+    graph.add_argument("--format", choices=["json", "graphml"], default="json")
+    graph.set_defaults(run=_cmd_graph)
+
+    serve = sub.add_parser("serve", help="run the Telegram/Discord adapters and the workers")
+    serve.add_argument("--no-workers", action="store_true",
+                       help="the NLU and generate workers run elsewhere")
+    serve.set_defaults(run=_cmd_serve)
 
     model = sub.add_parser("model", help="prepare the language model and say which it is")
     model.set_defaults(run=_cmd_model)

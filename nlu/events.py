@@ -261,8 +261,28 @@ def extract_events(p: Parse, times: Sequence[tuple[int, int, TimeValue]] = (),
     time_tokens = {i for lo, hi, _ in spans for i in range(lo, hi + 1)}
     ctx = _Ctx(p, people, time_tokens)
     frames = _frames(p)
-    when = _assign_times(p, frames, spans)
+    when = _share_sentence_time(p, frames, spans, _assign_times(p, frames, spans))
     return [_event(ctx, f, when.get(n)) for n, f in enumerate(frames)]
+
+
+def _share_sentence_time(p: Parse, frames: Sequence[_Frame],
+                         spans: Sequence[tuple[int, int, TimeValue]],
+                         when: dict[int, TimeValue]) -> dict[int, TimeValue]:
+    """A sentence with one time expression dates all its events.
+
+    "My grandmother taught me to bake bread when I was seven": the parse hangs the time on
+    "bake", but the teaching happened then too. With two or more times in a sentence the
+    attachment from the parse stands.
+    """
+    per_sentence: dict[int, list[TimeValue]] = {}
+    for lo, _, value in spans:
+        per_sentence.setdefault(p.sent[lo], []).append(value)
+    out = dict(when)
+    for n, f in enumerate(frames):
+        values = per_sentence.get(p.sent[f.pred], [])
+        if n not in out and len(values) == 1:
+            out[n] = values[0]
+    return out
 
 
 def _event(ctx: _Ctx, f: _Frame, time: TimeValue | None) -> Event:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 
+from nlu.profile import Contradiction
 from nlu.schema import Analysis
-from worker.profile import Profile
+from worker.facts_view import ask_about
+from worker.profile import Profile, display_name
 
 _THANKS = (
     "Thank you for sharing that.",
@@ -32,16 +34,15 @@ def _pick(options: tuple[str, ...], seed: str) -> str:
 
 
 def _follow_up(analysis: Analysis, before: Profile) -> str:
-    known = {p.name.lower() for p in before.people}
+    known = {n.lower() for p in before.people for n in (p.name, *p.aliases)}
     for person in analysis.people:
-        name = person.name or (f"your {person.relation}" if person.relation else None)
+        name = display_name(person)
         if name and name.lower() not in known:
             if person.name and person.relation:
                 return f"What was {person.name}, your {person.relation}, like?"
             return f"Tell me more about {name}: what were they like?"
     if analysis.people:
-        person = analysis.people[0]
-        name = person.name or f"your {person.relation}"
+        name = display_name(analysis.people[0]) or "them"
         return f"What do you remember most about {name}?"
     if analysis.places:
         return f"What was {analysis.places[0]} like back then?"
@@ -55,8 +56,17 @@ def _follow_up(analysis: Analysis, before: Profile) -> str:
     return "Is there a person or a place from that time you'd like to tell me about?"
 
 
-def reply_to(analysis: Analysis, before: Profile, turn_id: str) -> str:
-    """An acknowledgement and one follow-up question about something the user said."""
+def reply_to(
+    analysis: Analysis, before: Profile, turn_id: str,
+    contradictions: list[Contradiction] | None = None,
+) -> str:
+    """An acknowledgement and one follow-up question about something the user said.
+
+    A statement that contradicts an earlier one is asked about first: the user
+    decides which is true, storyloom never silently picks.
+    """
+    if contradictions:
+        return f"Thank you for telling me. {ask_about(contradictions[-1])}"
     negative = analysis.sentiment.get("negative", 0.0) > 0.5 or any(
         f.label in _NEGATIVE and f.strength >= 0.5 for f in analysis.feelings
     )

@@ -46,6 +46,14 @@ class Keys:
     def profile(self, user: str) -> str:
         return self._k("user", user, "profile")
 
+    def graph_nodes(self, user: str) -> str:
+        """Hash node_id -> node of the user's knowledge graph."""
+        return self._k("user", user, "graph", "nodes")
+
+    def graph_edges(self, user: str) -> str:
+        """Hash edge_id -> edge of the user's knowledge graph."""
+        return self._k("user", user, "graph", "edges")
+
     def installments(self, user: str) -> str:
         """List of installment ids in story order."""
         return self._k("user", user, "installments")
@@ -139,6 +147,25 @@ class Keys:
     def audit_log(self) -> str:
         """Stream of who viewed or changed what (no client text)."""
         return self._k("counsel", "audit")
+    def consent(self, user: str) -> str:
+        """What the user agreed to (kept before anything else of theirs is stored)."""
+        return self._k("user", user, "consent")
+
+    def feedback(self, user: str) -> str:
+        """List of the user's button presses under installments."""
+        return self._k("user", user, "feedback")
+
+    def user_communities(self, user: str) -> str:
+        """Set of community stories the user contributed to (so /forget finds them)."""
+        return self._k("user", user, "communities")
+
+    def user_pattern(self, user: str) -> str:
+        """SCAN pattern matching every per-user key of one user."""
+        return ":".join((_glob_escape(self.prefix), "user", _glob_escape(user), "*"))
+
+    def delivery_cursor_pattern(self, user: str) -> str:
+        """SCAN pattern matching the user's delivery cursors on every platform."""
+        return ":".join((_glob_escape(self.prefix), "cursor", "*", _glob_escape(user)))
 
     # -- delivery: per-user stream, per-platform wake-up ----------------------
     def deliveries(self, user: str) -> str:
@@ -153,6 +180,47 @@ class Keys:
     def delivery_wakeup(self, platform: str) -> str:
         return self._k("outbox", platform, "wake")
 
+    def pending_delivery_pattern(self) -> str:
+        """SCAN pattern matching every platform's pending-users set."""
+        return ":".join((_glob_escape(self.prefix), "outbox", "*", "pending"))
+
+    # -- community stories: one per Discord thread (or Telegram group) ---------
+    def communities(self) -> str:
+        """Set of every community story key."""
+        return self._k("communities")
+
+    def community(self, story: str) -> str:
+        """The community story record."""
+        return self._k("community", story)
+
+    def community_contributions(self, story: str) -> str:
+        """List of the story's contributions in the order they were written."""
+        return self._k("community", story, "contributions")
+
+    def community_weaves(self, story: str) -> str:
+        """List of the story's woven installments."""
+        return self._k("community", story, "weaves")
+
+    def community_weaving(self, story: str) -> str:
+        """Set while a vote or a weave of the story is under way (one at a time)."""
+        return self._k("community", story, "weaving")
+
+    def vote(self, vote_id: str) -> str:
+        return self._k("vote", vote_id)
+
+    def vote_ballots(self, vote_id: str) -> str:
+        """Hash member -> chosen option of one vote."""
+        return self._k("vote", vote_id, "ballots")
+
+    def votes_due(self) -> str:
+        """Sorted set of open votes scored by when they close."""
+        return self._k("votes", "due")
+
     # -- operations -----------------------------------------------------------
     def dead_letters(self) -> str:
         return self._k("dead-letter")
+
+
+def _glob_escape(part: str) -> str:
+    """A key part with Redis glob characters escaped, for SCAN MATCH."""
+    return "".join("\\" + ch if ch in "*?[]\\" else ch for ch in part)

@@ -14,7 +14,7 @@ from typing import Any
 from worker.conversation import reply_to
 from worker.counsel_guide import guided_reply
 from worker.procs import process_gone, process_name
-from worker.profile import Profile, apply_analysis
+from worker.profile import Profile, apply_analysis, revise_analysis
 from worker.records import Delivery, Turn
 from worker.safety_step import SafetyStep, TurnSafety
 from worker.store import Store
@@ -25,6 +25,7 @@ GROUP = "nlu"
 BATCH = 32
 # A turn read by a consumer that then died is taken over after this idle time.
 CLAIM_IDLE_MS = 30_000
+REVISED = "Thanks for the correction: I've updated what I kept from that message."
 
 
 def consumer_name() -> str:
@@ -48,14 +49,31 @@ class NluWorker:
         self.processed = 0
         store.ensure_turn_group(GROUP)
 
+    def _apply_revision(self, entry_id: str, turn: Turn, analysis: Any) -> bool:
+        def update(profile: Profile) -> tuple[Profile, list[Delivery]]:
+            after, contradictions = revise_analysis(profile, analysis, turn.turn_id, turn.seq,
+                                                    turn.created_at)
+            text = reply_to(analysis, profile, turn.turn_id, contradictions) if contradictions \
+                else REVISED
+            reply = Delivery(user=turn.user, kind="reply", in_reply_to=turn.turn_id, text=text)
+            return after, [reply]
+
+        return self.store.apply_revision(turn, GROUP, entry_id, update)
+
     def _apply(self, entry_id: str, turn: Turn, analysis: Any, safety: TurnSafety) -> None:
+        if turn.revision > 0:
+            if self._apply_revision(entry_id, turn, analysis):
+                self.processed += 1
+            return
         # a crisis reply comes first; else the next prompt of a guided session
         said = safety.reply or guided_reply(self.store, turn)
 
         def update(profile: Profile) -> tuple[Profile, list[Delivery]]:
-            after = apply_analysis(profile, analysis, turn.turn_id, turn.seq, turn.created_at)
+            after, contradictions = apply_analysis(profile, analysis, turn.turn_id, turn.seq,
+                                                   turn.created_at)
             reply = Delivery(user=turn.user, kind="reply", in_reply_to=turn.turn_id,
-                             text=said or reply_to(analysis, profile, turn.turn_id))
+                             text=said or reply_to(analysis, profile, turn.turn_id,
+                                                   contradictions))
             return after, [reply, *safety.notices]
 
         if self.store.apply_turn(turn, GROUP, entry_id, update):
@@ -70,7 +88,11 @@ class NluWorker:
         for eid, turn in entries:
             if turn is None:
                 self.store.ack_turn(GROUP, eid)
-        items = [(t.turn_id, t.text, t.created_at.date()) for _, t in valid]
+        births: dict[str, int | None] = {}
+        for _, t in valid:
+            if t.user not in births:
+                births[t.user] = self.store.get_profile(t.user).birth_year
+        items = [(t.turn_id, t.text, t.created_at.date(), births[t.user]) for _, t in valid]
         risks = self.safety.check([t for _, t in valid])
         analyses = self.analyzer.analyze_stream(items)
         for (eid, turn), analysis, risk in zip(valid, analyses, risks, strict=True):

@@ -1,42 +1,57 @@
-"""The user profile: people, places, events and feelings storyloom understood.
+"""The user profile: people, places, events, facts and feelings storyloom understood.
 
 ``apply_analysis`` is a pure function: the NLU worker calls it inside the
-store's exactly-once transaction.
+store's exactly-once transaction. Everything in the profile remembers the
+turns it came from, so an edited or withdrawn turn can be taken back out
+(``withdraw_turn``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import Field
 
-from nlu.schema import Analysis, Event, TimeValue
+from nlu.people import link_people
+from nlu.profile import Contradiction, ProfileFact, update_facts
+from nlu.schema import Analysis, Event, PersonMention, TimeValue
 from worker.records import Record, new_id
 
 # Below this "narrates an event" score a sentence is chit-chat, not a life event.
 EVENT_MIN_SCORE = 0.5
 # The arc keeps one point per turn; a long life of chatting stays bounded.
 MAX_ARC_POINTS = 2000
+# Contradictions wait to be asked about; only the latest few are kept.
+MAX_OPEN_CONTRADICTIONS = 20
+# Which turns mentioned a person or place (newest kept), so an edited turn can take
+# its mentions back; older mentions only stay counted.
+MAX_PROVENANCE = 100
 
 
 class Person(Record):
     """Someone in the user's life."""
 
+    person_id: str = Field(default_factory=new_id)
     name: str
     relation: str | None = None
+    gender: str | None = None
     aliases: tuple[str, ...] = ()
     mentions: int = 1
     first_seen: datetime
     last_seen: datetime
+    turn_ids: tuple[str, ...] = ()
 
 
 class Place(Record):
-    """A place in the user's life."""
+    """A place (or, with kind="organisation", an organisation) in the user's life."""
 
+    place_id: str = Field(default_factory=new_id)
     name: str
+    kind: str = "place"
     mentions: int = 1
     first_seen: datetime
     last_seen: datetime
+    turn_ids: tuple[str, ...] = ()
 
 
 class LifeEvent(Record):
@@ -73,64 +88,77 @@ class Profile(Record):
     user: str
     people: tuple[Person, ...] = ()
     places: tuple[Place, ...] = ()
+    organisations: tuple[Place, ...] = ()
     events: tuple[LifeEvent, ...] = ()
+    facts: tuple[ProfileFact, ...] = ()
+    contradictions: tuple[Contradiction, ...] = ()
     arc: tuple[FeelingPoint, ...] = ()
     turns_applied: int = 0
     last_seq: int = 0
 
-
-def _norm(name: str) -> str:
-    return " ".join(name.lower().split())
-
-
-def _merge_people(people: list[Person], analysis: Analysis, at: datetime) -> list[Person]:
-    for mention in analysis.people:
-        label = mention.name or (f"your {mention.relation}" if mention.relation else None)
-        if not label:
-            continue
-        names = {_norm(n) for n in (label, *mention.aliases)}
-        match = next(
-            (
-                i
-                for i, p in enumerate(people)
-                if names & {_norm(n) for n in (p.name, *p.aliases)}
-                or (mention.relation and p.relation == mention.relation and not mention.name)
-            ),
-            None,
-        )
-        if match is None:
-            people.append(
-                Person(name=label, relation=mention.relation,
-                       aliases=tuple(a for a in mention.aliases if _norm(a) != _norm(label)),
-                       first_seen=at, last_seen=at)
-            )
-            continue
-        old = people[match]
-        aliases = {*old.aliases, *mention.aliases}
-        name = old.name
-        if mention.name and old.name.startswith("your "):
-            aliases.add(old.name)
-            name = mention.name
-        aliases.discard(name)
-        people[match] = old.model_copy(update={
-            "name": name,
-            "relation": old.relation or mention.relation,
-            "aliases": tuple(sorted(aliases)),
-            "mentions": old.mentions + 1,
-            "last_seen": at,
-        })
-    return people
+    @property
+    def birth_year(self) -> int | None:
+        """The user's birth year, when a current fact states it."""
+        for fact in self.facts:
+            if fact.active and fact.predicate == "birth_year" and fact.object.isdigit():
+                return int(fact.object)
+        return None
 
 
-def _merge_places(places: list[Place], analysis: Analysis, at: datetime) -> list[Place]:
-    for name in analysis.places:
-        idx = next((i for i, p in enumerate(places) if _norm(p.name) == _norm(name)), None)
-        if idx is None:
-            places.append(Place(name=name, first_seen=at, last_seen=at))
+def display_name(mention: PersonMention) -> str | None:
+    """How a person is shown: their name, else 'your <relation>'."""
+    if mention.name:
+        return mention.name
+    return f"your {mention.relation}" if mention.relation else None
+
+
+def _as_mention(person: Person) -> PersonMention:
+    name = None if person.name.startswith("your ") else person.name
+    return PersonMention(name=name, relation=person.relation, text=person.name,
+                         aliases=list(person.aliases), gender=person.gender)
+
+
+def _seen_in(turn_ids: tuple[str, ...], turn_id: str) -> tuple[str, ...]:
+    return (*turn_ids, turn_id)[-MAX_PROVENANCE:]
+
+
+def _merge_people(people: tuple[Person, ...], analysis: Analysis, turn_id: str,
+                  at: datetime) -> tuple[Person, ...]:
+    new = [m for m in analysis.people if display_name(m)]
+    linked = link_people([_as_mention(p) for p in people], new)
+    out = list(people)
+    for index in sorted(set(linked.matches)):
+        merged = linked.people[index]
+        label = display_name(merged) or merged.text
+        aliases = tuple(sorted({a for a in (*merged.aliases, merged.text) if a != label}))
+        if index < len(out):
+            old = out[index]
+            out[index] = old.model_copy(update={
+                "name": label, "relation": merged.relation, "gender": merged.gender,
+                "aliases": aliases, "mentions": old.mentions + 1, "last_seen": at,
+                "turn_ids": _seen_in(old.turn_ids, turn_id),
+            })
         else:
-            old = places[idx]
-            places[idx] = old.model_copy(update={"mentions": old.mentions + 1, "last_seen": at})
-    return places
+            out.append(Person(name=label, relation=merged.relation, gender=merged.gender,
+                              aliases=aliases, first_seen=at, last_seen=at, turn_ids=(turn_id,)))
+    return tuple(out)
+
+
+def _merge_named(known: tuple[Place, ...], names: list[str], kind: str, turn_id: str,
+                 at: datetime) -> tuple[Place, ...]:
+    out = list(known)
+    for name in dict.fromkeys(names):
+        key = " ".join(name.casefold().split())
+        idx = next((i for i, p in enumerate(out) if " ".join(p.name.casefold().split()) == key),
+                   None)
+        if idx is None:
+            out.append(Place(name=name, kind=kind, first_seen=at, last_seen=at,
+                             turn_ids=(turn_id,)))
+        else:
+            old = out[idx]
+            out[idx] = old.model_copy(update={"mentions": old.mentions + 1, "last_seen": at,
+                                              "turn_ids": _seen_in(old.turn_ids, turn_id)})
+    return tuple(out)
 
 
 def _life_event(event: Event, turn_id: str, at: datetime) -> LifeEvent:
@@ -153,31 +181,91 @@ def _feeling(analysis: Analysis, turn_id: str, at: datetime) -> FeelingPoint | N
 
 def apply_analysis(
     profile: Profile, analysis: Analysis, turn_id: str, seq: int, at: datetime
-) -> Profile:
-    """The profile after one more understood turn."""
-    events = list(profile.events)
-    events.extend(
+) -> tuple[Profile, list[Contradiction]]:
+    """The profile after one more understood turn, and the contradictions it raised."""
+    events = [*profile.events, *(
         _life_event(e, turn_id, at)
-        for e in analysis.events
-        if e.happened and e.score >= EVENT_MIN_SCORE
-    )
-    arc = list(profile.arc)
+        for e in analysis.events if e.happened and e.score >= EVENT_MIN_SCORE
+    )]
     point = _feeling(analysis, turn_id, at)
-    if point is not None:
-        arc = (arc + [point])[-MAX_ARC_POINTS:]
-    return profile.model_copy(update={
-        "people": tuple(_merge_people(list(profile.people), analysis, at)),
-        "places": tuple(_merge_places(list(profile.places), analysis, at)),
+    arc = [*profile.arc, point][-MAX_ARC_POINTS:] if point else list(profile.arc)
+    facts = update_facts(profile.facts, analysis.facts, turn_id, at.date())
+    contradictions = [*profile.contradictions, *facts.contradictions]
+    updated = profile.model_copy(update={
+        "people": _merge_people(profile.people, analysis, turn_id, at),
+        "places": _merge_named(profile.places, analysis.places, "place", turn_id, at),
+        "organisations": _merge_named(profile.organisations, analysis.organisations,
+                                      "organisation", turn_id, at),
         "events": tuple(events),
+        "facts": tuple(facts.facts),
+        "contradictions": tuple(contradictions[-MAX_OPEN_CONTRADICTIONS:]),
         "arc": tuple(arc),
         "turns_applied": profile.turns_applied + 1,
         "last_seq": max(profile.last_seq, seq),
     })
+    return updated, facts.contradictions
+
+
+def _without(items: tuple[Person, ...] | tuple[Place, ...], turn_ids: set[str]) -> tuple:
+    out = []
+    for item in items:
+        gone = sum(1 for t in item.turn_ids if t in turn_ids)
+        if gone == 0:
+            out.append(item)
+        elif item.mentions > gone:  # mentioned elsewhere too (maybe beyond MAX_PROVENANCE)
+            out.append(item.model_copy(update={
+                "mentions": item.mentions - gone,
+                "turn_ids": tuple(t for t in item.turn_ids if t not in turn_ids),
+            }))
+    return tuple(out)
+
+
+def _facts_without(facts: tuple[ProfileFact, ...], turn_ids: set[str]) -> tuple[ProfileFact, ...]:
+    out = []
+    for fact in facts:
+        kept = [t for t in fact.turn_ids if t not in turn_ids]
+        if not kept:
+            continue
+        update: dict[str, object] = {"turn_ids": kept}
+        if fact.superseded_by in turn_ids:  # what retired it is gone: it is current again
+            update |= {"superseded_at": None, "superseded_by": None}
+        out.append(fact.model_copy(update=update))
+    return tuple(out)
+
+
+def withdraw_turns(profile: Profile, turn_ids: set[str]) -> Profile:
+    """The profile without what these turns contributed (an edit or a withdrawal)."""
+    return profile.model_copy(update={
+        "people": _without(profile.people, turn_ids),
+        "places": _without(profile.places, turn_ids),
+        "organisations": _without(profile.organisations, turn_ids),
+        "events": tuple(e for e in profile.events if e.turn_id not in turn_ids),
+        "facts": _facts_without(profile.facts, turn_ids),
+        "contradictions": tuple(c for c in profile.contradictions if c.turn_id not in turn_ids),
+        "arc": tuple(p for p in profile.arc if p.turn_id not in turn_ids),
+    })
+
+
+def revise_analysis(
+    profile: Profile, analysis: Analysis, turn_id: str, seq: int, at: datetime
+) -> tuple[Profile, list[Contradiction]]:
+    """The profile after an edited turn: its old contributions replaced by the new ones."""
+    revised, contradictions = apply_analysis(
+        withdraw_turns(profile, {turn_id}), analysis, turn_id, seq, at)
+    return revised.model_copy(update={"turns_applied": profile.turns_applied}), contradictions
 
 
 def timeline(profile: Profile) -> list[LifeEvent]:
     """The user's events in life order (undated ones last, in the order told)."""
+    birth = profile.birth_year
+
     def key(e: LifeEvent) -> tuple[tuple[int, int, int], str]:
-        when = e.time_value.sort_key if e.time_value is not None else (2, 0, 0)
+        tv = e.time_value
+        if tv is not None and tv.start is None and tv.age is not None and birth is not None:
+            # "when I was seven" sorts as a year once the birth year is known
+            start = date(birth + tv.age, 1, 1).toordinal()
+            return ((0, start, start), e.said_at.isoformat())
+        when = tv.sort_key if tv is not None else (2, 0, 0)
         return (when, e.said_at.isoformat())
+
     return sorted(profile.events, key=key)

@@ -50,6 +50,9 @@ class Turn(Record):
     created_at: datetime
     truncated: bool = False
     attachments: tuple[Attachment, ...] = ()
+    # An edited message keeps its turn_id and seq; each edit is a new revision.
+    revision: int = Field(default=0, ge=0)
+    edited_at: datetime | None = None
 
 
 DeliveryKind = Literal["reply", "installment", "notice"]
@@ -125,3 +128,21 @@ class SafetyState(Record):
     level: RiskLevel = "none"
     paused: bool = False
     updated_at: datetime | None = None
+
+
+class Consent(Record):
+    """What a user agreed to: keeping their story, and sharing it with their communities."""
+
+    agreed_at: datetime
+    platform: str
+    share_with_community: bool = False
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Feedback(Record):
+    """One press of a button under an installment (keep, not for me, another version, tone)."""
+
+    user: str
+    installment_id: str
+    kind: str
+    at: datetime = Field(default_factory=utcnow)

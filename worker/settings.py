@@ -100,6 +100,49 @@ class Settings(BaseSettings):
         default=72, gt=0, description="How long a counselor's invite code can be redeemed."
     )
 
+    # -- chat platforms -------------------------------------------------------------------
+    telegram_token: SecretStr | None = Field(
+        default=None, description="Telegram bot token from @BotFather; set it to serve Telegram."
+    )
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot",
+        description="Bot API base URL (a self-hosted Bot API server, or a local fake in tests).",
+    )
+    telegram_file_base_url: str = Field(
+        default="https://api.telegram.org/file/bot", description="Bot API file download base URL."
+    )
+    telegram_webhook_url: str | None = Field(
+        default=None,
+        description="Public HTTPS URL Telegram posts updates to. Unset: long polling.",
+    )
+    telegram_webhook_listen: str = Field(
+        default="127.0.0.1", description="Address the webhook server listens on."
+    )
+    telegram_webhook_port: int = Field(
+        default=8443, ge=1, le=65535, description="Port the webhook server listens on."
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret Telegram sends with each webhook call (recommended)."
+    )
+    discord_token: SecretStr | None = Field(
+        default=None, description="Discord bot token; set it to serve Discord."
+    )
+    discord_api_base_url: str | None = Field(
+        default=None, description="Discord REST base URL. Unset: discord.com (tests use a fake)."
+    )
+    discord_gateway_url: str | None = Field(
+        default=None, description="Discord gateway websocket URL. Unset: Discord's own."
+    )
+    community_weave_every: int = Field(
+        default=5, ge=0, le=1000,
+        description="Weave a community story after this many contributions (0: only on "
+        "/story weave).",
+    )
+    community_vote_seconds: float = Field(
+        default=60.0, ge=0, le=86400,
+        description="How long members vote on the next direction before a weave (0: no vote).",
+    )
+
     def redis_url_value(self) -> str | None:
         """The Redis URL as a plain string, or None for the embedded server."""
         return self.redis_url.get_secret_value() if self.redis_url else None

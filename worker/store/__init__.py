@@ -10,8 +10,13 @@ record that fails goes to the dead-letter stream with a log line.
 from __future__ import annotations
 
 from worker.store.base import StoreBase, platform_of
+from worker.store.community import CommunityStore
+from worker.store.consent import ConsentStore
 from worker.store.deliveries import DeliveryStore
+from worker.store.erasure import ErasureStore
+from worker.store.feedback import FeedbackStore
 from worker.store.profiles import ProfileStore
+from worker.store.revisions import RevisionStore
 from worker.store.safety import SafetyStore
 from worker.store.shred import ShredStore
 from worker.store.story import StoryStore
@@ -19,9 +24,13 @@ from worker.store.turns import TurnStore
 from worker.store.users import UserStore
 
 
-class Store(ShredStore, TurnStore, ProfileStore, StoryStore, DeliveryStore, SafetyStore,
-            UserStore):
-    """All user data: turns, profiles, settings, installments, deliveries, users, counsel."""
+class Store(
+    ShredStore, RevisionStore, ErasureStore, CommunityStore, ConsentStore, FeedbackStore,
+    TurnStore, ProfileStore, StoryStore, DeliveryStore, SafetyStore, UserStore,
+):
+    """All user data: turns (and their edits), profiles, settings, installments,
+    deliveries, users, consent, feedback, community stories, erasure and the counselor
+    side (accounts, links, guided sessions, review, alerts, pseudonyms, shredding)."""
 
 
 __all__ = ["Store", "StoreBase", "platform_of"]

@@ -9,11 +9,12 @@ import redis
 from worker.profile import Profile
 from worker.records import Delivery, Turn, UserSettings
 from worker.store.deliveries import DeliveryStore
+from worker.store.graph import GraphStore
 
 Update = Callable[[Profile], tuple[Profile, list[Delivery]]]
 
 
-class ProfileStore(DeliveryStore):
+class ProfileStore(DeliveryStore, GraphStore):
     """Reads and writes profiles, applying each turn exactly once."""
 
     def get_profile(self, user: str) -> Profile:
@@ -21,26 +22,31 @@ class ProfileStore(DeliveryStore):
         key = self.keys.profile(user)
         return self._load(Profile, self.redis.get(key), key, user) or Profile(user=user)
 
-    def apply_turn(self, turn: Turn, group: str, entry_id: str, update: Update) -> bool:
+    def apply_turn(
+        self, turn: Turn, group: str, entry_id: str, update: Update, marker: str | None = None
+    ) -> bool:
         """Apply one turn to the profile exactly once, atomically with its ack.
 
-        The profile write, the processed-marker, the replies and the stream ack
-        commit together; a turn seen twice (redelivered after a crash) is only
-        acknowledged. Returns False when the turn had already been applied.
+        The profile write, the processed-marker (the turn id, or a revision's own
+        marker), the replies and the stream ack commit together; a turn seen twice
+        (redelivered after a crash) is only acknowledged. Returns False when the
+        turn had already been applied.
         """
         keys = self.keys
+        marker = marker or turn.turn_id
         with self.redis.pipeline() as pipe:
             while True:
                 try:
                     pipe.watch(keys.profile(turn.user), keys.processed_turns(turn.user))
-                    if pipe.sismember(keys.processed_turns(turn.user), turn.turn_id):
+                    if pipe.sismember(keys.processed_turns(turn.user), marker):
                         pipe.unwatch()
                         self.redis.xack(keys.turns_stream(), group, entry_id)
                         return False
                     profile, replies = update(self.get_profile(turn.user))
                     pipe.multi()
                     pipe.set(keys.profile(turn.user), self._dump(turn.user, profile))
-                    pipe.sadd(keys.processed_turns(turn.user), turn.turn_id)
+                    self._write_graph(pipe, profile)
+                    pipe.sadd(keys.processed_turns(turn.user), marker)
                     for delivery in replies:
                         self._queue_delivery(pipe, delivery)
                     pipe.xack(keys.turns_stream(), group, entry_id)
@@ -51,7 +57,10 @@ class ProfileStore(DeliveryStore):
 
     def save_profile(self, profile: Profile) -> None:
         """Overwrite a profile (commands that correct it)."""
-        self.redis.set(self.keys.profile(profile.user), self._dump(profile.user, profile))
+        with self.redis.pipeline() as pipe:
+            pipe.set(self.keys.profile(profile.user), self._dump(profile.user, profile))
+            self._write_graph(pipe, profile)
+            pipe.execute()
 
     def get_settings(self, user: str) -> UserSettings:
         """The user's story settings (defaults if never set)."""

@@ -1,0 +1,83 @@
+"""Buttons shared by the chat adapters: layouts and the data each button carries.
+
+A button's data is a short ASCII string (Telegram allows 64 bytes of
+callback_data, Discord 100 characters of custom_id): ``fb:keep:<id>``,
+``fb:tone:joy:<id>``, ``consent:yes``, ``forget:yes``, ``vote:<id>:<n>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from worker.story.prompt import TONES
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button: what it says and the data a press sends back."""
+
+    label: str
+    data: str
+
+
+Rows = tuple[tuple[Button, ...], ...]
+
+TONE_LABELS = {"auto": "Let it flow", "joy": "Joyful", "sadness": "Tender", "nostalgia":
+               "Nostalgic", "hope": "Hopeful", "humour": "Funny", "calm": "Calm"}
+
+
+@dataclass(frozen=True)
+class Press:
+    """A decoded button press: its family, its action, and what it points at."""
+
+    family: str
+    action: str
+    target: str = ""
+    value: str = ""
+
+
+def consent_buttons() -> Rows:
+    """Agree / not now, under the /start explanation."""
+    return ((Button("I agree", "consent:yes"), Button("Not now", "consent:no")),)
+
+
+def forget_buttons() -> Rows:
+    """Confirm or cancel deleting everything."""
+    return ((Button("Yes, delete everything", "forget:yes"),), (Button("Cancel", "forget:no"),))
+
+
+def installment_buttons(installment_id: str) -> Rows:
+    """Keep / not for me / another version, and the tone picker."""
+    return (
+        (Button("Keep", f"fb:keep:{installment_id}"),
+         Button("Not for me", f"fb:drop:{installment_id}"),
+         Button("Another version", f"fb:again:{installment_id}")),
+        (Button("Change the tone…", f"fb:tones:{installment_id}"),),
+    )
+
+
+def tone_buttons(installment_id: str) -> Rows:
+    """One button per tone, two or three a row, and a way back."""
+    tones = [Button(TONE_LABELS.get(t, t.title()), f"fb:tone:{t}:{installment_id}")
+             for t in TONES]
+    rows = tuple(tuple(tones[i:i + 3]) for i in range(0, len(tones), 3))
+    return (*rows, (Button("Back", f"fb:back:{installment_id}"),))
+
+
+def vote_buttons(vote_id: str, options: tuple[str, ...]) -> Rows:
+    """One button per direction offered."""
+    return tuple((Button(option[:80], f"vote:{vote_id}:{i}"),) for i, option in enumerate(options))
+
+
+def decode(data: str) -> Press | None:
+    """The press a button's data stands for; None for data storyloom never sent."""
+    parts = data.split(":")
+    if parts[0] in ("consent", "forget") and len(parts) == 2:
+        return Press(parts[0], parts[1])
+    if parts[0] == "fb" and len(parts) == 3:
+        return Press("fb", parts[1], parts[2])
+    if parts[0] == "fb" and len(parts) == 4 and parts[1] == "tone":
+        return Press("fb", "tone", parts[3], parts[2])
+    if parts[0] == "vote" and len(parts) == 3 and parts[2].isdigit():
+        return Press("vote", "cast", parts[1], parts[2])
+    return None

@@ -1,0 +1,202 @@
+"""Sending deliveries to a platform: in order per user, once, paced, across restarts.
+
+Every adapter runs one :class:`Outbox`. It reads the delivery streams of the
+users that have something pending (and, at start and now and then, of every
+user of its platforms, so nothing queued while it was down is lost), sends
+each delivery through the adapter's one delivery function, and moves the
+user's cursor only after the platform accepted it. A restart therefore
+resends nothing that was acknowledged and loses nothing that was not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Literal
+
+from worker.records import Delivery
+from worker.store import Store, platform_of
+
+logger = logging.getLogger(__name__)
+
+SendResult = Literal["sent", "skip", "retry"]
+Send = Callable[[str, Delivery], Awaitable[SendResult]]
+Clock = Callable[[], float]
+
+
+class Pacer:
+    """Spaces sends: `per_chat_s` apart within one chat, at most `per_second` overall."""
+
+    def __init__(self, per_chat_s: float, per_second: int, clock: Clock = time.monotonic):
+        self.per_chat_s = per_chat_s
+        self.per_second = per_second
+        self.clock = clock
+        self._next: dict[str, float] = {}
+        self._recent: deque[float] = deque()
+        self._held_until = 0.0
+
+    def _wait(self, chat: str, now: float) -> float:
+        while self._recent and self._recent[0] <= now - 1.0:
+            self._recent.popleft()
+        overall = self._recent[0] + 1.0 - now if len(self._recent) >= self.per_second else 0.0
+        return max(self._held_until - now, self._next.get(chat, 0.0) - now, overall)
+
+    async def slot(self, chat: str) -> None:
+        """Wait until one more message may go to this chat, and claim it."""
+        while (wait := self._wait(chat, self.clock())) > 0:
+            await asyncio.sleep(wait)
+        now = self.clock()
+        self._next[chat] = now + self.per_chat_s
+        self._recent.append(now)
+        if len(self._next) > 10_000:
+            self._next = {c: t for c, t in self._next.items() if t > now}
+
+    def hold(self, seconds: float, chat: str | None = None) -> None:
+        """After a flood error: nothing more to that chat (or anywhere) for `seconds`."""
+        until = self.clock() + seconds
+        if chat is None:
+            self._held_until = max(self._held_until, until)
+        else:
+            self._next[chat] = max(self._next.get(chat, 0.0), until)
+
+
+class Typing:
+    """Keeps a 'typing…' indicator up in a chat while its request is being written."""
+
+    def __init__(self, action: Callable[[str], Awaitable[None]], every_s: float,
+                 max_s: float = 300.0, clock: Clock = time.monotonic) -> None:
+        self.action = action
+        self.every_s = every_s
+        self.max_s = max_s
+        self.clock = clock
+        self._requests: dict[str, tuple[str, float]] = {}
+        self._due: dict[str, float] = {}
+
+    def start(self, chat: str, request_id: str) -> None:
+        """Show typing in chat until the delivery answering request_id is sent."""
+        self._requests[request_id] = (chat, self.clock() + self.max_s)
+        self._due[chat] = self.clock()
+
+    def stop(self, request_id: str | None) -> None:
+        """The answer to request_id went out."""
+        if request_id is not None:
+            self._requests.pop(request_id, None)
+
+    def active(self, chat: str) -> bool:
+        """True while some request in chat is still being written."""
+        return any(c == chat for c, _ in self._requests.values())
+
+    async def tick(self) -> None:
+        """Refresh every indicator that is due."""
+        now = self.clock()
+        self._requests = {r: (c, end) for r, (c, end) in self._requests.items() if end > now}
+        chats = {c for c, _ in self._requests.values()}
+        for chat in chats:
+            if self._due.get(chat, 0.0) <= now:
+                self._due[chat] = now + self.every_s
+                try:
+                    await self.action(chat)
+                except Exception as exc:  # noqa: BLE001 - a lost indicator must not stop delivery
+                    logger.info("typing indicator failed: %s", type(exc).__name__)
+        self._due = {c: t for c, t in self._due.items() if c in chats}
+
+    async def run(self, stop: asyncio.Event, period_s: float = 0.25) -> None:
+        """Refresh indicators until stopped."""
+        while not stop.is_set():
+            await self.tick()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), period_s)
+
+
+class Outbox:
+    """Delivers pending deliveries of one adapter's platforms (e.g. telegram, telegram-group)."""
+
+    def __init__(self, store: Store, platforms: tuple[str, ...], cursor: str, send: Send,
+                 concurrency: int = 8, retry_s: float = 5.0, sweep_s: float = 300.0) -> None:
+        self.store = store
+        self.platforms = platforms
+        self.cursor = cursor
+        self.send = send
+        self.retry_s = retry_s
+        self.sweep_s = sweep_s
+        self.sent = 0
+        self._sem = asyncio.Semaphore(concurrency)
+        self._active: set[str] = set()
+        self._again: set[str] = set()
+        self._retry_at: dict[str, float] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _known_users(self) -> list[str]:
+        users = self.store.users() + self.store.community_stories()
+        return [u for u in users if platform_of(u) in self.platforms]
+
+    def _take(self) -> list[str]:
+        return [u for p in self.platforms for u in self.store.take_pending_users(p)]
+
+    def schedule(self, user: str) -> None:
+        """Send the user's pending deliveries soon (once, in order)."""
+        if user in self._active:
+            self._again.add(user)
+            return
+        self._active.add(user)
+        task = asyncio.create_task(self._drain(user))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _drain(self, user: str) -> None:
+        try:
+            async with self._sem:
+                while True:
+                    self._again.discard(user)
+                    entries = await asyncio.to_thread(self.store.deliveries_after, user,
+                                                      self.cursor)
+                    for entry_id, delivery in entries:
+                        if await self._send_one(user, delivery) == "retry":
+                            self._retry_at[user] = time.monotonic() + self.retry_s
+                            return
+                        await asyncio.to_thread(self.store.mark_delivered, user, self.cursor,
+                                                entry_id)
+                        self.sent += 1
+                    if not entries or user not in self._again:
+                        return
+        finally:
+            self._active.discard(user)
+
+    async def _send_one(self, user: str, delivery: Delivery) -> SendResult:
+        try:
+            return await self.send(user, delivery)
+        except Exception as exc:  # noqa: BLE001 - one failing delivery never stops the loop
+            logger.warning("delivery %s to %s failed (%s); will retry", delivery.delivery_id,
+                           user, type(exc).__name__)
+            return "retry"
+
+    def _due_retries(self) -> list[str]:
+        now = time.monotonic()
+        due = [u for u, at in self._retry_at.items() if at <= now]
+        for user in due:
+            del self._retry_at[user]
+        return due
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until stopped: everything left over first, then whatever is pushed."""
+        next_sweep = 0.0
+        while not stop.is_set():
+            if time.monotonic() >= next_sweep:
+                users = await asyncio.to_thread(self._known_users)
+                next_sweep = time.monotonic() + self.sweep_s
+            else:
+                users = await asyncio.to_thread(self._take)
+            for user in [*users, *self._due_retries()]:
+                self.schedule(user)
+            if not users:
+                await asyncio.to_thread(self.store.wait_for_deliveries, self.platforms[0], 0.5)
+        await self.drain_tasks()
+
+    async def drain_tasks(self, timeout_s: float = 10.0) -> None:
+        """Let sends already started finish (their cursors move), up to a timeout."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout_s)

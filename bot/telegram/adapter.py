@@ -1,0 +1,282 @@
+"""The Telegram adapter: PTB updates in, storyloom replies and deliveries out.
+
+PTB types stay inside this package. :meth:`TelegramAdapter.to_inbound` turns an
+update into an :class:`~bot.inbound.Inbound` and :meth:`TelegramAdapter.deliver`
+turns a delivery into Telegram messages; everything between is storyloom's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from typing import Any
+
+from telegram import BotCommand, Message, Update
+from telegram.constants import ChatAction, ChatType, MessageEntityType
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.buttons import Rows, installment_buttons
+from bot.inbound import Inbound, Kind
+from bot.outbox import Outbox, SendResult, Typing
+from bot.private import Reply, menu
+from bot.telegram.format import HTML, installment_chunks, plain_chunks
+from bot.telegram.handlers import PLATFORM, TelegramHandlers
+from bot.telegram.keyboards import markup
+from bot.telegram.ordering import PerChatOrder
+from bot.telegram.pacing import paced, telegram_pacer
+from worker.commands import CommandContext
+from worker.records import Attachment, Delivery
+from worker.rights import ExportFile
+from worker.settings import Settings
+from worker.store import platform_of
+
+logger = logging.getLogger(__name__)
+
+GROUP = "telegram-group"
+SORRY = "Something went wrong on my side. Nothing you told me was lost; please try again."
+COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+UPDATES = ["message", "edited_message", "callback_query"]
+
+
+def chat_of(user: str) -> int:
+    """The chat a delivery goes to: the private chat of telegram:ID, the group of a group story."""
+    return int(user.split(":", 1)[1])
+
+
+def _media_kind(message: Message) -> Kind:
+    if message.sticker:
+        return "sticker"
+    if message.voice or message.audio or message.video_note:
+        return "voice"
+    if message.document or message.video or message.animation:
+        return "document"
+    return "other"
+
+
+class TelegramAdapter:
+    """One bot: long polling (or a webhook), handlers, pacing, and the delivery loop."""
+
+    def __init__(self, ctx: CommandContext, settings: Settings, token: str,
+                 poll_timeout: int = 10) -> None:
+        self.ctx = ctx
+        self.settings = settings
+        self.poll_timeout = poll_timeout
+        self.handlers = TelegramHandlers(ctx)
+        self.pacer = telegram_pacer()
+        self.app = (Application.builder().token(token)
+                    .base_url(settings.telegram_api_base_url)
+                    .base_file_url(settings.telegram_file_base_url)
+                    .concurrent_updates(PerChatOrder()).build())
+        self.app.add_handler(TypeHandler(Update, self._on_update))
+        self.app.add_error_handler(self._on_error)
+        self.outbox = Outbox(ctx.store, (PLATFORM, GROUP), PLATFORM, self.deliver)
+        self.typing = Typing(self._typing, every_s=4.5)
+        self.username = ""
+        self.bot_id = 0
+
+    # -- update -> Inbound (the one place a PTB update is read) ----------------------------------
+    def to_inbound(self, update: Update) -> Inbound | None:
+        """The update in storyloom's terms; None for updates storyloom ignores."""
+        query = update.callback_query
+        if query is not None:
+            chat = query.message.chat if query.message else None
+            return Inbound(
+                kind="press", platform=PLATFORM, user=f"telegram:{query.from_user.id}",
+                chat_id=str(chat.id if chat else query.from_user.id),
+                private=chat is None or chat.type == ChatType.PRIVATE,
+                name=query.from_user.first_name, data=query.data or "",
+                message_id=str(query.message.message_id) if query.message else None,
+            )
+        message = update.message or update.edited_message
+        if message is None or message.from_user is None or message.from_user.is_bot:
+            return None
+        chat = message.chat
+        text = message.text or message.caption or ""
+        base: dict[str, Any] = {
+            "platform": PLATFORM, "user": f"telegram:{message.from_user.id}",
+            "chat_id": str(chat.id), "private": chat.type == ChatType.PRIVATE,
+            "name": message.from_user.first_name, "message_id": str(message.message_id),
+            "turn_id": f"tg-{chat.id}-{message.message_id}", "at": message.date,
+            "title": chat.title,
+        }
+        command = self._command(message, text)
+        if command == ("", ""):
+            return None  # a command for another bot
+        addressed = base["private"] or command is not None or self._addressed(message)
+        text = self._strip_mention(text)
+        if update.edited_message is not None:
+            return None if command else Inbound(kind="edit", text=text, **base)
+        if message.forward_origin is not None:
+            return Inbound(kind="forward", text=text, addressed=addressed, **base)
+        if command is not None:
+            return Inbound(kind="command", command=command[0], args=command[1], **base)
+        if message.photo:
+            file_id = message.photo[-1].file_id
+            ref = Attachment(kind="photo", platform_ref=f"telegram-file:{file_id}",
+                             caption=message.caption)
+            return Inbound(kind="photo", text=text, addressed=addressed, attachments=(ref,),
+                           **base)
+        if message.text is not None:
+            return Inbound(kind="text", text=text, addressed=addressed, **base)
+        return Inbound(kind=_media_kind(message), text=text, addressed=addressed, **base)
+
+    def _command(self, message: Message, text: str) -> tuple[str, str] | None:
+        entities = message.entities or ()
+        if not (text.startswith("/") and entities and entities[0].offset == 0
+                and entities[0].type == MessageEntityType.BOT_COMMAND):
+            return None
+        token, _, args = text.partition(" ")
+        name, _, target = token[1:].partition("@")
+        if target and target.lower() != self.username.lower():
+            return ("", "")
+        return name.lower(), args.strip()
+
+    def _addressed(self, message: Message) -> bool:
+        replied = message.reply_to_message
+        if replied is not None and replied.from_user and replied.from_user.id == self.bot_id:
+            return True
+        mentions = {**message.parse_entities([MessageEntityType.MENTION]),
+                    **message.parse_caption_entities([MessageEntityType.MENTION])}
+        return any(m.lower() == "@" + self.username.lower() for m in mentions.values())
+
+    def _strip_mention(self, text: str) -> str:
+        if not self.username:
+            return text
+        return re.sub(rf"@{re.escape(self.username)}\b", "", text, flags=re.IGNORECASE).strip()
+
+    # -- handling one update ---------------------------------------------------------------------
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        inbound = self.to_inbound(update)
+        if inbound is None:
+            return
+        try:
+            replies = await asyncio.to_thread(self.handlers.handle, inbound)
+        except Exception as exc:  # noqa: BLE001 - one failing update never stops the bot
+            logger.exception("update %s for %s failed: %s", update.update_id, inbound.user,
+                             type(exc).__name__)
+            replies = [Reply(SORRY)]
+        await self._answer(update, inbound, replies)
+
+    async def _answer(self, update: Update, inbound: Inbound, replies: list[Reply]) -> None:
+        query = update.callback_query
+        answered = False
+        chat = int(inbound.chat_id)
+        reply_to = None if inbound.private or inbound.message_id is None else int(
+            inbound.message_id)
+        for reply in replies:
+            if query is not None and reply.toast is not None and not answered:
+                await query.answer(reply.toast[:200])
+                answered = True
+            if query is not None and reply.edit == "message":
+                await query.edit_message_text(reply.text, reply_markup=markup(reply.buttons))
+            elif query is not None and reply.edit == "keyboard":
+                await query.edit_message_reply_markup(reply_markup=markup(reply.buttons))
+            elif reply.text:
+                for i, chunk in enumerate(chunks := plain_chunks(reply.text)):
+                    last = i == len(chunks) - 1
+                    await self._send(chat, chunk, None, reply.buttons if last else (), reply_to)
+            for file in reply.files:
+                await self._send_file(chat, file)
+            if reply.request_id:
+                self.typing.start(str(chat), reply.request_id)
+        if query is not None and not answered:
+            await query.answer()
+
+    async def _send(self, chat: int, text: str, parse_mode: str | None, buttons: Rows,
+                    reply_to: int | None = None) -> None:
+        await paced(self.pacer, str(chat), lambda: self.app.bot.send_message(
+            chat, text, parse_mode=parse_mode, reply_markup=markup(buttons),
+            reply_to_message_id=reply_to, allow_sending_without_reply=True))
+
+    async def _send_file(self, chat: int, file: ExportFile) -> None:
+        async def send() -> object:
+            return await self.app.bot.send_document(chat, document=file.data,
+                                                    filename=file.name)
+
+        await paced(self.pacer, str(chat), send)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        logger.warning("telegram error: %s", type(context.error).__name__)
+
+    async def _typing(self, chat: str) -> None:
+        await self.app.bot.send_chat_action(int(chat), ChatAction.TYPING)
+
+    # -- Delivery -> messages (the one place a delivery becomes Telegram messages) ---------------
+    async def deliver(self, user: str, delivery: Delivery) -> SendResult:
+        """Send one delivery; 'retry' when Telegram could not be reached, 'skip' when refused."""
+        chat, private = chat_of(user), platform_of(user) == PLATFORM
+        if delivery.kind == "installment":
+            chunks = installment_chunks(delivery.text, "Your story" if private else "Our story")
+            mode: str | None = HTML
+            buttons = (installment_buttons(delivery.installment_id)
+                       if private and delivery.installment_id else ())
+        else:
+            chunks, mode, buttons = plain_chunks(delivery.text), None, ()
+        try:
+            for i, chunk in enumerate(chunks):
+                await self._send(chat, chunk, mode, buttons if i == len(chunks) - 1 else ())
+        except (BadRequest, Forbidden) as exc:
+            return self._refused(user, delivery, exc)
+        except (RetryAfter, NetworkError) as exc:
+            logger.info("delivery to %s postponed: %s", user, type(exc).__name__)
+            return "retry"
+        except TelegramError as exc:
+            return self._refused(user, delivery, exc)
+        self.typing.stop(delivery.in_reply_to)
+        return "sent"
+
+    def _refused(self, user: str, delivery: Delivery, exc: Exception) -> SendResult:
+        logger.warning("delivery %s to %s refused by Telegram: %s", delivery.delivery_id, user,
+                       type(exc).__name__)
+        self.typing.stop(delivery.in_reply_to)
+        return "skip"
+
+    # -- running ---------------------------------------------------------------------------------
+    async def _set_commands(self) -> None:
+        commands = [BotCommand(name, desc[:256]) for name, desc in menu()
+                    if COMMAND_NAME.match(name) and desc]
+        await self.app.bot.set_my_commands(commands[:100])
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Serve until stop is set: updates in, deliveries out."""
+        async with self.app:
+            self.username = self.app.bot.username
+            self.bot_id = self.app.bot.id
+            await self._set_commands()
+            await self.app.start()
+            webhook = None
+            tasks: list[asyncio.Task[None]] = []
+            try:
+                webhook = await self._start_updates()
+                tasks = [asyncio.create_task(self.outbox.run(stop)),
+                         asyncio.create_task(self.typing.run(stop))]
+                logger.info("telegram adapter on (@%s, %s)", self.username,
+                            "webhook" if webhook else "long polling")
+                await stop.wait()
+            finally:
+                stop.set()
+                await self._stop_updates(webhook)
+                await asyncio.gather(*tasks, return_exceptions=True)
+                await self.app.stop()
+
+    async def _start_updates(self) -> object | None:
+        if self.settings.telegram_webhook_url:
+            from bot.telegram.webhook import start_webhook
+
+            return await start_webhook(self.app, self.settings)
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(timeout=self.poll_timeout, poll_interval=0,
+                                             allowed_updates=UPDATES)
+        return None
+
+    async def _stop_updates(self, webhook: object | None) -> None:
+        if webhook is not None:
+            from bot.telegram.webhook import stop_webhook
+
+            await stop_webhook(webhook)
+        elif self.app.updater is not None and self.app.updater.running:
+            with contextlib.suppress(TelegramError):
+                await self.app.updater.stop()

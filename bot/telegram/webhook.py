@@ -1,0 +1,79 @@
+"""Receiving Telegram updates by webhook (optional; long polling is the default).
+
+A small aiohttp server (aiohttp ships with discord.py, so this adds nothing to
+install) takes Telegram's POSTs, checks the secret token and hands each update
+to the PTB Application's queue; setWebhook tells Telegram where to post.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+from worker.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+@dataclass
+class Webhook:
+    """A running webhook server."""
+
+    runner: web.AppRunner
+    app: Application  # type: ignore[type-arg]
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _handler(app: Application, secret: str | None) -> Handler:
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if secret and not hmac.compare_digest(given, secret):
+            return web.Response(status=403)
+        try:
+            data = await request.json()
+            update = Update.de_json(data, app.bot)
+        except (ValueError, TypeError, KeyError):
+            return web.Response(status=400)
+        if update is not None:
+            await app.update_queue.put(update)
+        return web.Response(status=200)
+
+    return receive
+
+
+async def start_webhook(app: Application, settings: Settings) -> Webhook:
+    """Listen for Telegram's posts and register the webhook URL with Telegram."""
+    url = settings.telegram_webhook_url or ""
+    secret = (settings.telegram_webhook_secret.get_secret_value()
+              if settings.telegram_webhook_secret else None)
+    path = urlparse(url).path or "/"
+    server = web.Application(client_max_size=10 * 1024 * 1024)
+    server.router.add_post(path, _handler(app, secret))
+    runner = web.AppRunner(server)
+    await runner.setup()
+    await web.TCPSite(runner, settings.telegram_webhook_listen,
+                      settings.telegram_webhook_port).start()
+    await app.bot.set_webhook(url, secret_token=secret,
+                              allowed_updates=["message", "edited_message", "callback_query"])
+    logger.info("telegram webhook listening on %s:%s (path hash %s)",
+                settings.telegram_webhook_listen, settings.telegram_webhook_port,
+                hashlib.sha256(path.encode()).hexdigest()[:8])
+    return Webhook(runner=runner, app=app)
+
+
+async def stop_webhook(webhook: object) -> None:
+    """Stop listening (the webhook stays registered so Telegram keeps updates for us)."""
+    assert isinstance(webhook, Webhook)
+    await webhook.runner.cleanup()

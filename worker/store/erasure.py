@@ -1,0 +1,54 @@
+"""Erasure: deleting everything storyloom holds about one user."""
+
+from __future__ import annotations
+
+import logging
+
+from worker.store.community import CommunityStore
+
+logger = logging.getLogger(__name__)
+
+_SCAN_BATCH = 500
+_STREAM_PAGE = 1000
+
+
+class ErasureStore(CommunityStore):
+    """Deletes a user's keys, stream entries and community contributions."""
+
+    def _delete_matching(self, pattern: str) -> int:
+        deleted = 0
+        batch: list[bytes] = []
+        for key in self.redis.scan_iter(match=pattern, count=_SCAN_BATCH):
+            batch.append(key)
+            if len(batch) >= _SCAN_BATCH:
+                deleted += int(self.redis.delete(*batch))
+                batch.clear()
+        if batch:
+            deleted += int(self.redis.delete(*batch))
+        return deleted
+
+    def _delete_stream_turns(self, user: str) -> int:
+        """Remove the user's entries from the shared turns stream (they carry their text)."""
+        stream, wanted, removed = self.keys.turns_stream(), user.encode(), 0
+        start = "-"
+        while True:
+            page = self.redis.xrange(stream, start, "+", count=_STREAM_PAGE)
+            ids = [eid for eid, fields in page if fields.get(b"user") == wanted]
+            if ids:
+                removed += int(self.redis.xdel(stream, *ids))
+            if len(page) < _STREAM_PAGE:
+                return removed
+            start = "(" + page[-1][0].decode()
+
+    def erase_user(self, user: str) -> int:
+        """Delete every key of the user and their turns on the stream; returns keys deleted."""
+        blanked = self.remove_member_contributions(user)
+        deleted = self._delete_matching(self.keys.user_pattern(user))
+        deleted += self._delete_matching(self.keys.delivery_cursor_pattern(user))
+        for key in self.redis.scan_iter(match=self.keys.pending_delivery_pattern()):
+            self.redis.srem(key, user)
+        self.redis.srem(self.keys.users(), user)
+        entries = self._delete_stream_turns(user)
+        logger.info("user %s erased: %s keys, %s stream entries, %s contributions blanked",
+                    user, deleted, entries, blanked)
+        return deleted
