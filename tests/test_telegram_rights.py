@@ -39,7 +39,8 @@ def test_export_then_forget_everything(
         tg.wait_for_sync(lambda: tg.sent(ANA["id"])[-1].text == NOT_FORGOTTEN)
         assert store.get_consent(USER) is not None, "cancel deletes nothing"
         tg.push_command(ANA["id"], ANA, "forget")
-        ask = tg.wait_for_sync(lambda: len(tg.sent(ANA["id"])) == 6 and tg.sent(ANA["id"])[-1])
+        # the export is three files (JSON, Markdown, EPUB) after its message
+        ask = tg.wait_for_sync(lambda: len(tg.sent(ANA["id"])) == 8 and tg.sent(ANA["id"])[-1])
         tg.push_callback(ask.message_id, "forget:yes")
         tg.wait_for_sync(lambda: tg.sent(ANA["id"])[-1].text == FORGOTTEN)
         tg.push_text(ANA["id"], ANA, "Are you still there?")
