@@ -31,13 +31,19 @@ sys.path.insert(0, str(ROOT))
 
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 from worker.keys import Keys  # noqa: E402
+from worker.records import Turn  # noqa: E402
 from worker.store import Store  # noqa: E402
+from worker.store.crypto import MasterKey, new_data_key  # noqa: E402
+
+# one throwaway master key for the bench and its adapter process (turns are sealed)
+MASTER = MasterKey(new_data_key(), "bench")
 
 
 def start_adapter(tg: FakeTelegram, redis_url: str, prefix: str, data: Path) -> subprocess.Popen:
     """One adapter process, long polling the fake, storing into Redis under prefix."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STORYLOOM_", "REDIS_"))}
     env.update(REDIS_URL=redis_url, STORYLOOM_KEY_PREFIX=prefix, STORYLOOM_DATA_DIR=str(data),
+               STORYLOOM_MASTER_KEY=MASTER.key.hex(),
                STORYLOOM_LOG_LEVEL="WARNING", TELEGRAM_TOKEN=tg.token,
                TELEGRAM_API_BASE_URL=tg.base_url, TELEGRAM_FILE_BASE_URL=tg.base_file_url,
                PYTHONPATH=str(ROOT))
@@ -48,9 +54,11 @@ def start_adapter(tg: FakeTelegram, redis_url: str, prefix: str, data: Path) -> 
 def stored_at(store: Store) -> dict[str, float]:
     """turn_id -> when Redis stored it (seconds, from the stream entry id)."""
     out: dict[str, float] = {}
-    for entry_id, fields in store.redis.xrange(store.keys.turns_stream()):
-        turn = json.loads(fields[b"turn"])
-        out[turn["turn_id"]] = int(entry_id.split(b"-")[0]) / 1000.0
+    stream = store.keys.turns_stream()
+    for entry_id, fields in store.redis.xrange(stream):
+        turn = store._load(Turn, fields[b"turn"], stream, fields[b"user"].decode())
+        if turn is not None:
+            out[turn.turn_id] = int(entry_id.split(b"-")[0]) / 1000.0
     return out
 
 
@@ -97,7 +105,7 @@ def main() -> None:
     args = parser.parse_args()
     prefix = f"bench-adapters-{uuid.uuid4().hex[:8]}"
     client = redis.Redis.from_url(args.redis_url)
-    store = Store(client, Keys(prefix))
+    store = Store(client, Keys(prefix), MASTER)
     for n in range(args.users):
         store.give_consent(f"telegram:{10_000 + n}", "telegram")
     results: dict[str, object] = {}
