@@ -223,7 +223,7 @@ class PrivateChat:
         if pressed.family == "forget":
             if pressed.action != "yes":
                 return [Reply(NOT_FORGOTTEN, edit="message")]
-            forget_user(self.store, user)
+            forget_user(self.store, user, self.ctx.settings)
             return [Reply(FORGOTTEN, edit="message")]
         if pressed.family == "fb":
             return self._feedback(user, pressed)
