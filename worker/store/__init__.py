@@ -14,12 +14,14 @@ from worker.store.deliveries import DeliveryStore
 from worker.store.profiles import ProfileStore
 from worker.store.safety import SafetyStore
 from worker.store.story import StoryStore
+from worker.store.story_state import StoryStateStore
 from worker.store.turns import TurnStore
 from worker.store.users import UserStore
 
 
-class Store(TurnStore, ProfileStore, StoryStore, DeliveryStore, SafetyStore, UserStore):
-    """All user data: turns, profiles, settings, installments, deliveries, users."""
+class Store(TurnStore, ProfileStore, StoryStore, StoryStateStore, DeliveryStore, SafetyStore,
+            UserStore):
+    """All user data: turns, profiles, settings, installments, story state, deliveries, users."""
 
 
 __all__ = ["Store", "StoreBase", "platform_of"]
