@@ -52,7 +52,8 @@ def installment_line(inst: Installment) -> dict[str, Any]:
         "installment_id": inst.installment_id, "request_id": inst.request_id,
         "tone": inst.tone, "tone_target": inst.tone_target, "tone_override": inst.tone_override,
         "planned": inst.scores.planned, "drafts": inst.drafts, "repaired": inst.repaired,
-        "prompt_tokens": inst.stats.prompt_tokens, "words": len(inst.text.split()),
+        "prompt_tokens": inst.stats.prompt_tokens, "context_parts": inst.context_parts,
+        "words": len(inst.text.split()),
         **measures(inst.scores),
     }
     for name in ("first_draft", "best_raw"):

@@ -157,6 +157,7 @@ class Installment(Record):
     replaces: str | None = None
     after_turn: str | None = None
     turn_ids: tuple[str, ...] = Field(default=(), description="turns whose memories it tells")
+    context_parts: int = Field(default=0, ge=0, description="earlier parts in the prompt")
 
 
 class UserSettings(Record):

@@ -93,11 +93,18 @@ def choose_tone(requested: str, risk: str, profile: Profile, plan: Plan) -> Tone
 
 @dataclass
 class Draft:
-    """What one round of generation produced."""
+    """What one round of generation produced: raw drafts and their repaired versions."""
 
     prompt: Prompt
     generation: Generation
+    texts: list[str]
     scores: list[DraftScores]
+    final_texts: list[str]
+    final_scores: list[DraftScores]
+
+    def choose(self) -> int | None:
+        """The draft to deliver (see rerank.best)."""
+        return best(self.scores, self.final_scores)
 
 
 class StoryWriter:
@@ -144,7 +151,14 @@ class StoryWriter:
             temperature=s.storyloom_temperature, top_p=s.storyloom_top_p, seed=seed,
             num_return_sequences=s.storyloom_drafts, streamer=streamer)
         texts = [tidy(t) for t in generation.texts]
-        return Draft(prompt=prompt, generation=generation, scores=score(texts, judge))
+        scores = score(texts, judge)
+        if not s.storyloom_repair:
+            return Draft(prompt, generation, texts, scores, texts, scores)
+        fixed = [repair(t, sc, judge) for t, sc in zip(texts, scores, strict=True)]
+        changed = [i for i, (a, b) in enumerate(zip(texts, fixed, strict=True)) if a != b]
+        rescored = dict(zip(changed, score([fixed[i] for i in changed], judge), strict=True))
+        final = [rescored.get(i, sc) for i, sc in enumerate(scores)]
+        return Draft(prompt, generation, texts, scores, fixed, final)
 
 
     def write(self, request: StoryRequest, profile: Profile) -> str | None:
@@ -170,34 +184,22 @@ class StoryWriter:
         judge = self.judge(plan, choice.target, profile, earlier, prefs)
         seed = self.settings.storyloom_seed
         round_ = self.draft(request, prompt, judge, seed)
-        chosen = best(round_.scores)
+        chosen = round_.choose()
         if chosen is None:  # every draft failed moderation: one more batch, then give up
             logger.warning("user %s: all drafts failed moderation; drafting again", user)
             round_ = self.draft(request, prompt, judge, None if seed is None else seed + 1)
-            chosen = best(round_.scores)
+            chosen = round_.choose()
         store.end_progress(user, request.request_id)
         if chosen is None:
             self._notice(request, UNSAFE)
             return None
         return self._deliver(request, plan, choice, round_, chosen, judge, story, chapter)
 
-    def _final(self, round_: Draft, chosen: int, judge: Judge) -> tuple[str, DraftScores, bool]:
-        text = tidy(round_.generation.texts[chosen])
-        scores = round_.scores[chosen]
-        if not self.settings.storyloom_repair:
-            return text, scores, False
-        fixed = repair(text, scores, judge)
-        if fixed == text:
-            return text, scores, False
-        [after] = score([fixed], judge)
-        if not after.safe:
-            return text, scores, False
-        return fixed, after, True
-
     def _deliver(self, request: StoryRequest, plan: Plan, choice: ToneChoice, round_: Draft,
                  chosen: int, judge: Judge, story: list[Installment], chapter: int) -> str | None:
         prefs = self.store.get_settings(request.user)
-        text, scores, repaired = self._final(round_, chosen, judge)
+        text, scores = round_.final_texts[chosen], round_.final_scores[chosen]
+        repaired = text != round_.texts[chosen]
         old = story[-1] if request.kind == "retry" and story else None
         replaces = old.installment_id if old and old.installment_id == request.replaces else None
         profile_people = tuple(dict.fromkeys(a.label for a in plan.anchors if a.kind == "person"))
@@ -213,6 +215,7 @@ class StoryWriter:
             prefix=round_.prompt.prefix, scores=scores, first_draft=round_.scores[0],
             best_raw=round_.scores[chosen], repaired=repaired, drafts=len(round_.scores),
             replaces=replaces, after_turn=request.after_turn, turn_ids=plan.turn_ids,
+            context_parts=round_.prompt.context_parts,
         )
         delivery = Delivery(user=request.user, kind="installment", text=text,
                             in_reply_to=request.request_id,

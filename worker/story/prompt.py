@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from worker.profile import LifeEvent, Profile
 from worker.records import Installment, Pov, Tense
 from worker.story.anchors import time_phrase
 from worker.story.planner import Plan
 from worker.story.tones import STYLE, TONES
-from worker.story.voice import in_pov, second_person, subject
+from worker.story.voice import subject
 
 SYSTEM = ("You are a memoir writer. You retell a person's own memories as a short, warm, vivid "
           "story. You stay true to what they told you and never invent people or places.")
@@ -39,6 +38,7 @@ class Prompt:
 
     messages: list[dict[str, str]]
     prefix: str
+    context_parts: int = 0  # earlier parts the story-so-far summary still holds
 
 
 def story_so_far(story: Sequence[Installment], chapters: dict[int, str]) -> list[str]:
@@ -99,16 +99,5 @@ def build_prompt(
     body = (["The story so far:", *summary, ""] if summary else []) + head + tail + ask
     messages = [{"role": "system", "content": SYSTEM},
                 {"role": "user", "content": "\n".join(body)}]
-    return Prompt(messages=messages, prefix=opening(plan, pov, name, continuing))
-
-
-def beat(event: LifeEvent) -> str:
-    """One event as a line of a plan, in the second person (kept for older callers)."""
-    text = second_person(event.text.strip().rstrip("."))
-    return text[:1].upper() + text[1:] + "."
-
-
-def known_names(profile: Profile, pov: Pov, name: str | None) -> list[str]:
-    """People and places of the profile as the story names them."""
-    people = [in_pov(p.name, pov, name) for p in profile.people]
-    return list(dict.fromkeys(people + [p.name for p in profile.places]))
+    return Prompt(messages=messages, prefix=opening(plan, pov, name, continuing),
+                  context_parts=len(summary))

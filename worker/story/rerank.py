@@ -30,6 +30,8 @@ class Weights:
     faithfulness: float = 3.0  # telling what was planned is the point of an installment
     invented: float = 1.5  # per invented name (at most 3): a stranger in a memoir breaks trust
     tone: float = 1.0
+    tone_ok: float = 1.0  # the mood the user asked for is what they notice first
+    told_itself: float = 1.0  # prefer a draft that told the beats before any repair
     fluency: float = 0.4  # per unit of log-perplexity: the 135M model's own judgement is noisy
     repetition: float = 2.0
     min_words: int = 25  # shorter is a fragment, not a paragraph
@@ -57,7 +59,8 @@ def total(s: DraftScores, n_words: int, w: Weights = WEIGHTS) -> float:
     """A draft's overall score; unsafe drafts are never chosen, whatever their total."""
     ppl = s.perplexity if math.isfinite(s.perplexity) and s.perplexity > 0 else 1e4
     value = (w.faithfulness * s.faithfulness - w.invented * min(len(s.invented), 3)
-             + w.tone * s.tone_match - w.fluency * math.log(ppl) - w.repetition * s.repetition)
+             + w.tone * s.tone_match + w.tone_ok * s.tone_ok - w.fluency * math.log(ppl)
+             - w.repetition * s.repetition)
     return round(value - (w.short if n_words < w.min_words else 0.0), 4)
 
 
@@ -86,10 +89,15 @@ def score(texts: list[str], judge: Judge) -> list[DraftScores]:
     return out
 
 
-def best(scores: Sequence[DraftScores]) -> int | None:
-    """Index of the best safe draft; None when every draft failed moderation."""
-    safe = [i for i, s in enumerate(scores) if s.safe]
-    return max(safe, key=lambda i: (scores[i].total, -i)) if safe else None
+def best(scores: Sequence[DraftScores], final: Sequence[DraftScores] | None = None,
+         w: Weights = WEIGHTS) -> int | None:
+    """Index of the best draft, judged as it would be delivered (after repair) and by how
+    much it told by itself; None when every draft failed moderation, before or after."""
+    after = scores if final is None else final
+    safe = [i for i in range(len(scores)) if scores[i].safe and after[i].safe]
+    if not safe:
+        return None
+    return max(safe, key=lambda i: (after[i].total + w.told_itself * scores[i].faithfulness, -i))
 
 
 def _drop(parts: list[str], bad: Callable[[str], bool]) -> list[str]:

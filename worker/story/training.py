@@ -37,10 +37,10 @@ def record_training(store: Store, new: Installment, round_: Draft, chosen: int,
                     plan: Plan) -> None:
     """Keep the pairs and feedback one delivered installment gives."""
     turns = plan.turn_ids
-    texts = round_.generation.texts
+    texts = round_.texts
     safe = [i for i, s in enumerate(round_.scores) if s.safe and i != chosen]
     if safe:
-        worst = min(safe, key=lambda i: round_.scores[i].total)
+        worst = min(safe, key=lambda i: round_.final_scores[i].total)
         store.add_preference_pair(PreferencePair(
             user=new.user, source="rerank", prompt=new.prompt, prefix=new.prefix,
             chosen=texts[chosen], rejected=texts[worst], chosen_id=new.installment_id,
