@@ -15,7 +15,7 @@ invented_entities: named people or places the user never mentioned (count; the
 rate is the share of installments with at least one); tone_match: 1 when the
 emotion classifier finds the asked tone (tone_score: 0..1); distinct_2: share
 of distinct word bigrams; repetition: repeated trigrams or sentences copied
-from earlier installments (0..1); perplexity: the model's own, of the text.
+from earlier installments (0..1); perplexity: the model's own, of the text given its prompt.
 """
 
 from __future__ import annotations

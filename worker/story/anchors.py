@@ -40,7 +40,8 @@ _WORD = re.compile(r"[a-z0-9']+")
 
 def words(text: str) -> list[str]:
     """Lower-case word tokens (possessive 's dropped, so "Maria's" finds Maria)."""
-    return [w.removesuffix("'s") for w in _WORD.findall(text.lower())]
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    return [w.removesuffix("'s").strip("'") for w in _WORD.findall(text) if w.strip("'")]
 
 
 @dataclass(frozen=True)

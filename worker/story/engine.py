@@ -7,6 +7,8 @@ language model, spaCy, the emotion classifier) is loaded once per process.
 from __future__ import annotations
 
 import logging
+import re
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -127,13 +129,13 @@ class StoryWriter:
         return found
 
     def judge(self, plan: Plan, tone: str, profile: Profile, earlier: list[str],
-              prefs: UserSettings) -> Judge:
+              prefs: UserSettings, prompt: Prompt) -> Judge:
         people = [n for p in profile.people for n in (p.name, *p.aliases)]
         extra = [prefs.name] if prefs.name else []
         return Judge(plan=plan, tone=tone, known=known_vocabulary(profile, extra),
                      known_people=[in_pov(n, prefs.pov, prefs.name) for n in people],
                      earlier=earlier, nlp=spacy_pipeline(), classifier=emotion_classifier(),
-                     perplexity=self.model.perplexity)
+                     perplexity=lambda texts: self.model.perplexity(texts, prompt.messages))
 
     def draft(self, request: StoryRequest, prompt: Prompt, judge: Judge, seed: int | None) -> Draft:
         """Sample N drafts in one batched call (streaming the leader) and score them."""
@@ -181,8 +183,8 @@ class StoryWriter:
             chapters=chapters, chapter=chapter, name=prefs.name,
             continuing=request.kind == "continue" and bool(story),
             budget=self.settings.storyloom_prompt_tokens, count=self.model.count_tokens)
-        judge = self.judge(plan, choice.target, profile, earlier, prefs)
-        seed = self.settings.storyloom_seed
+        judge = self.judge(plan, choice.target, profile, earlier, prefs, prompt)
+        seed = request_seed(self.settings.storyloom_seed, request.request_id)
         round_ = self.draft(request, prompt, judge, seed)
         chosen = round_.choose()
         if chosen is None:  # every draft failed moderation: one more batch, then give up
@@ -238,13 +240,16 @@ class StoryWriter:
 
 def tidy(text: str) -> str:
     """Drop an unfinished last sentence and stray whitespace from generated text."""
-    import re
-
     text = re.sub(r"\s+", " ", text).strip()
     cut = max(text.rfind(ch) for ch in ".!?\"”")
-    if cut > len(text) // 2:
-        text = text[: cut + 1]
-    return text
+    if cut > 0:
+        return text[: cut + 1]
+    return text + "..." if text else text
+
+
+def request_seed(seed: int | None, request_id: str) -> int | None:
+    """A fixed seed made distinct per request, so /retry gives another version."""
+    return None if seed is None else seed + zlib.crc32(request_id.encode()) % 1_000_003
 
 
 def to_messages(prompt: Prompt) -> tuple[ChatMessage, ...]:

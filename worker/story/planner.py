@@ -91,7 +91,8 @@ def _people_in(text: str, events: Sequence[LifeEvent], people: Sequence[Person])
     return found
 
 
-def make_beat(events: Sequence[LifeEvent], profile: Profile, pov: Pov, name: str | None) -> Beat:
+def make_beat(events: Sequence[LifeEvent], profile: Profile, pov: Pov,
+              name: str | None = None) -> Beat:
     """One moment as a beat: merged text in the story's voice and its anchors."""
     raw = _merged_text(events)
     text = in_pov(raw, pov, name)

@@ -32,7 +32,7 @@ class Weights:
     tone: float = 1.0
     tone_ok: float = 1.0  # the mood the user asked for is what they notice first
     told_itself: float = 1.0  # prefer a draft that told the beats before any repair
-    fluency: float = 0.4  # per unit of log-perplexity: the 135M model's own judgement is noisy
+    fluency: float = 1.0  # per unit of log-perplexity (given the prompt)
     repetition: float = 2.0
     min_words: int = 25  # shorter is a fragment, not a paragraph
     short: float = 1.0
