@@ -138,10 +138,27 @@ def _tell_beat(parts: list[str], k: int, plan: Plan) -> list[str]:
         if at is not None and _first_mention([parts[at]], times) is None:
             phrase = anchors.time_phrase(missed[0].label)
             return [*parts[:at], f"{phrase}, {_lower_start(parts[at])}", *parts[at + 1:]]
+    clause = _clauses_telling(beat.text, missed)
+    echo = _echo(parts, clause)
+    if echo is not None:  # the draft told this moment its own (wrong) way: use the user's
+        return [*parts[:echo], clause, *parts[echo + 1:]]
     later = [a for b in plan.beats[k + 1:] for a in b.anchors]
     at = _first_mention(parts, later)
     at = len(parts) if at is None else at
-    return [*parts[:at], _clauses_telling(beat.text, missed), *parts[at:]]
+    return [*parts[:at], clause, *parts[at:]]
+
+
+def _trigrams(text: str) -> set[tuple[str, ...]]:
+    w = anchors.words(text)
+    return set(zip(w, w[1:], w[2:], strict=False))
+
+
+def _echo(parts: list[str], clause: str) -> int | None:
+    """The sentence that already retells the clause's words (shares a word trigram), if any."""
+    mine = _trigrams(clause)
+    shared = [(len(mine & _trigrams(p)), i) for i, p in enumerate(parts)]
+    count, at = max(shared, default=(0, 0))
+    return at if count else None
 
 
 def _clauses_telling(text: str, missed: Sequence[anchors.Anchor]) -> str:
