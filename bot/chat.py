@@ -2,8 +2,8 @@
 
 The JSON-lines output of ``demo --json`` is a stable interface (see README):
 ``{"type": "reply"|"notice", "text"}``, ``{"type": "installment", "text",
-"tone", "number", "installment_id", "request_id", "stats"}`` and, last,
-``{"type": "profile", "profile": {...}}``.
+"tone", "installment_id", "request_id", ...story fields}`` and, last,
+``{"type": "profile", "profile": {...}}``. Fields are only ever added.
 """
 
 from __future__ import annotations
@@ -37,16 +37,55 @@ def output_json(out: Output) -> dict[str, Any]:
     """The JSON object one output becomes in `demo --json`."""
     d = out.delivery
     if out.kind == "installment" and d is not None:
-        return {"type": "installment", "text": out.text, "tone": d.tone,
-                "installment_id": d.installment_id, "request_id": d.in_reply_to}
+        data: dict[str, Any] = {"type": "installment", "text": out.text, "tone": d.tone,
+                                "installment_id": d.installment_id, "request_id": d.in_reply_to}
+        inst = out.installment
+        if inst is not None:
+            data.update({
+                "number": inst.number, "kind": inst.kind, "chapter": inst.chapter,
+                "pov": inst.pov, "tone_target": inst.tone_target,
+                "tone_override": inst.tone_override, "replaces": inst.replaces,
+                "drafts": inst.drafts, "repaired": inst.repaired,
+                "scores": inst.scores.model_dump(mode="json") if inst.scores else None,
+            })
+        return data
     return {"type": out.kind, "text": out.text}
+
+
+class LivePrinter:
+    """Prints to a terminal: the draft being written as it grows, then the chosen text."""
+
+    def __init__(self) -> None:
+        self.shown = ""
+
+    def __call__(self, out: Output) -> None:
+        if out.kind == "progress":
+            self._progress(out.text)
+            return
+        if self.shown:
+            print("\n", flush=True)
+            self.shown = ""
+        if out.kind == "installment":
+            tone = out.delivery.tone if out.delivery else ""
+            print(f"~~ your story ({tone}) ~~\n{textwrap.fill(out.text, 78)}\n", flush=True)
+        else:
+            print(f"storyloom> {out.text}", flush=True)
+
+    def _progress(self, text: str) -> None:
+        if not self.shown:
+            print("(writing, several versions at once; the one leading so far:)", flush=True)
+        elif not text.startswith(self.shown):
+            print("\n(another version took the lead:)", flush=True)
+            self.shown = ""
+        print(text[len(self.shown):], end="", flush=True)
+        self.shown = text
 
 
 def _print_text(out: Output) -> None:
     if out.kind == "installment":
         tone = out.delivery.tone if out.delivery else ""
         print(f"\n~~ your story ({tone}) ~~\n{textwrap.fill(out.text, 78)}\n", flush=True)
-    else:
+    elif out.kind != "progress":
         print(f"storyloom> {out.text}", flush=True)
 
 
@@ -55,7 +94,7 @@ def _emit_json(out: Output) -> None:
 
 
 def _session(services: LocalServices, settings: Settings, user: str,
-             emit: Callable[[Output], None]) -> TerminalSession:
+             emit: Callable[[Output], None], stream: bool = False) -> TerminalSession:
     from worker.store import Store
 
     assert services.client is not None
@@ -63,14 +102,14 @@ def _session(services: LocalServices, settings: Settings, user: str,
     ctx = CommandContext(settings=settings, store=store, redis=services.client)
     # wait as long as a job may take, so a slow machine delays but never drops a reply
     wait = settings.storyloom_job_timeout + settings.storyloom_nlu_wait_seconds + 30
-    return TerminalSession(ctx=ctx, user=user_key(user), emit=emit, wait_s=wait)
+    return TerminalSession(ctx=ctx, user=user_key(user), emit=emit, wait_s=wait, stream=stream)
 
 
 def run_chat(settings: Settings, user: str) -> int:
     """An interactive conversation in the terminal."""
     prepare_model(settings, _say_err)
     with LocalServices(settings) as services:
-        session = _session(services, settings, user, _print_text)
+        session = _session(services, settings, user, LivePrinter(), stream=True)
         print(BANNER, flush=True)
         session.drain()
         while True:

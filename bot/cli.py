@@ -56,6 +56,11 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     _log_to_stderr(settings)
     return run_serve(settings, workers=not args.no_workers)
+def _cmd_eval_story(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.evaluate import run_eval_story
+
+    _log_to_file(settings, "eval")
+    return run_eval_story(settings, Path(args.script), args.user, as_json=args.json)
 
 
 def _cmd_model(settings: Settings, args: argparse.Namespace) -> int:
@@ -172,6 +177,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--user", default="demo", help="whose story (default: demo)")
     demo.add_argument("--json", action="store_true", help="one JSON object per output line")
     demo.set_defaults(run=_cmd_demo)
+
+    evaluate = sub.add_parser("eval", help="measure storyloom on scripted conversations")
+    evals = evaluate.add_subparsers(dest="eval_command", required=True)
+    story = evals.add_parser("story", help="replay a script; measure every installment")
+    story.add_argument("--script", required=True, help="same format as `storyloom demo`")
+    story.add_argument("--user", default="eval", help="whose story (default: eval)")
+    story.add_argument("--json", action="store_true", help="one JSON object per line")
+    story.set_defaults(run=_cmd_eval_story)
 
     work = sub.add_parser("worker", help="run a worker process")
     work.add_argument("role", choices=["nlu", "generate"])

@@ -15,7 +15,6 @@ from typing import Protocol
 
 from bot.local import ROLES, LocalServices, prepare_model
 from worker.commands import CommandContext
-from worker.keys import Keys
 from worker.settings import Settings
 from worker.store import Store
 
@@ -91,6 +90,6 @@ def run_serve(settings: Settings, workers: bool = True) -> int:
     logger.info("workers: %s", ", ".join(ROLES) if workers else "off (--no-workers)")
     with LocalServices(settings, roles=ROLES if workers else ()) as services:
         assert services.client is not None
-        store = Store(services.client, Keys(settings.storyloom_key_prefix))
+        store = Store.from_settings(settings, services.client)
         ctx = CommandContext(settings=settings, store=store, redis=services.client)
         return asyncio.run(serve(ctx, settings, platforms))

@@ -2,7 +2,9 @@
 
 A line the user types becomes a Turn (through the same intake every adapter
 uses) or a command; deliveries are read back from the user's delivery stream,
-shown, and acknowledged by moving the adapter's cursor.
+shown, and acknowledged by moving the adapter's cursor. While an installment
+is written, a session with ``stream`` on also shows the leading draft as it
+grows (read from the request's progress stream), then the chosen final text.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from dataclasses import dataclass
 
 from worker.commands import CommandContext, dispatch, parse
 from worker.intake import receive_text
-from worker.records import Delivery
+from worker.records import Delivery, Installment
 
 PLATFORM = "local"
 REPLY_WAIT_S = 120.0
+# Generation on a busy CPU can take minutes; an installment is waited for longer.
+STORY_WAIT_S = 1800.0
 
 
 def user_key(name: str) -> str:
@@ -31,6 +35,7 @@ class Output:
     kind: str
     text: str
     delivery: Delivery | None = None
+    installment: Installment | None = None
 
 
 @dataclass
@@ -41,24 +46,49 @@ class TerminalSession:
     user: str
     emit: Callable[[Output], None]
     wait_s: float = REPLY_WAIT_S
+    story_wait_s: float = STORY_WAIT_S
+    stream: bool = False
 
     def _show(self, delivery: Delivery) -> None:
-        self.emit(Output(delivery.kind, delivery.text, delivery))
+        installment = None
+        if delivery.kind == "installment" and delivery.installment_id:
+            installment = self.ctx.store.get_installment(self.user, delivery.installment_id)
+        self.emit(Output(delivery.kind, delivery.text, delivery, installment))
 
-    def drain(self, until: str | None = None, block_ms: int = 200) -> bool:
+    def _show_ready(self, until: str | None, block_ms: int) -> bool:
+        """Show deliveries waiting (up to block_ms); True when `until`'s reply was among them."""
+        store, found = self.ctx.store, False
+        for entry_id, delivery in store.read_deliveries(self.user, PLATFORM, block_ms):
+            self._show(delivery)
+            store.mark_delivered(self.user, PLATFORM, entry_id)
+            found = found or (until is not None and delivery.in_reply_to == until)
+        return found
+
+    def drain(self, until: str | None = None, block_ms: int = 200,
+              wait_s: float | None = None) -> bool:
         """Show queued deliveries; with `until`, wait for the reply to that turn or request."""
-        store = self.ctx.store
-        deadline = time.monotonic() + self.wait_s
+        deadline = time.monotonic() + (self.wait_s if wait_s is None else wait_s)
         while True:
-            found = False
-            for entry_id, delivery in store.read_deliveries(self.user, PLATFORM, block_ms):
-                self._show(delivery)
-                store.mark_delivered(self.user, PLATFORM, entry_id)
-                found = found or (until is not None and delivery.in_reply_to == until)
+            found = self._show_ready(until, block_ms)
             if until is None or found:
                 return True
             if time.monotonic() > deadline:
                 return False
+
+    def follow(self, request_id: str) -> bool:
+        """Show an installment being written, then its delivery; False if it did not come."""
+        if not self.stream:
+            return self.drain(until=request_id, wait_s=self.story_wait_s)
+        store = self.ctx.store
+        deadline = time.monotonic() + self.story_wait_s
+        after = "0-0"
+        while time.monotonic() < deadline:
+            for entry_id, progress in store.read_progress(self.user, request_id, after, 150):
+                after = entry_id
+                self.emit(Output("progress", progress.text))
+            if self._show_ready(request_id, 10):
+                return True
+        return False
 
     def say(self, line: str | bytes) -> None:
         """Handle one line: a command or something the user tells about their life."""
@@ -67,7 +97,7 @@ class TerminalSession:
         if parsed is not None:
             result = dispatch(self.ctx, self.user, *parsed)
             self.emit(Output("reply", result.text))
-            if result.request_id and not self.drain(until=result.request_id):
+            if result.request_id and not self.follow(result.request_id):
                 self.emit(Output("notice", "That's taking longer than usual; your "
                                  "installment will appear here when it is ready."))
             return

@@ -9,7 +9,6 @@ from typing import TextIO
 from bot.terminal import user_key
 from worker.connection import open_redis
 from worker.graph import about, events_at, events_in, to_graphml, to_json
-from worker.keys import Keys
 from worker.settings import Settings
 from worker.store import Store
 
@@ -27,7 +26,7 @@ def run_graph(settings: Settings, user: str, *, about_name: str | None, place: s
     """Print a user's knowledge graph, or the answer to one query over it."""
     client, embedded = open_redis(settings)
     try:
-        graph = Store(client, Keys(settings.storyloom_key_prefix)).get_graph(user_key(user))
+        graph = Store.from_settings(settings, client).get_graph(user_key(user))
     finally:
         client.close()
         if embedded is not None:

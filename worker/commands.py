@@ -14,11 +14,8 @@ from dataclasses import dataclass
 import redis
 
 from worker.profile_view import render_profile
-from worker.queues import enqueue_story
-from worker.records import StoryRequest
 from worker.settings import Settings
 from worker.store import Store
-from worker.story.prompt import TONES
 
 logger = logging.getLogger(__name__)
 
@@ -79,26 +76,6 @@ def _help(ctx: CommandContext, user: str, args: str) -> CommandResult:
     return CommandResult("\n".join(lines))
 
 
-@command("story", "/story: write the next installment of your life story")
-def _story(ctx: CommandContext, user: str, args: str) -> CommandResult:
-    if args:
-        return CommandResult("/story takes no arguments. To set the mood, use /tone first.")
-    tone = ctx.store.get_settings(user).tone
-    request = StoryRequest(user=user, tone=tone, after_turn=ctx.store.last_turn_id(user))
-    enqueue_story(ctx.redis, ctx.settings, request)
-    return CommandResult("Writing the next part of your story...", request.request_id)
-
-
-@command("tone", "/tone <mood>: the feeling of the next installments (" + ", ".join(TONES) + ")")
-def _tone(ctx: CommandContext, user: str, args: str) -> CommandResult:
-    mood = args.lower().strip()
-    if mood not in TONES:
-        current = ctx.store.get_settings(user).tone
-        return CommandResult(f"Choose one of: {', '.join(TONES)}. Now: {current}.")
-    ctx.store.save_settings(user, ctx.store.get_settings(user).model_copy(update={"tone": mood}))
-    return CommandResult(f"From now on your story will be told with the tone: {mood}.")
-
-
 @command("profile", "/profile: what I have understood about your life")
 def _profile(ctx: CommandContext, user: str, args: str) -> CommandResult:
     return CommandResult(render_profile(ctx.store.get_profile(user)))
@@ -109,3 +86,6 @@ __all__ = ["CommandContext", "CommandResult", "HELP", "dispatch", "parse"]
 # Command modules register themselves on import; every adapter gets them.
 import worker.counsel_commands  # noqa: E402,F401
 import worker.counsel_privacy  # noqa: E402,F401
+
+# Story commands register themselves with @command when imported (every adapter gets them).
+from worker.story import controls as _story_controls  # noqa: E402,F401

@@ -61,6 +61,22 @@ class Keys:
     def installment(self, user: str, installment_id: str) -> str:
         return self._k("user", user, "installment", installment_id)
 
+    def story_state(self, user: str) -> str:
+        """Chapters and pending steering of the user's story."""
+        return self._k("user", user, "story")
+
+    def story_progress(self, user: str, request_id: str) -> str:
+        """Stream of the installment being written (for adapters that show it live)."""
+        return self._k("user", user, "progress", request_id)
+
+    def preference_pairs(self, user: str) -> str:
+        """List of preference pairs (chosen/rejected versions) for training."""
+        return self._k("user", user, "train", "pairs")
+
+    def story_feedback(self, user: str) -> str:
+        """List of what the user did with installments (kept, withdrawn, edited, retried)."""
+        return self._k("user", user, "train", "feedback")
+
     def request_result(self, request_id: str) -> str:
         """Marks a story request as fulfilled (so a retried job delivers once)."""
         return self._k("request", request_id, "done")

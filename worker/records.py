@@ -71,7 +71,7 @@ class Delivery(Record):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-StoryKind = Literal["next", "continue", "retry"]
+StoryKind = Literal["next", "continue", "retry", "edit"]
 
 
 class StoryRequest(Record):
@@ -83,6 +83,8 @@ class StoryRequest(Record):
     tone: str = "auto"
     after_turn: str | None = None
     requested_at: datetime = Field(default_factory=utcnow)
+    about: str | None = Field(default=None, description="/about: a person, place or event to tell")
+    replaces: str | None = Field(default=None, description="/retry: the installment redone")
 
 
 class GenerationStats(Record):
@@ -93,6 +95,34 @@ class GenerationStats(Record):
     new_tokens: int
     seconds: float
     tokens_per_s: float
+
+
+Pov = Literal["first", "second", "third"]
+Tense = Literal["past", "present"]
+
+
+class ChatMessage(Record):
+    """One message of a prompt (kept with installments and training records)."""
+
+    role: str
+    content: str
+
+
+class DraftScores(Record):
+    """How one draft measured against its plan and tone (0..1 unless noted)."""
+
+    faithfulness: float = Field(ge=0, le=1)
+    planned: int = Field(ge=0, description="planned people, places and times")
+    missing: tuple[str, ...] = ()
+    # named people and places in the draft that are not in the user's profile
+    invented: tuple[str, ...] = ()
+    tone_match: float = Field(ge=0, le=1)
+    tone_ok: bool
+    perplexity: float = Field(ge=0, description="the model's own perplexity of the text")
+    repetition: float = Field(ge=0, le=1)
+    distinct_2: float = Field(ge=0, le=1)
+    safe: bool = True
+    total: float = 0.0
 
 
 class Installment(Record):
@@ -109,6 +139,28 @@ class Installment(Record):
     places: tuple[str, ...] = ()
     stats: GenerationStats
     created_at: datetime = Field(default_factory=utcnow)
+    # story engine (all optional, so records written before it still read)
+    kind: StoryKind = "next"
+    chapter: int = Field(default=1, ge=1)
+    pov: Pov = "second"
+    tense: Tense = "past"
+    requested_tone: str | None = None
+    tone_target: str | None = None
+    tone_override: bool = False
+    beats: tuple[str, ...] = ()
+    planned: tuple[str, ...] = ()
+    prompt: tuple[ChatMessage, ...] = ()
+    prefix: str = ""
+    scores: DraftScores | None = None
+    first_draft: DraftScores | None = None
+    best_raw: DraftScores | None = None
+    repaired: bool = False
+    drafts: int = Field(default=1, ge=1)
+    source: Literal["model", "user"] = "model"
+    replaces: str | None = None
+    after_turn: str | None = None
+    turn_ids: tuple[str, ...] = Field(default=(), description="turns whose memories it tells")
+    context_parts: int = Field(default=0, ge=0, description="earlier parts in the prompt")
 
 
 class UserSettings(Record):
@@ -117,6 +169,71 @@ class UserSettings(Record):
     tone: str = "auto"
     # Which country's crisis lines a safety reply lists; None: the configured default.
     locale: str | None = None
+    pov: Pov = "second"
+    tense: Tense = "past"
+    # The name the story calls the user by in the third person.
+    name: str | None = None
+
+
+class Chapter(Record):
+    """A chapter of a user's story: its title and the installment it starts at."""
+
+    number: int = Field(ge=1)
+    title: str
+    starts_at: int = Field(ge=1, description="number of its first installment")
+
+
+class StoryState(Record):
+    """Where a user's story stands: chapters, and steering waiting for the next installment."""
+
+    chapters: tuple[Chapter, ...] = ()
+    about: str | None = None
+    updated_at: datetime | None = None
+
+
+class StoryProgress(Record):
+    """The text so far of the draft shown live while an installment is written."""
+
+    request_id: str
+    draft: int = Field(ge=0)
+    text: str
+
+
+class PreferencePair(Record):
+    """Two versions of the same installment, one preferred (training data)."""
+
+    pair_id: str = Field(default_factory=new_id)
+    user: str
+    source: Literal["retry", "rerank"]
+    prompt: tuple[ChatMessage, ...]
+    prefix: str = ""
+    chosen: str
+    rejected: str
+    chosen_id: str | None = None
+    rejected_id: str | None = None
+    request_id: str
+    turn_ids: tuple[str, ...] = ()
+    model: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+FeedbackKind = Literal["kept", "withdrawn", "edited", "retried"]
+
+
+class StoryFeedback(Record):
+    """What a user did with an installment: kept it, withdrew it, redid it, or rewrote it."""
+
+    feedback_id: str = Field(default_factory=new_id)
+    user: str
+    kind: FeedbackKind
+    installment_id: str
+    request_id: str
+    original: str
+    edited: str | None = None
+    replaced_by: str | None = None
+    prompt: tuple[ChatMessage, ...] = ()
+    turn_ids: tuple[str, ...] = ()
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 RiskLevel = Literal["none", "low", "elevated", "high"]

@@ -143,6 +143,25 @@ class Settings(BaseSettings):
         description="How long members vote on the next direction before a weave (0: no vote).",
     )
 
+    # -- story engine ----------------------------------------------------------------------
+    storyloom_drafts: int = Field(
+        default=4, ge=1, le=16,
+        description="Drafts per installment, sampled in one batched call and reranked.",
+    )
+    storyloom_prompt_tokens: int = Field(
+        default=900, ge=256, le=32768,
+        description="Budget of one installment's prompt in tokens; the story-so-far summary "
+        "is shortened to fit.",
+    )
+    storyloom_repair: bool = Field(
+        default=True,
+        description="Repair the chosen draft: drop sentences naming people or places the user "
+        "never mentioned, add the user's own words for beats the draft left out.",
+    )
+    storyloom_stream: bool = Field(
+        default=True, description="Publish the leading draft while it is written (live display)."
+    )
+
     def redis_url_value(self) -> str | None:
         """The Redis URL as a plain string, or None for the embedded server."""
         return self.redis_url.get_secret_value() if self.redis_url else None

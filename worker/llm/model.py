@@ -112,7 +112,13 @@ class LanguageModel:
         if seed is not None:
             torch.manual_seed(seed)
         started = time.perf_counter()
+        rows, shared = num_return_sequences, {}
         with torch.inference_mode():
+            if rows > 1 and len(prompt) > 1:
+                # Drafts share one prompt: encode it once and copy its cache to every row
+                # (generate would encode it once per row, most of the work on a CPU).
+                shared = {"cache": self._prompt_cache(input_ids, rows)}
+                input_ids, rows = input_ids.repeat(rows, 1), 1
             out = self.model.generate(
                 input_ids=input_ids,
                 attention_mask=torch.ones_like(input_ids),
@@ -120,10 +126,11 @@ class LanguageModel:
                 do_sample=True,
                 temperature=temperature,
                 top_p=top_p,
-                num_return_sequences=num_return_sequences,
+                num_return_sequences=rows,
                 pad_token_id=self.tokenizer.pad_token_id,
                 repetition_penalty=1.1,
                 streamer=streamer,
+                **shared,
             )
         seconds = time.perf_counter() - started
         new = out[:, len(prompt):]
@@ -135,6 +142,15 @@ class LanguageModel:
             seconds=round(seconds, 3), tokens_per_s=round(new_tokens / max(seconds, 1e-6), 2),
         )
         return Generation(texts=texts, stats=stats)
+
+    def _prompt_cache(self, input_ids: Any, rows: int) -> Any:
+        """The KV cache of all but the last prompt token, repeated for `rows` drafts."""
+        from transformers import DynamicCache
+
+        cache = DynamicCache(config=self.model.config)
+        self.model(input_ids=input_ids[:, :-1], cache=cache, use_cache=True)
+        cache.batch_repeat_interleave(rows)
+        return cache
 
     def perplexity(
         self, texts: list[str], context: list[dict[str, str]] | None = None

@@ -20,17 +20,19 @@ from worker.store.revisions import RevisionStore
 from worker.store.safety import SafetyStore
 from worker.store.shred import ShredStore
 from worker.store.story import StoryStore
+from worker.store.story_state import StoryStateStore
 from worker.store.turns import TurnStore
 from worker.store.users import UserStore
 
 
 class Store(
     ShredStore, RevisionStore, ErasureStore, CommunityStore, ConsentStore, FeedbackStore,
-    TurnStore, ProfileStore, StoryStore, DeliveryStore, SafetyStore, UserStore,
+    TurnStore, ProfileStore, StoryStore, StoryStateStore, DeliveryStore, SafetyStore, UserStore,
 ):
-    """All user data: turns (and their edits), profiles, settings, installments,
-    deliveries, users, consent, feedback, community stories, erasure and the counselor
-    side (accounts, links, guided sessions, review, alerts, pseudonyms, shredding)."""
+    """All user data: turns (and their edits), profiles, settings, installments, story
+    state, deliveries, users, consent, feedback, community stories, erasure and the
+    counselor side (accounts, links, guided sessions, review, alerts, pseudonyms,
+    shredding)."""
 
 
 __all__ = ["Store", "StoreBase", "platform_of"]

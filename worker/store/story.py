@@ -1,4 +1,9 @@
-"""Installments, and which story requests have been fulfilled."""
+"""Installments, and which story requests have been fulfilled.
+
+The story is a list of installment ids in order. A retry or an edit replaces
+the last one, an undo withdraws it; the records themselves stay (training data
+and audit), only the list changes.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +22,13 @@ class StoryStore(DeliveryStore):
         found = [self.get_installment(user, i) for i in ids]
         return [i for i in found if i is not None]
 
+    def last_installment(self, user: str) -> Installment | None:
+        """The latest installment of the user's story, if any."""
+        raw = self.redis.lindex(self.keys.installments(user), -1)
+        return self.get_installment(user, raw.decode()) if raw else None
+
     def get_installment(self, user: str, installment_id: str) -> Installment | None:
-        """One installment by id."""
+        """One installment by id (also one that was withdrawn or replaced)."""
         key = self.keys.installment(user, installment_id)
         return self._load(Installment, self.redis.get(key), key, user)
 
@@ -31,27 +41,57 @@ class StoryStore(DeliveryStore):
         raw = self.redis.get(self.keys.request_result(request_id))
         return raw.decode() if raw else None
 
-    def save_installment(self, installment: Installment, delivery: Delivery) -> bool:
+    def save_installment(
+        self, installment: Installment, delivery: Delivery | None, replace: str | None = None
+    ) -> bool:
         """Store an installment and queue its delivery, once per request.
 
-        A generate job retried after its worker died may finish twice; only the
-        first finish is stored and delivered. Returns False for the second.
+        With ``replace`` the new installment takes the place of that one when it
+        is still the last of the story (a retry or an edit); otherwise it is
+        appended; without a delivery nothing is sent (the user wrote it). A generate
+        job retried after its worker died may finish twice; only the first finish is
+        stored and delivered. Returns False for the second.
         """
         keys, user = self.keys, installment.user
         done_key = keys.request_result(installment.request_id)
+        story = keys.installments(user)
         with self.redis.pipeline() as pipe:
             while True:
                 try:
-                    pipe.watch(done_key)
+                    pipe.watch(done_key, story)
                     if pipe.exists(done_key):
                         pipe.unwatch()
                         return False
+                    last = pipe.lindex(story, -1)
+                    swap = replace is not None and last is not None and last.decode() == replace
                     pipe.multi()
                     pipe.set(done_key, installment.installment_id)
                     pipe.set(keys.installment(user, installment.installment_id),
                              self._dump(user, installment))
-                    pipe.rpush(keys.installments(user), installment.installment_id)
-                    self._queue_delivery(pipe, delivery)
+                    if swap:
+                        pipe.lset(story, -1, installment.installment_id)
+                    else:
+                        pipe.rpush(story, installment.installment_id)
+                    if delivery is not None:
+                        self._queue_delivery(pipe, delivery)
+                    pipe.execute()
+                    return True
+                except redis.WatchError:
+                    continue
+
+    def withdraw_last(self, user: str, installment_id: str) -> bool:
+        """Take the last installment out of the story if it is still this one."""
+        story = self.keys.installments(user)
+        with self.redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(story)
+                    last = pipe.lindex(story, -1)
+                    if last is None or last.decode() != installment_id:
+                        pipe.unwatch()
+                        return False
+                    pipe.multi()
+                    pipe.rpop(story)
                     pipe.execute()
                     return True
                 except redis.WatchError:

@@ -1,26 +1,35 @@
-"""Turning what storyloom knows into a prompt for the next installment."""
+"""The prompt for one installment: the story so far, the beats, the voice and the tone.
+
+The model gets exactly the material it needs: a running summary of the story
+so far (shortened, oldest first, until the prompt fits its token budget), the
+chapter, the beats in the story's point of view, the names it may use, and the
+tone. Its answer starts with words we choose (prefix anchoring), which put the
+first beat's time and teller on the page before the model writes a word.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from worker.profile import LifeEvent, Profile, timeline
-from worker.records import Installment
-from worker.story.voice import second_person
+from worker.records import Installment, Pov, Tense
+from worker.story.anchors import time_phrase
+from worker.story.planner import Plan
+from worker.story.tones import STYLE, TONES
+from worker.story.voice import subject
 
-TONES = {
-    "auto": "warm, following the feelings they expressed",
-    "joy": "joyful and light",
-    "sadness": "tender and sad",
-    "nostalgia": "bittersweet and nostalgic",
-    "hope": "hopeful",
-    "humour": "gently humorous",
-    "calm": "calm and peaceful",
+SYSTEM = ("You are a memoir writer. You retell a person's own memories as a short, warm, vivid "
+          "story. You stay true to what they told you and never invent people or places.")
+_VOICE = {
+    "first": "in the first person (\"I\"), as if I were telling it",
+    "second": "in the second person (\"you\"), speaking to me",
+    "third": "in the third person, about {name}",
 }
-# Beats per installment: enough to say something, few enough for a small model.
-EVENTS_PER_INSTALLMENT = 3
-SYSTEM = ("You are a memoir writer. You write warm, vivid, truthful life stories "
-          "from what people tell you, and you never invent people or places.")
+# Lines of the story-so-far summary the prompt starts from before trimming.
+SUMMARY_LINES = 40
+TAIL_CHARS = 240
+
+__all__ = ["TONES", "Prompt", "build_prompt", "story_so_far"]
 
 
 @dataclass(frozen=True)
@@ -29,50 +38,66 @@ class Prompt:
 
     messages: list[dict[str, str]]
     prefix: str
+    context_parts: int = 0  # earlier parts the story-so-far summary still holds
 
 
-def pick_events(profile: Profile, told: set[str]) -> list[LifeEvent]:
-    """The next untold events in life order, or the latest ones if all are told."""
-    ordered = timeline(profile)
-    untold = [e for e in ordered if e.event_id not in told]
-    return (untold or ordered[-EVENTS_PER_INSTALLMENT:])[:EVENTS_PER_INSTALLMENT]
+def story_so_far(story: Sequence[Installment], chapters: dict[int, str]) -> list[str]:
+    """A running summary: one line per installment (its beats), in story order."""
+    lines: list[str] = []
+    for inst in story[-SUMMARY_LINES:]:
+        title = chapters.get(inst.chapter)
+        head = f"Part {inst.number}" + (f" ({title})" if title else "")
+        told = " ".join(inst.beats) if inst.beats else inst.text[:160]
+        lines.append(f"- {head}: {told}")
+    return lines
 
 
-def beat(event: LifeEvent) -> str:
-    """One event as a line of the plan, in the second person."""
-    text = second_person(event.text.strip().rstrip("."))
-    if event.place and event.place not in text:
-        text += f" in {event.place}"
-    if event.time and event.time not in text:
-        text += f" ({event.time})"
-    return text[:1].upper() + text[1:] + "."
+def opening(plan: Plan, pov: Pov, name: str | None, continuing: bool) -> str:
+    """First words of the installment: the first beat's time, then its teller."""
+    who = subject(pov, name)
+    if continuing:
+        return "Then " + who
+    times = [a.label for a in plan.beats[0].anchors if a.kind == "time"] if plan.beats else []
+    if times:
+        return f"{time_phrase(times[0])}, {who}"
+    return who[:1].upper() + who[1:]
 
 
-def opening(events: list[LifeEvent]) -> str:
-    """First words of the installment, anchoring it in the first beat's time."""
-    first = events[0] if events else None
-    if first is not None and first.time:
-        phrase = second_person(first.time)
-        return f"{phrase[:1].upper()}{phrase[1:]}, you"
-    return "You"
+def _ask(plan: Plan, tone: str, pov: Pov, tense: Tense, name: str | None) -> list[str]:
+    voice = _VOICE[pov].format(name=name or "me")
+    lines = [f"Write the next part of my life story: one paragraph of four to six sentences, "
+             f"{voice}, in the {tense} tense, with a {STYLE.get(tone, TONES.get(tone, tone))} "
+             "tone. Tell these memories, in this order:"]
+    lines += [f"{i}. {b.text}" for i, b in enumerate(plan.beats, 1)]
+    names = [a.label for a in plan.anchors if a.kind in ("person", "place")]
+    times = [a.label for a in plan.anchors if a.kind == "time"]
+    if names:
+        lines.append(f"Mention {', '.join(names)}" + (f" and say when: {', '.join(times)}."
+                                                       if times else "."))
+    lines.append("Do not add any other names of people or places.")
+    return lines
 
 
 def build_prompt(
-    profile: Profile, events: list[LifeEvent], tone: str, previous: Installment | None
+    plan: Plan, tone: str, pov: Pov, tense: Tense, story: Sequence[Installment], *,
+    chapters: dict[int, str], chapter: int, name: str | None = None, continuing: bool = False,
+    budget: int = 900, count: Callable[[str], int] = lambda s: len(s) // 4,
 ) -> Prompt:
-    """The chat asking for one installment about these events, and its opening words."""
-    beats = "\n".join(f"- {beat(e)}" for e in events)
-    names = [p.name for p in profile.people if not p.name.lower().startswith("your ")]
-    names += [p.name for p in profile.places]
-    ask = [
-        "Write one paragraph of my life story in the second person (\"you\"), "
-        f"in a {TONES.get(tone, tone)} tone, telling these memories in order:",
-        beats or "- The first things I told you about my life.",
-    ]
-    if names:
-        ask.append(f"Use the names {', '.join(dict.fromkeys(names))}. Do not add other people.")
-    if previous is not None:
-        ask.append(f"The story so far ended: \"{previous.text[-240:]}\"")
+    """The chat asking for one installment, shortened to `budget` tokens, and its opening."""
+    ask = _ask(plan, tone, pov, tense, name)
+    title = chapters.get(chapter)
+    head = [f"This part belongs to the chapter \"{title}\"."] if title else []
+    tail: list[str] = []
+    if story:
+        ending = story[-1].text[-TAIL_CHARS:]
+        tail = [f"The last part ended: \"...{ending}\"",
+                "Go straight on from there." if continuing else "Now tell what came next."]
+    summary = story_so_far(story, chapters)
+    fixed = count(SYSTEM) + count("\n".join(head + tail + ask)) + 32
+    while summary and fixed + count("\n".join(summary)) + 8 > budget:
+        summary = summary[1:]  # oldest first: the recent story matters most for what follows
+    body = (["The story so far:", *summary, ""] if summary else []) + head + tail + ask
     messages = [{"role": "system", "content": SYSTEM},
-                {"role": "user", "content": "\n".join(ask)}]
-    return Prompt(messages=messages, prefix=opening(events))
+                {"role": "user", "content": "\n".join(body)}]
+    return Prompt(messages=messages, prefix=opening(plan, pov, name, continuing),
+                  context_parts=len(summary))

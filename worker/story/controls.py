@@ -1,0 +1,171 @@
+"""Story commands, shared by every adapter: /story, /continue, /retry, /undo, /edit,
+/about, /chapter, /pov, /tense and /tone.
+
+Commands that write start a generate job and answer at once; the installment
+follows as a delivery. Commands that steer only change the user's settings or
+story state.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from worker.commands import CommandContext, CommandResult, command
+from worker.profile import Profile
+from worker.queues import enqueue_story
+from worker.records import Chapter, Installment, StoryKind, StoryRequest, new_id, utcnow
+from worker.story import tones
+from worker.story.planner import make_beat, matches_about, moments
+from worker.story.training import feedback
+
+logger = logging.getLogger(__name__)
+
+# Your own words for an installment: long enough for a page, short enough for a message.
+MAX_EDIT_CHARS = 6000
+MAX_TITLE_CHARS = 80
+MAX_ABOUT_CHARS = 200
+
+
+def _start(ctx: CommandContext, user: str, kind: StoryKind, text: str,
+           about: str | None = None, replaces: str | None = None) -> CommandResult:
+    tone = ctx.store.get_settings(user).tone
+    request = StoryRequest(user=user, kind=kind, tone=tone, about=about, replaces=replaces,
+                           after_turn=ctx.store.last_turn_id(user))
+    enqueue_story(ctx.redis, ctx.settings, request)
+    return CommandResult(text, request.request_id)
+
+
+@command("story", "/story: write the next installment of your life story")
+def _story(ctx: CommandContext, user: str, args: str) -> CommandResult:
+    if args:
+        return CommandResult("/story takes no arguments. To choose what it tells, use "
+                             "/about <person, place or event>; to set the mood, /tone.")
+    return _start(ctx, user, "next", "Writing the next part of your story...")
+
+
+@command("continue", "/continue: go on from where the last installment ended")
+def _continue(ctx: CommandContext, user: str, args: str) -> CommandResult:
+    if ctx.store.last_installment(user) is None:
+        return _start(ctx, user, "next", "There's no story yet, so I'll begin it...")
+    return _start(ctx, user, "continue", "Going on from where we left off...")
+
+
+@command("retry", "/retry: another version of the last installment")
+def _retry(ctx: CommandContext, user: str, args: str) -> CommandResult:
+    last = ctx.store.last_installment(user)
+    if last is None:
+        return CommandResult("There's no installment to redo yet. Send /story first.")
+    return _start(ctx, user, "retry", f"Writing another version of part {last.number}...",
+                  replaces=last.installment_id)
+
+
+@command("undo", "/undo: take back the last installment")
+def _undo(ctx: CommandContext, user: str, args: str) -> CommandResult:
+    last = ctx.store.last_installment(user)
+    if last is None or not ctx.store.withdraw_last(user, last.installment_id):
+        return CommandResult("There's nothing to take back yet.")
+    ctx.store.add_feedback(feedback("withdrawn", last))
+    return CommandResult(f"I took back part {last.number}. Its memories are untold again; "
+                         "/story tells them anew.")
+
+
+@command("edit", "/edit <text>: replace the last installment with your own words")
+def _edit(ctx: CommandContext, user: str, args: str) -> CommandResult:
+    last = ctx.store.last_installment(user)
+    if last is None:
+        return CommandResult("There's no installment to edit yet. Send /story first.")
+    text = " ".join(args.split())
+    if not text:
+        return CommandResult("Write your version after the command: /edit <your words>.")
+    if len(text) > MAX_EDIT_CHARS:
+        return CommandResult(f"That's longer than I keep for one part ({MAX_EDIT_CHARS:,} "
+                             "characters). Could you shorten it, or split it over two parts?")
+    mine = _edited(last, text)
+    if not ctx.store.save_installment(mine, None, replace=last.installment_id):
+        return CommandResult("That part changed meanwhile; nothing was edited.")
+    ctx.store.add_feedback(feedback("edited", last, edited=text, replaced_by=mine.installment_id))
+    return CommandResult(f"Part {last.number} now reads in your own words. Thank you: "
+                         "I'll learn from how you tell it.")
+
+
+def _edited(last: Installment, text: str) -> Installment:
+    return last.model_copy(update={
+        "installment_id": new_id(), "request_id": new_id(), "text": text, "kind": "edit",
+        "source": "user", "replaces": last.installment_id, "scores": None,
+        "first_draft": None, "best_raw": None, "repaired": False, "created_at": utcnow(),
+    })
+
+
+def _knows_about(profile: Profile, about: str) -> bool:
+    return any(matches_about(make_beat(m, profile, "first"), about, profile)
+               for m in moments(profile))
+
+
+@command("about", "/about <person, place or event>: the next installment tells about it")
+def _about(ctx: CommandContext, user: str, args: str) -> CommandResult:
+    about = " ".join(args.split())[:MAX_ABOUT_CHARS]
+    if not about:
+        return CommandResult("Tell me who or what: /about <person, place or event>.")
+    if not _knows_about(ctx.store.get_profile(user), about):
+        return CommandResult("I don't know a memory about that yet. Tell me about it, and "
+                             "I'll weave it into your story.")
+    return _start(ctx, user, "next", "Writing a part of your story about that...", about=about)
+
+
+@command("chapter", "/chapter <title>: start a new chapter with the next installment")
+def _chapter(ctx: CommandContext, user: str, args: str) -> CommandResult:
+    title = " ".join(args.split())[:MAX_TITLE_CHARS]
+    if not title:
+        return CommandResult("Give the chapter a title: /chapter <title>.")
+    state = ctx.store.get_story_state(user)
+    next_part = ctx.store.installment_count(user) + 1
+    chapters = list(state.chapters)
+    if chapters and chapters[-1].starts_at == next_part:
+        chapters[-1] = chapters[-1].model_copy(update={"title": title})  # still empty: rename
+    else:
+        number = chapters[-1].number + 1 if chapters else (2 if next_part > 1 else 1)
+        chapters.append(Chapter(number=number, title=title, starts_at=next_part))
+    ctx.store.save_story_state(user, state.model_copy(update={
+        "chapters": tuple(chapters), "updated_at": utcnow()}))
+    return CommandResult(f"Chapter {chapters[-1].number}, \"{title}\", begins with the next "
+                         "installment.")
+
+
+@command("pov", "/pov first|second|third [name]: who tells your story")
+def _pov(ctx: CommandContext, user: str, args: str) -> CommandResult:
+    choice, _, name = args.strip().partition(" ")
+    choice = choice.lower()
+    if choice not in ("first", "second", "third"):
+        now = ctx.store.get_settings(user).pov
+        return CommandResult(f"Choose first (\"I\"), second (\"you\") or third (about you by "
+                             f"name: /pov third Ana). Now: {now}.")
+    prefs = ctx.store.get_settings(user)
+    clean = " ".join(name.split())[:40] or prefs.name
+    ctx.store.save_settings(user, prefs.model_copy(update={"pov": choice, "name": clean}))
+    who = {"first": "in your own voice (\"I\")", "second": "to you (\"you\")",
+           "third": f"about {clean or 'you'}, in the third person"}[choice]
+    return CommandResult(f"From now on your story is told {who}.")
+
+
+@command("tense", "/tense past|present: the tense your story is told in")
+def _tense(ctx: CommandContext, user: str, args: str) -> CommandResult:
+    tense = args.strip().lower()
+    if tense not in ("past", "present"):
+        return CommandResult(f"Choose past or present. Now: {ctx.store.get_settings(user).tense}.")
+    prefs = ctx.store.get_settings(user)
+    ctx.store.save_settings(user, prefs.model_copy(update={"tense": tense}))
+    return CommandResult(f"From now on your story is told in the {tense} tense.")
+
+
+@command("tone", "/tone <mood>: the feeling of the next installments (auto, joy, sadness, "
+         "bittersweet nostalgia, hope, humour, calm)")
+def _tone(ctx: CommandContext, user: str, args: str) -> CommandResult:
+    mood = tones.canonical(args) if args.strip() else None
+    prefs = ctx.store.get_settings(user)
+    if mood is None:
+        return CommandResult(f"Choose one of: {', '.join(tones.TONES)}. Now: {prefs.tone}.")
+    ctx.store.save_settings(user, prefs.model_copy(update={"tone": mood}))
+    return CommandResult(f"From now on your story will be told with the tone: {mood}.")
+
+
+

@@ -1,0 +1,261 @@
+"""The story engine: plan, prompt, N drafts in one batched call, rerank, repair, deliver.
+
+Runs inside the generate worker (``worker.jobs``); everything it loads (the
+language model, spaCy, the emotion classifier) is loaded once per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from nlu.safety import allowed_tones
+from worker.llm.model import Generation, LanguageModel
+from worker.profile import Profile
+from worker.records import (
+    ChatMessage,
+    Delivery,
+    DraftScores,
+    Installment,
+    StoryRequest,
+    UserSettings,
+)
+from worker.settings import Settings
+from worker.store import Store
+from worker.story import tones
+from worker.story.planner import Plan, plan_again, plan_next
+from worker.story.prompt import Prompt, build_prompt
+from worker.story.rerank import Judge, best, repair, score
+from worker.story.scoring import known_vocabulary
+from worker.story.streaming import DraftStreamer, LivePreview
+from worker.story.training import record_training
+from worker.story.voice import in_pov
+
+logger = logging.getLogger(__name__)
+
+NOTHING_YET = (
+    "I don't know enough about your life yet to write a story. Tell me about a person, "
+    "a place or a moment that matters to you, then send /story again."
+)
+CAUGHT_UP = (
+    "Your story has caught up with everything you've told me. Tell me about another "
+    "moment, or ask for one you'd like told again with /about <person, place or event>."
+)
+UNSAFE = (
+    "I couldn't write a version of this part that I'd be happy to share. Nothing was lost; "
+    "send /story to try again, or tell me more about this memory."
+)
+
+
+@lru_cache(maxsize=1)
+def emotion_classifier() -> Any:
+    """The GoEmotions classifier when installed, else the lexicon stand-in (same API)."""
+    try:
+        from nlu.emotions import EmotionClassifier  # type: ignore[attr-defined]
+
+        return EmotionClassifier.load()
+    except (ImportError, AttributeError, OSError, FileNotFoundError) as exc:
+        from nlu.lexicon import LexiconEmotionClassifier
+
+        logger.info("emotion classifier not available (%s); using the lexicon scorer",
+                    type(exc).__name__)
+        return LexiconEmotionClassifier.load()
+
+
+def spacy_pipeline() -> Any:
+    """The NLU stage's spaCy pipeline (cached per process)."""
+    from nlu.spacy_model import load_pipeline
+
+    return load_pipeline()
+
+
+@dataclass(frozen=True)
+class ToneChoice:
+    """The tone an installment is told in."""
+
+    label: str  # what the user sees: their setting, or the safe tone that replaced it
+    target: str  # the concrete mood the prompt asks for and drafts are scored against
+    overridden: bool
+
+
+def choose_tone(requested: str, risk: str, profile: Profile, plan: Plan) -> ToneChoice:
+    """Resolve auto from the user's feelings, then apply the safety floor."""
+    wanted = tones.canonical(requested) or "auto"
+    target = tones.resolve_auto(profile, plan.turn_ids) if wanted == "auto" else wanted
+    allowed, overridden = allowed_tones(risk, target)
+    safe = tones.canonical(allowed) or "calm"
+    if overridden:
+        return ToneChoice(label=safe, target=safe, overridden=True)
+    return ToneChoice(label=wanted, target=target, overridden=False)
+
+
+@dataclass
+class Draft:
+    """What one round of generation produced: raw drafts and their repaired versions."""
+
+    prompt: Prompt
+    generation: Generation
+    texts: list[str]
+    scores: list[DraftScores]
+    final_texts: list[str]
+    final_scores: list[DraftScores]
+
+    def choose(self) -> int | None:
+        """The draft to deliver (see rerank.best)."""
+        return best(self.scores, self.final_scores)
+
+
+class StoryWriter:
+    """Writes one installment for one request."""
+
+    def __init__(self, settings: Settings, store: Store, model: LanguageModel) -> None:
+        self.settings = settings
+        self.store = store
+        self.model = model
+
+    def plan(self, request: StoryRequest, profile: Profile, story: list[Installment],
+             prefs: UserSettings) -> Plan | None:
+        """What the installment tells, by request kind."""
+        if request.kind == "retry" and request.replaces:
+            old = self.store.get_installment(request.user, request.replaces)
+            return plan_again(profile, old, prefs.pov, prefs.name) if old else None
+        found = plan_next(profile, story, prefs.pov, prefs.name, about=request.about)
+        if found is None and request.kind == "continue" and story:
+            return plan_again(profile, story[-1], prefs.pov, prefs.name)
+        return found
+
+    def judge(self, plan: Plan, tone: str, profile: Profile, earlier: list[str],
+              prefs: UserSettings, prompt: Prompt) -> Judge:
+        people = [n for p in profile.people for n in (p.name, *p.aliases)]
+        extra = [prefs.name] if prefs.name else []
+        return Judge(plan=plan, tone=tone, known=known_vocabulary(profile, extra),
+                     known_people=[in_pov(n, prefs.pov, prefs.name) for n in people],
+                     earlier=earlier, nlp=spacy_pipeline(), classifier=emotion_classifier(),
+                     perplexity=lambda texts: self.model.perplexity(texts, prompt.messages))
+
+    def draft(self, request: StoryRequest, prompt: Prompt, judge: Judge, seed: int | None) -> Draft:
+        """Sample N drafts in one batched call (streaming the leader) and score them."""
+        s = self.settings
+        streamer = None
+        # a held installment waits for its counselor: no live preview reaches the client
+        if s.storyloom_stream and not self.store.review_hold(request.user):
+            tok = self.model.tokenizer
+            preview = LivePreview(
+                lambda p: self.store.push_progress(request.user, p), request.request_id,
+                lambda ids: tok.decode(ids, skip_special_tokens=True), prompt.prefix,
+                judge.plan.anchors, judge.known_people)
+            streamer = DraftStreamer(preview)
+        generation = self.model.generate(
+            prompt.messages, prefix=prompt.prefix, max_new_tokens=s.storyloom_max_new_tokens,
+            temperature=s.storyloom_temperature, top_p=s.storyloom_top_p, seed=seed,
+            num_return_sequences=s.storyloom_drafts, streamer=streamer)
+        texts = [tidy(t) for t in generation.texts]
+        scores = score(texts, judge)
+        if not s.storyloom_repair:
+            return Draft(prompt, generation, texts, scores, texts, scores)
+        fixed = [repair(t, sc, judge) for t, sc in zip(texts, scores, strict=True)]
+        changed = [i for i, (a, b) in enumerate(zip(texts, fixed, strict=True)) if a != b]
+        rescored = dict(zip(changed, score([fixed[i] for i in changed], judge), strict=True))
+        final = [rescored.get(i, sc) for i, sc in enumerate(scores)]
+        return Draft(prompt, generation, texts, scores, fixed, final)
+
+
+    def write(self, request: StoryRequest, profile: Profile) -> str | None:
+        """Write, store and deliver one installment; its id, or None with a notice sent."""
+        user, store = request.user, self.store
+        prefs = store.get_settings(user)
+        story = store.installments(user)
+        plan = self.plan(request, profile, story, prefs)
+        if plan is None:
+            self._notice(request, NOTHING_YET if not profile.events else CAUGHT_UP)
+            return None
+        choice = choose_tone(request.tone, store.get_safety(user).level, profile, plan)
+        state = store.get_story_state(user)
+        chapters = {c.number: c.title for c in state.chapters}
+        chapter = state.chapters[-1].number if state.chapters else 1
+        earlier = [i.text for i in story if i.installment_id != request.replaces]
+        prompt = build_prompt(
+            plan, choice.target, prefs.pov, prefs.tense,
+            [i for i in story if i.installment_id != request.replaces],
+            chapters=chapters, chapter=chapter, name=prefs.name,
+            continuing=request.kind == "continue" and bool(story),
+            budget=self.settings.storyloom_prompt_tokens, count=self.model.count_tokens)
+        judge = self.judge(plan, choice.target, profile, earlier, prefs, prompt)
+        seed = request_seed(self.settings.storyloom_seed, request.request_id)
+        round_ = self.draft(request, prompt, judge, seed)
+        chosen = round_.choose()
+        if chosen is None:  # every draft failed moderation: one more batch, then give up
+            logger.warning("user %s: all drafts failed moderation; drafting again", user)
+            round_ = self.draft(request, prompt, judge, None if seed is None else seed + 1)
+            chosen = round_.choose()
+        store.end_progress(user, request.request_id)
+        if chosen is None:
+            self._notice(request, UNSAFE)
+            return None
+        return self._deliver(request, plan, choice, round_, chosen, judge, story, chapter)
+
+    def _deliver(self, request: StoryRequest, plan: Plan, choice: ToneChoice, round_: Draft,
+                 chosen: int, judge: Judge, story: list[Installment], chapter: int) -> str | None:
+        prefs = self.store.get_settings(request.user)
+        text, scores = round_.final_texts[chosen], round_.final_scores[chosen]
+        repaired = text != round_.texts[chosen]
+        old = story[-1] if request.kind == "retry" and story else None
+        replaces = old.installment_id if old and old.installment_id == request.replaces else None
+        profile_people = tuple(dict.fromkeys(a.label for a in plan.anchors if a.kind == "person"))
+        installment = Installment(
+            user=request.user, request_id=request.request_id,
+            number=old.number if replaces and old else len(story) + 1, text=text,
+            tone=choice.label, event_ids=plan.event_ids, people=profile_people,
+            places=tuple(a.label for a in plan.anchors if a.kind == "place"),
+            stats=round_.generation.stats, kind=request.kind, chapter=chapter, pov=prefs.pov,
+            tense=prefs.tense, requested_tone=request.tone, tone_target=choice.target,
+            tone_override=choice.overridden, beats=tuple(b.text for b in plan.beats),
+            planned=tuple(a.label for a in plan.anchors), prompt=to_messages(round_.prompt),
+            prefix=round_.prompt.prefix, scores=scores, first_draft=round_.scores[0],
+            best_raw=round_.scores[chosen], repaired=repaired, drafts=len(round_.scores),
+            replaces=replaces, after_turn=request.after_turn, turn_ids=plan.turn_ids,
+            context_parts=round_.prompt.context_parts,
+        )
+        delivery = Delivery(user=request.user, kind="installment", text=text,
+                            in_reply_to=request.request_id,
+                            installment_id=installment.installment_id, tone=choice.label)
+        if not self.store.save_installment(installment, delivery, replace=replaces):
+            logger.info("request %s was already fulfilled; not delivering twice",
+                        request.request_id)
+            return self.store.request_done(request.request_id)
+        record_training(self.store, installment, round_, chosen, old if replaces else None,
+                        story[-1] if story and not replaces else None, plan)
+        logger.info("user %s: installment %s written (%s drafts, %s tokens, %.1f tok/s)",
+                    request.user, installment.installment_id, installment.drafts,
+                    round_.generation.stats.new_tokens, round_.generation.stats.tokens_per_s)
+        return installment.installment_id
+
+    def _notice(self, request: StoryRequest, text: str) -> None:
+        self.store.push_delivery(Delivery(user=request.user, kind="notice", text=text,
+                                          in_reply_to=request.request_id))
+
+
+def tidy(text: str) -> str:
+    """Drop an unfinished last sentence and stray whitespace from generated text."""
+    text = re.sub(r"\s+", " ", text).strip()
+    cut = max(text.rfind(ch) for ch in ".!?\"”")
+    if cut > 0:
+        return text[: cut + 1]
+    return text + "..." if text else text
+
+
+def request_seed(seed: int | None, request_id: str) -> int | None:
+    """A fixed seed made distinct per request, so /retry gives another version."""
+    return None if seed is None else seed + zlib.crc32(request_id.encode()) % 1_000_003
+
+
+def to_messages(prompt: Prompt) -> tuple[ChatMessage, ...]:
+    """A prompt as it is kept with installments and training records."""
+    return tuple(ChatMessage(role=m["role"], content=m["content"]) for m in prompt.messages)
+
+
+__all__ = ["StoryWriter", "ToneChoice", "build_prompt", "choose_tone", "tidy", "to_messages"]

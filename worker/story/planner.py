@@ -1,0 +1,168 @@
+"""The planner: what the next installment tells, as a short list of beats.
+
+A beat is one moment the user told (the events of one turn, merged), retold
+in the story's point of view, with the people, places and times it involves.
+The planner takes untold moments in life order, keeps a second one only when
+it fits the first (shares a person or place, or comes next), and honours the
+user's steering: /about narrows the choice, /retry keeps the same moments,
+/continue goes on from the last installment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from worker.profile import LifeEvent, Person, Profile, timeline
+from worker.records import Installment, Pov
+from worker.story import anchors
+from worker.story.anchors import Anchor, words
+from worker.story.voice import in_pov
+
+# Beats per installment: enough to say something, few enough for a 135M model
+# to keep every name in one paragraph.
+BEATS_PER_INSTALLMENT = 2
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One moment to tell: its events, its words in the story's voice, its anchors."""
+
+    event_ids: tuple[str, ...]
+    turn_id: str
+    text: str
+    anchors: tuple[Anchor, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one installment tells."""
+
+    beats: tuple[Beat, ...]
+    retelling: bool = False
+
+    @property
+    def event_ids(self) -> tuple[str, ...]:
+        return tuple(e for b in self.beats for e in b.event_ids)
+
+    @property
+    def turn_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(b.turn_id for b in self.beats))
+
+    @property
+    def anchors(self) -> tuple[Anchor, ...]:
+        seen: dict[tuple[str, str], Anchor] = {}
+        for b in self.beats:
+            for a in b.anchors:
+                seen.setdefault((a.kind, a.label.lower()), a)
+        return tuple(seen.values())
+
+
+def moments(profile: Profile) -> list[list[LifeEvent]]:
+    """Events grouped by the turn that told them, in life order of their first event."""
+    groups: dict[str, list[LifeEvent]] = {}
+    for event in timeline(profile):
+        groups.setdefault(event.turn_id, []).append(event)
+    return list(groups.values())
+
+
+def _merged_text(events: Sequence[LifeEvent]) -> str:
+    """The events' own words, without clauses another event already contains."""
+    texts = sorted({e.text.strip().rstrip(".") for e in events if e.text.strip()},
+                   key=lambda t: (-len(t), t))
+    kept: list[str] = []
+    for text in texts:
+        if not any(text.lower() in k.lower() for k in kept):
+            kept.append(text)
+    order = {t: min(i for i, e in enumerate(events) if e.text.strip().rstrip(".") == t)
+             for t in kept}
+    return "; ".join(sorted(kept, key=lambda t: order[t]))
+
+
+def _people_in(text: str, events: Sequence[LifeEvent], people: Sequence[Person]) -> list[str]:
+    vocabulary = set(words(text))
+    for e in events:
+        vocabulary.update(words(" ".join(filter(None, (e.agent, e.patient, *e.participants)))))
+    found = []
+    for p in people:
+        names = (p.name, *p.aliases)
+        if any(anchors.name_keys(n) and set(anchors.name_keys(n)) <= vocabulary for n in names):
+            found.append(p.name)
+    return found
+
+
+def make_beat(events: Sequence[LifeEvent], profile: Profile, pov: Pov,
+              name: str | None = None) -> Beat:
+    """One moment as a beat: merged text in the story's voice and its anchors."""
+    raw = _merged_text(events)
+    text = in_pov(raw, pov, name)
+    text = text[:1].upper() + text[1:]
+    found: list[Anchor] = [anchors.person(in_pov(n, pov, name))
+                           for n in _people_in(raw, events, profile.people)]
+    places = [p.name for p in profile.places if set(anchors.name_keys(p.name)) <= set(words(raw))]
+    places += [e.place for e in events if e.place]
+    found += [anchors.place(p) for p in dict.fromkeys(places)]
+    found += [anchors.time(in_pov(t, pov, name)) for t in dict.fromkeys(e.time for e in events
+                                                                      if e.time)]
+    for e in events:
+        if e.place and e.place.lower() not in text.lower():
+            text += f" in {e.place}"
+    return Beat(event_ids=tuple(e.event_id for e in events), turn_id=events[0].turn_id,
+                text=text + ".", anchors=tuple(a for a in found if a.keys))
+
+
+def _related(first: Beat, candidate: Beat) -> bool:
+    labels = {a.label.lower() for a in first.anchors if a.kind != "time"}
+    return any(a.label.lower() in labels for a in candidate.anchors if a.kind != "time")
+
+
+def _pick(beats: list[Beat]) -> list[Beat]:
+    """The first beat, and a second that fits it (shares someone or somewhere, else the next)."""
+    if len(beats) <= 1:
+        return beats
+    rest = beats[1:]
+    second = next((b for b in rest if _related(beats[0], b)), rest[0])
+    return [beats[0], second][:BEATS_PER_INSTALLMENT]
+
+
+def matches_about(beat: Beat, about: str, profile: Profile) -> bool:
+    """True when a beat is about this person, place or event (names, relations, words)."""
+    wanted = set(anchors.name_keys(about))
+    if not wanted:
+        return False
+    vocabulary = set(words(beat.text)) | {k for a in beat.anchors for k in a.keys}
+    for p in profile.people:
+        keys = {k for n in (p.name, *p.aliases) for k in anchors.name_keys(n)}
+        if p.relation:
+            keys.add(p.relation.lower())
+        if wanted <= keys and set(anchors.name_keys(p.name)) & vocabulary:
+            return True
+    return wanted <= vocabulary
+
+
+def plan_next(
+    profile: Profile, story: Sequence[Installment], pov: Pov, name: str | None = None,
+    about: str | None = None,
+) -> Plan | None:
+    """The next installment's plan: untold moments (about something, if asked); None if none."""
+    told = {e for inst in story for e in inst.event_ids}
+    beats = [make_beat(m, profile, pov, name) for m in moments(profile)]
+    retelling = False
+    if about:
+        matching = [b for b in beats if matches_about(b, about, profile)]
+        untold = [b for b in matching if not set(b.event_ids) & told]
+        retelling = not untold
+        beats = untold or matching
+    else:
+        beats = [b for b in beats if not set(b.event_ids) & told]
+    picked = _pick(beats)
+    return Plan(beats=tuple(picked), retelling=retelling) if picked else None
+
+
+def plan_again(profile: Profile, installment: Installment, pov: Pov,
+               name: str | None = None) -> Plan | None:
+    """The plan of an installment already written (/retry, /continue with nothing new)."""
+    wanted = set(installment.event_ids)
+    kept = [[e for e in m if e.event_id in wanted] for m in moments(profile)]
+    beats = [make_beat(m, profile, pov, name) for m in kept if m]
+    return Plan(beats=tuple(beats), retelling=True) if beats else None

@@ -1,0 +1,56 @@
+"""Records training learns from, written as the story is made and steered.
+
+- every installment: a "rerank" preference pair (the chosen draft against the
+  weakest safe one, same prompt), and "kept" feedback on the installment
+  before it when the user moved on with /story or /continue;
+- /retry: a "retry" pair (the new version chosen over the one redone) and
+  "retried" feedback;
+- /undo: "withdrawn" feedback; /edit: "edited" feedback holding the user's own
+  words, with the prompt that produced the original.
+
+Every record carries the installment and request ids and the ids of the turns
+whose memories it tells (turn-id lineage).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from worker.records import FeedbackKind, Installment, PreferencePair, StoryFeedback
+
+if TYPE_CHECKING:
+    from worker.store import Store
+    from worker.story.engine import Draft
+    from worker.story.planner import Plan
+
+
+def feedback(kind: FeedbackKind, inst: Installment, edited: str | None = None,
+             replaced_by: str | None = None) -> StoryFeedback:
+    """Feedback on one installment."""
+    return StoryFeedback(user=inst.user, kind=kind, installment_id=inst.installment_id,
+                         request_id=inst.request_id, original=inst.text, edited=edited,
+                         replaced_by=replaced_by, prompt=inst.prompt, turn_ids=inst.turn_ids)
+
+
+def record_training(store: Store, new: Installment, round_: Draft, chosen: int,
+                    redone: Installment | None, previous: Installment | None,
+                    plan: Plan) -> None:
+    """Keep the pairs and feedback one delivered installment gives."""
+    turns = plan.turn_ids
+    texts = round_.texts
+    safe = [i for i, s in enumerate(round_.scores) if s.safe and i != chosen]
+    if safe:
+        worst = min(safe, key=lambda i: round_.final_scores[i].total)
+        store.add_preference_pair(PreferencePair(
+            user=new.user, source="rerank", prompt=new.prompt, prefix=new.prefix,
+            chosen=texts[chosen], rejected=texts[worst], chosen_id=new.installment_id,
+            request_id=new.request_id, turn_ids=turns, model=round_.generation.stats.model))
+    if redone is not None:
+        store.add_preference_pair(PreferencePair(
+            user=new.user, source="retry", prompt=new.prompt, prefix=new.prefix,
+            chosen=new.text, rejected=redone.text, chosen_id=new.installment_id,
+            rejected_id=redone.installment_id, request_id=new.request_id, turn_ids=turns,
+            model=round_.generation.stats.model))
+        store.add_feedback(feedback("retried", redone, replaced_by=new.installment_id))
+    if previous is not None and new.kind in ("next", "continue"):
+        store.add_feedback(feedback("kept", previous))
