@@ -66,7 +66,13 @@ def dispatch(ctx: CommandContext, user: str, name: str, args: str) -> CommandRes
     if handler is None:
         return CommandResult(f"I don't know the command /{name}. Send /help to see what I can do.")
     ctx.store.touch_user(user)
-    return handler(ctx, user, args)
+    try:
+        return handler(ctx, user, args)
+    except Exception as exc:  # the boundary of one command: the chat goes on
+        # the type only: an exception's message can quote what the user wrote
+        logger.error("command /%s failed for user %s: %s", name, user, type(exc).__name__)
+        return CommandResult(f"Sorry, /{name} went wrong on my side. Nothing you told me "
+                             "was lost; please try again in a moment.")
 
 
 @command("help", "/help: what I can do")
