@@ -163,6 +163,13 @@ def _cmd_graph(settings: Settings, args: argparse.Namespace) -> int:
                      year=args.year, fmt=args.format)
 
 
+def _cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.bench import run_bench
+
+    _log_to_stderr(settings.model_copy(update={"storyloom_log_level": "WARNING"}))
+    return run_bench(settings, args.rows, args.repeat, args.tokens, as_json=args.json)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every storyloom command."""
     parser = argparse.ArgumentParser(prog="storyloom", description=__doc__)
@@ -203,6 +210,15 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--year", type=int, help="events in a year")
     graph.add_argument("--format", choices=["json", "graphml"], default="json")
     graph.set_defaults(run=_cmd_graph)
+
+    bench = sub.add_parser("bench", help="run the benchmark suite; print one table of ratios")
+    bench.add_argument("--rows", default="all",
+                       help="comma-separated rows (default all): batched, bandwidth, int8, "
+                       "nlu, ingest, rq, lora, adapters, pacing")
+    bench.add_argument("--repeat", type=int, default=3, help="runs per timing; best is kept")
+    bench.add_argument("--tokens", type=int, default=32, help="new tokens per timed decode")
+    bench.add_argument("--json", action="store_true", help="one JSON object per row")
+    bench.set_defaults(run=_cmd_bench)
 
     serve = sub.add_parser("serve", help="run the Telegram/Discord adapters and the workers")
     serve.add_argument("--no-workers", action="store_true",

@@ -79,6 +79,7 @@ class LocalServices:
         env["STORYLOOM_CACHE_DIR"] = str(self.settings.storyloom_cache_dir.resolve())
         if self.embedded is not None:
             env["REDIS_URL"] = self.embedded.url
+        env["STORYLOOM_METRICS_PORT"] = "0"  # the port is the parent command's
         return env
 
     def _spawn(self, role: str) -> None:

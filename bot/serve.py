@@ -15,6 +15,7 @@ from typing import Protocol
 
 from bot.local import ROLES, LocalServices, prepare_model
 from worker.commands import CommandContext
+from worker.health import Health, beat_forever, process_health
 from worker.settings import Settings
 from worker.store import Store
 
@@ -57,8 +58,10 @@ def _adapters(ctx: CommandContext, settings: Settings, platforms: list[str]) -> 
     return adapters
 
 
-async def serve(ctx: CommandContext, settings: Settings, platforms: list[str]) -> int:
+async def serve(ctx: CommandContext, settings: Settings, platforms: list[str],
+                health: Health | None = None) -> int:
     """Run the adapters until SIGINT/SIGTERM; 1 if every one of them failed."""
+    beating = asyncio.create_task(beat_forever(health)) if health else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -70,6 +73,8 @@ async def serve(ctx: CommandContext, settings: Settings, platforms: list[str]) -
         if isinstance(result, BaseException):
             failed += 1
             logger.error("%s adapter stopped with an error: %s", name, type(result).__name__)
+    if beating is not None:
+        beating.cancel()
     logger.info("storyloom serve stopped")
     return 1 if failed == len(adapters) and not stop.is_set() else 0
 
@@ -92,4 +97,9 @@ def run_serve(settings: Settings, workers: bool = True) -> int:
         assert services.client is not None
         store = Store.from_settings(settings, services.client)
         ctx = CommandContext(settings=settings, store=store, redis=services.client)
-        return asyncio.run(serve(ctx, settings, platforms))
+        health, server = process_health(settings, "serve", services.client)
+        try:
+            return asyncio.run(serve(ctx, settings, platforms, health))
+        finally:
+            if server is not None:
+                server.stop()

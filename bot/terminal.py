@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from worker.commands import CommandContext, dispatch, parse
 from worker.intake import receive_text
+from worker.metrics import DELIVERIES
 from worker.records import Delivery, Installment
 
 PLATFORM = "local"
@@ -61,6 +62,7 @@ class TerminalSession:
         for entry_id, delivery in store.read_deliveries(self.user, PLATFORM, block_ms):
             self._show(delivery)
             store.mark_delivered(self.user, PLATFORM, entry_id)
+            DELIVERIES.labels(platform=PLATFORM, kind=delivery.kind, outcome="sent").inc()
             found = found or (until is not None and delivery.in_reply_to == until)
         return found
 

@@ -6,17 +6,39 @@ import logging
 import threading
 
 from worker.connection import open_redis
+from worker.health import Health, redis_check, serve_health
+from worker.metrics import register_queue_collector
+from worker.queues import FINETUNE, GENERATE
 from worker.runtime import WorkerContext
 from worker.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
+def _health(settings: Settings, ctx: WorkerContext, role: str) -> Health:
+    """Liveness from the worker loop; readiness from Redis (and the model, once loaded)."""
+    # a generate worker's loop is busy for up to one job
+    stale = 120.0 if role == "nlu" else settings.storyloom_job_timeout + 120.0
+    health = Health(role=role, stale_after_s=stale, checks={"redis": redis_check(ctx.store.redis)})
+    if role != "nlu":
+        health.checks["model"] = lambda: ctx._model is not None
+    return health
+
+
 def run_worker(settings: Settings, role: str, burst: bool = False) -> int:
     """Run one worker role until SIGTERM (or, with burst, until idle)."""
     client, embedded = open_redis(settings)
+    server = None
     try:
         ctx = WorkerContext.build(settings, client)
+        health = _health(settings, ctx, role)
+        if settings.storyloom_metrics_port:
+            from worker.nlu_worker import GROUP
+
+            register_queue_collector(client, ctx.store.keys.turns_streams(), GROUP,
+                                     [GENERATE, FINETUNE])
+        server = serve_health(health, settings.storyloom_metrics_host,
+                              settings.storyloom_metrics_port)
         if role == "nlu":
             from nlu.pipeline import Analyzer
             from worker.nlu_worker import NluWorker
@@ -24,16 +46,20 @@ def run_worker(settings: Settings, role: str, burst: bool = False) -> int:
             from worker.safety_step import SafetyStep
 
             safety = SafetyStep.from_settings(ctx.store, settings)
-            nlu = NluWorker(ctx.store, Analyzer(), safety=safety)
+            nlu = NluWorker(ctx.store, Analyzer(), safety=safety, beat=health.beat,
+                            lease_ms=int(settings.storyloom_nlu_lease_seconds * 1000))
+            health.checks["analyzer"] = lambda: True
             if threading.current_thread() is threading.main_thread():
                 stop_on_sigterm(nlu.stop_event)
             nlu.run(burst=burst)
             return 0
         from worker.runner import run_generate_worker
 
-        run_generate_worker(ctx, burst=burst)
+        run_generate_worker(ctx, burst=burst, beat=health.beat)
         return 0
     finally:
+        if server is not None:
+            server.stop()
         client.close()
         if embedded is not None:
             embedded.stop()

@@ -54,8 +54,8 @@ def start_adapter(tg: FakeTelegram, redis_url: str, prefix: str, data: Path) -> 
 def stored_at(store: Store) -> dict[str, float]:
     """turn_id -> when Redis stored it (seconds, from the stream entry id)."""
     out: dict[str, float] = {}
-    stream = store.keys.turns_stream()
-    for entry_id, fields in store.redis.xrange(stream):
+    for entry_id, fields in store.turn_stream_entries():
+        stream = store.keys.turns_stream(store.keys.turn_shard(fields[b"user"].decode()))
         turn = store._load(Turn, fields[b"turn"], stream, fields[b"user"].decode())
         if turn is not None:
             out[turn.turn_id] = int(entry_id.split(b"-")[0]) / 1000.0
@@ -82,9 +82,9 @@ def push(tg: FakeTelegram, users: int, count: int, rate: float | None,
 
 def wait_stored(store: Store, want: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
-    while store.redis.xlen(store.keys.turns_stream()) < want:
+    while store.turn_stream_length() < want:
         if time.monotonic() > deadline:
-            raise TimeoutError(f"only {store.redis.xlen(store.keys.turns_stream())}/{want} "
+            raise TimeoutError(f"only {store.turn_stream_length()}/{want} "
                                "turns stored")
         time.sleep(0.01)
 

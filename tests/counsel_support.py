@@ -54,13 +54,14 @@ def link(ctx: WorkerContext, account: Account, user: str) -> str:
     return found.ref
 
 
-def fake_installment(ctx: WorkerContext, user: str, text: str) -> tuple[Installment, Delivery]:
+def fake_installment(ctx: WorkerContext, user: str, text: str,
+                     chapter: int = 1) -> tuple[Installment, Delivery]:
     """An installment saved through the store's real path (no model run)."""
     number = ctx.store.installment_count(user) + 1
     stats = GenerationStats(model="test", prompt_tokens=1, new_tokens=1, seconds=0.1,
                             tokens_per_s=10.0)
     inst = Installment(user=user, request_id=new_id(), number=number, text=text, tone="calm",
-                       stats=stats)
+                       stats=stats, chapter=chapter)
     delivery = Delivery(user=user, kind="installment", text=text, in_reply_to=inst.request_id,
                         installment_id=inst.installment_id, tone="calm")
     assert ctx.store.save_installment(inst, delivery)

@@ -27,10 +27,13 @@ def fake_discord() -> Iterator[FakeDiscord]:
 
 @pytest.fixture(name="dctx")
 def discord_context(settings: Settings, client: redis.Redis) -> WorkerContext:
-    """A worker context for the Discord tests: short generations, quick votes."""
+    """A worker context for the Discord tests: short generations, a long vote window.
+
+    The community test's vote closes early, once every writer has voted.
+    """
     tuned = settings.model_copy(update={"storyloom_max_new_tokens": 24,
                                         "community_weave_every": 3,
-                                        "community_vote_seconds": 1.0})
+                                        "community_vote_seconds": 30.0})
     context = WorkerContext.build(tuned, client)
     install(context)
     return context

@@ -10,6 +10,7 @@ from xml.etree import ElementTree
 from tests.counsel_support import counselor, fake_installment, link, say, tell
 from tests.test_privacy_encryption import all_values, all_values_of
 from worker.counsel_privacy import adapter_dir, export_everything, forget_everything
+from worker.records import Chapter, StoryState
 from worker.runtime import WorkerContext
 
 
@@ -52,7 +53,9 @@ def test_forget_destroys_the_key_then_every_trace(ctx: WorkerContext, analyzer) 
 def test_export_gives_json_a_markdown_book_and_an_epub(ctx: WorkerContext, analyzer) -> None:  # type: ignore[no-untyped-def]
     user = "local:exp"
     _life(ctx, analyzer, user)
-    fake_installment(ctx, user, "A second part.\n\nWith two paragraphs about Ottoline.")
+    fake_installment(ctx, user, "A second part.\n\nWith two paragraphs about Ottoline.", chapter=2)
+    ctx.store.save_story_state(user, StoryState(chapters=(
+        Chapter(number=2, title="Ottoline Brackenbury's orchard", starts_at=2),)))
     assert "Rosa" in say(ctx, user, "/pseudonym Ottoline Brackenbury = Rosa Lima")
     json_file, md_file, epub_file = export_everything(ctx.store, user)
     data = json.loads(json_file.data)
@@ -61,6 +64,7 @@ def test_export_gives_json_a_markdown_book_and_an_epub(ctx: WorkerContext, analy
     assert len(data["installments"]) == 2 and data["alerts"]
     md = md_file.data.decode()
     assert md.startswith("# My story") and md.count("## Chapter") == 2
+    assert "## Chapter 2: Rosa Lima's orchard" in md, "a named chapter keeps its title"
     assert "Rosa Lima handed you a plum" in md and "Brackenbury" not in md
     assert "about Ottoline." in md, "only the whole name given is replaced"
     book = zipfile.ZipFile(io.BytesIO(epub_file.data))

@@ -87,10 +87,10 @@ def test_a_turn_processed_twice_alerts_and_replies_once(ctx: WorkerContext, anal
 
     receive_text(store, ctx.settings, user=user, platform="telegram", chat_id="78",
                  text="I don't want to be alive anymore.")
-    store.ensure_turn_group(GROUP)
-    entries = store.read_turns(GROUP, "first", 10, 100)
     step = SafetyStep.from_settings(store, ctx.settings)
     worker = NluWorker(store, analyzer, consumer="first", safety=step)
+    worker.balance()  # owns the turns shards, as each step of a running worker does
+    entries = store.read_turns(GROUP, "first", [store.keys.turn_shard(user)], 10, 100)
     worker.process(entries)
     worker.process(entries)  # a redelivery after a crash
     assert len(store.user_alerts(user)) == 1

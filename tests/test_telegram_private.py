@@ -29,7 +29,7 @@ def test_nothing_is_stored_before_consent(tctx: WorkerContext, tg: FakeTelegram)
         tg.wait_for_sync(lambda: len(tg.sent(ANA["id"])) == 2)
         assert texts(tg, ANA["id"])[1] == ASK_FIRST
         assert store.turns("telegram:501") == [] and store.users() == []
-        assert store.redis.xlen(store.keys.turns_stream()) == 0
+        assert store.turn_stream_length() == 0
         tg.push_callback(welcome.message_id, "consent:yes")
         tg.wait_for_sync(lambda: tg.sent(ANA["id"])[0].text == AGREED)
         tg.push_text(ANA["id"], ANA, "My grandmother Rosa grew up in Braga.")

@@ -47,7 +47,7 @@ def test_restart_loses_nothing_and_sends_nothing_twice(tctx: WorkerContext,
                                     "Still here."]
     assert [t.text for t in store.turns(USER)] == ["My father Jonas kept bees in Evora.",
                                                    "We sold the honey at the Sunday market."]
-    assert store.redis.xlen(store.keys.turns_stream()) == 2, "the re-sent update added nothing"
+    assert store.turn_stream_length() == 2, "the re-sent update added nothing"
     assert store.deliveries_after(USER, "telegram") == []
 
 

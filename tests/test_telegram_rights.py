@@ -54,7 +54,7 @@ def test_export_then_forget_everything(
     assert list(store.redis.scan_iter(match=keys.user_pattern(USER))) == []
     assert list(store.redis.scan_iter(match=keys.delivery_cursor_pattern(USER))) == []
     assert USER not in store.users()
-    entries = store.redis.xrange(keys.turns_stream())
+    entries = store.turn_stream_entries()
     assert all(fields[b"user"] != USER.encode() for _, fields in entries)
     assert all(MEMORY.encode() not in b"".join(f.values()) for _, f in entries)
     assert store.get_profile(USER).people == ()

@@ -115,8 +115,44 @@ def redis_from_url(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, health_check_interval=30)
 
 
+def parse_sentinels(spec: str) -> list[tuple[str, int]]:
+    """'host:port,host:port' as (host, port) pairs; a bare host means port 26379."""
+    out: list[tuple[str, int]] = []
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        host, _, port = part.rpartition(":") if ":" in part else (part, "", "26379")
+        out.append((host.strip("[]"), int(port)))
+    if not out:
+        raise ValueError("REDIS_SENTINELS names no sentinel")
+    return out
+
+
+def sentinel_master(settings: Settings) -> redis.Redis:
+    """A client that always talks to the master the Sentinels name (follows failovers).
+
+    The password (and TLS) of REDIS_URL, when set, are used for the master.
+    """
+    from urllib.parse import urlparse
+
+    from redis.sentinel import Sentinel
+
+    url = settings.redis_url_value()
+    parsed = urlparse(url) if url else None
+    sentinel = Sentinel(parse_sentinels(settings.redis_sentinels or ""), socket_timeout=2.0,
+                        socket_connect_timeout=2.0)
+    return sentinel.master_for(
+        settings.redis_sentinel_master, db=settings.redis_sentinel_db,
+        password=parsed.password if parsed else None,
+        ssl=bool(parsed and parsed.scheme == "rediss"), health_check_interval=30,
+        socket_connect_timeout=2.0,
+    )
+
+
 def open_redis(settings: Settings) -> tuple[redis.Redis, EmbeddedRedis | None]:
-    """Connect as configured; start the embedded server when no URL is set."""
+    """Connect as configured (Sentinels, a URL, else an embedded server)."""
+    if settings.redis_sentinels:
+        return sentinel_master(settings), None
     url = settings.redis_url_value()
     if url:
         return redis_from_url(url), None

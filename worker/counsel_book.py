@@ -24,12 +24,17 @@ def apply_pseudonyms(text: str, names: Mapping[str, str]) -> str:
     return text
 
 
-def chapters(installments: Sequence[Installment]) -> list[tuple[str, list[str]]]:
-    """(chapter title, paragraphs) in story order: the story engine's chapters, else one each."""
+def chapters(installments: Sequence[Installment],
+             titles: Mapping[int, str] | None = None) -> list[tuple[str, list[str]]]:
+    """(chapter heading, paragraphs) in story order, one section per story-engine chapter.
+
+    A chapter the user named with /chapter is headed "Chapter N: Title".
+    """
     out: list[tuple[str, list[str]]] = []
+    titles = titles or {}
     for inst in installments:
-        number = getattr(inst, "chapter", None) or inst.number
-        title = f"Chapter {number}"
+        number = inst.chapter
+        title = f"Chapter {number}: {titles[number]}" if titles.get(number) else f"Chapter {number}"
         paragraphs = [p.strip() for p in re.split(r"\n\s*\n", inst.text) if p.strip()]
         if out and out[-1][0] == title:
             out[-1][1].extend(paragraphs)
@@ -39,11 +44,11 @@ def chapters(installments: Sequence[Installment]) -> list[tuple[str, list[str]]]
 
 
 def markdown_book(title: str, installments: Sequence[Installment],
-                  names: Mapping[str, str]) -> str:
+                  names: Mapping[str, str], titles: Mapping[int, str] | None = None) -> str:
     """The story as a Markdown book: a title page, then one section per chapter."""
     lines = [f"# {title}", "", f"*Written with storyloom, {datetime.now(UTC):%d %B %Y}.*", ""]
-    for heading, paragraphs in chapters(installments):
-        lines += [f"## {heading}", ""]
+    for heading, paragraphs in chapters(installments, titles):
+        lines += [f"## {apply_pseudonyms(heading, names)}", ""]
         for paragraph in paragraphs:
             lines += [apply_pseudonyms(paragraph, names), ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -90,11 +95,12 @@ def _opf(title: str, book_id: str, files: list[str]) -> str:
 
 
 def epub_book(title: str, installments: Sequence[Installment],
-              names: Mapping[str, str]) -> bytes:
+              names: Mapping[str, str], titles: Mapping[int, str] | None = None) -> bytes:
     """The story as an EPUB 3: a title page and one XHTML file per chapter."""
     parts = [("title.xhtml", title, _xhtml(title, f"<h1>{escape(title)}</h1>"
                                              "<p>Written with storyloom.</p>"))]
-    for i, (heading, paragraphs) in enumerate(chapters(installments), start=1):
+    for i, (real_heading, paragraphs) in enumerate(chapters(installments, titles), start=1):
+        heading = apply_pseudonyms(real_heading, names)
         body = f"<h2>{escape(heading)}</h2>" + "".join(
             f"<p>{escape(apply_pseudonyms(p, names))}</p>" for p in paragraphs)
         parts.append((f"chapter-{i}.xhtml", heading, _xhtml(heading, body)))

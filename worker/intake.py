@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
+from worker import metrics
 from worker.records import Attachment, Turn, new_id, utcnow
 from worker.settings import Settings
 from worker.store import Store
@@ -60,6 +61,7 @@ def receive_text(
     cleaned = clean_text(text)
     store.touch_user(user)
     if not cleaned:
+        metrics.TURNS_RECEIVED.labels(platform=platform, outcome="empty").inc()
         return Intake(turn=None, notice=EMPTY)
     limit = settings.storyloom_max_message_chars
     truncated = len(cleaned) > limit
@@ -71,6 +73,8 @@ def receive_text(
         truncated=truncated, attachments=attachments,
     )
     added = store.append_turn(turn)
+    metrics.TURNS_RECEIVED.labels(platform=platform, outcome="duplicate" if not added else
+                                  "truncated" if truncated else "stored").inc()
     if not added:
         logger.info("user %s: turn %s was already stored", user, turn.turn_id)
     return Intake(turn=turn, notice=CUT.format(kept=limit) if truncated else None,

@@ -6,7 +6,7 @@ import logging
 import time
 from typing import Any
 
-from worker import runtime
+from worker import metrics, runtime
 from worker.profile import Profile
 from worker.records import Delivery, StoryRequest
 from worker.story.engine import NOTHING_YET, StoryWriter, tidy
@@ -55,6 +55,8 @@ def generate_installment(request_json: str) -> str | None:
 
 def story_failed(job: Any, connection: Any, exc_type: Any, exc: Any, tb: Any) -> None:
     """Tell the user when their installment could not be written (after the last retry)."""
+    metrics.JOBS.labels(queue="generate",
+                        outcome="retried" if job.retries_left else "failed").inc()
     if job.retries_left:
         logger.warning("job %s failed (%s); %s retries left", job.id, exc_type.__name__,
                        job.retries_left)

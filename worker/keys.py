@@ -7,7 +7,13 @@ All keys start with the configured prefix so an operator can find them with
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
+
+# The turns stream is split into this many shards by user, each consumed by
+# one NLU worker at a time, so one user's turns are applied in order. Fixed:
+# changing it would move users between shards with turns still in flight.
+TURN_SHARDS = 16
 
 
 @dataclass(frozen=True)
@@ -19,9 +25,26 @@ class Keys:
     def _k(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
 
-    # -- turns: one stream for all users, consumed by the NLU group -------------
-    def turns_stream(self) -> str:
-        return self._k("turns")
+    # -- turns: a stream per shard of users, consumed by the NLU group ----------
+    def turns_stream(self, shard: int = 0) -> str:
+        """Shard 0 keeps the name of the single stream that came before shards."""
+        return self._k("turns") if shard == 0 else self._k("turns", str(shard))
+
+    def turns_streams(self) -> list[str]:
+        return [self.turns_stream(s) for s in range(TURN_SHARDS)]
+
+    @staticmethod
+    def turn_shard(user: str) -> int:
+        """The shard of a user's turns (crc32: the same in every process)."""
+        return zlib.crc32(user.encode("utf-8", "surrogatepass")) % TURN_SHARDS
+
+    def turn_lease(self, shard: int) -> str:
+        """Which NLU consumer owns a shard now (expires unless renewed)."""
+        return self._k("turns-lease", str(shard))
+
+    def nlu_consumers(self) -> str:
+        """Sorted set consumer -> last heartbeat (unix seconds), to share shards fairly."""
+        return self._k("nlu", "consumers")
 
     def turn_seq(self, user: str) -> str:
         """Counter giving each of a user's turns its sequence number."""
@@ -84,6 +107,10 @@ class Keys:
     def safety(self, user: str) -> str:
         """The user's safety state (risk level, story pause)."""
         return self._k("user", user, "safety")
+
+    def pending_stories(self, user: str) -> str:
+        """Sorted set of the user's story request ids not yet fulfilled (backpressure)."""
+        return self._k("user", user, "pending-stories")
 
     def user_settings(self, user: str) -> str:
         return self._k("user", user, "settings")

@@ -97,11 +97,12 @@ def export_user(store: Store, user: str) -> list[ExportFile]:
     data = json.dumps(_user_data(store, user), ensure_ascii=False, indent=2).encode()
     stem = export_file_name(user).removesuffix(".json")
     story, names = store.installments(user), store.pseudonyms(user)
+    titles = {c.number: c.title for c in store.get_story_state(user).chapters}
     files = [
         ExportFile(name=f"{stem}.json", data=data, mime="application/json"),
-        ExportFile(name=f"{stem}.md", data=markdown_book(BOOK_TITLE, story, names).encode(),
-                   mime="text/markdown"),
-        ExportFile(name=f"{stem}.epub", data=epub_book(BOOK_TITLE, story, names),
+        ExportFile(name=f"{stem}.md", mime="text/markdown",
+                   data=markdown_book(BOOK_TITLE, story, names, titles).encode()),
+        ExportFile(name=f"{stem}.epub", data=epub_book(BOOK_TITLE, story, names, titles),
                    mime="application/epub+zip"),
     ]
     logger.info("user %s: export of %s files", user, len(files))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import redis
 from rq import SimpleWorker
@@ -65,14 +66,27 @@ def recover_abandoned(client: redis.Redis, names: Sequence[str]) -> int:
 
 
 class StoryWorker(SimpleWorker):
-    """A SimpleWorker named host.pid.role, so a dead one can be recognised."""
+    """A SimpleWorker named host.pid.role, so a dead one can be recognised.
+
+    SIGTERM is RQ's warm shutdown: the job in hand is finished, then the
+    worker exits; a second SIGTERM stops at once and the job is retried by the
+    next worker (see recover_abandoned).
+    """
+
+    beat: Callable[[], None] | None = None
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
+        super().heartbeat(timeout, pipeline)
+        if self.beat is not None:
+            self.beat()
 
     def clean_registries(self) -> None:
         super().clean_registries()
         recover_abandoned(self.connection, self.queue_names())
 
 
-def run_generate_worker(ctx: WorkerContext, burst: bool = False, preload: bool = True) -> bool:
+def run_generate_worker(ctx: WorkerContext, burst: bool = False, preload: bool = True,
+                        beat: Callable[[], None] | None = None) -> bool:
     """Serve the generate queue with the model held in this process."""
     runtime.install(ctx)
     client = ctx.store.redis
@@ -82,6 +96,7 @@ def run_generate_worker(ctx: WorkerContext, burst: bool = False, preload: bool =
     name = f"{process_name()}.generate"
     worker = StoryWorker([queue(GENERATE, client)], connection=client, name=name,
                          serializer=JSONSerializer, maintenance_interval=30)
+    worker.beat = beat
     return bool(worker.work(burst=burst, logging_level=logging.getLevelName(
         logging.getLogger().level), with_scheduler=False))
 

@@ -64,6 +64,36 @@ class Settings(BaseSettings):
         description="How long /story waits for the user's latest turns to be understood.",
     )
 
+    redis_sentinels: str | None = Field(
+        default=None,
+        description="Redis Sentinels as host:port,host:port; set with REDIS_SENTINEL_MASTER to "
+        "follow the master Sentinel names instead of REDIS_URL.",
+    )
+    redis_sentinel_master: str = Field(
+        default="storyloom", description="The master name the Sentinels monitor."
+    )
+    redis_sentinel_db: int = Field(default=0, ge=0, description="Database on the Sentinel master.")
+    storyloom_metrics_port: int = Field(
+        default=0, ge=0, le=65535,
+        description="Port of /metrics, /healthz and /readyz in each long-lived process; 0: off.",
+    )
+    storyloom_metrics_host: str = Field(
+        default="0.0.0.0", description="Address the metrics and health endpoints listen on."
+    )
+    storyloom_nlu_lease_seconds: float = Field(
+        default=15.0, ge=1, le=600,
+        description="How long an NLU worker owns a turns shard without renewing it; a dead "
+        "worker's shards move after this.",
+    )
+    storyloom_max_pending_stories: int = Field(
+        default=3, ge=1, le=100,
+        description="Story requests one user may have waiting; more get a clear 'please wait'.",
+    )
+    storyloom_quantize: str = Field(
+        default="none",
+        description="Serving precision: none, int8 (CPU dynamic int8), bnb8 or bnb4 (GPU, needs "
+        "bitsandbytes).",
+    )
     # -- counselors, safety, privacy ----------------------------------------------
     storyloom_default_locale: str = Field(
         default="en-US", description="Locale of crisis resources for users who chose none."

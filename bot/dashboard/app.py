@@ -99,8 +99,11 @@ def run_dashboard(settings: Settings, host: str | None = None, port: int | None 
     import uvicorn
 
     from worker.connection import open_redis
+    from worker.health import process_health
 
     client, embedded = open_redis(settings)
+    # liveness: the endpoints answer (uvicorn's own loop is not instrumented)
+    _, health_server = process_health(settings, "dashboard", client, float("inf"))
     try:
         app = create_app(settings, client)
         if not settings.storyloom_secure_cookies:
@@ -110,6 +113,8 @@ def run_dashboard(settings: Settings, host: str | None = None, port: int | None 
                     proxy_headers=False, server_header=False)
         return 0
     finally:
+        if health_server is not None:
+            health_server.stop()
         client.close()
         if embedded is not None:
             embedded.stop()

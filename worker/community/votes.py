@@ -45,6 +45,9 @@ def cast(store: Store, vote_id: str, member: str, option: int) -> str:
         return "That vote is no longer open."
     if not store.cast_ballot(vote_id, member, option):
         return "That vote has closed."
+    writers = {c.author for c in store.contributions(vote.story) if not c.removed}
+    if writers and writers <= set(store.ballots(vote_id)):
+        store.close_vote_now(vote_id)  # everyone who writes the story has spoken: no waiting
     return f"You voted for: {vote.options[option]}."
 
 

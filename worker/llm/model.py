@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from worker.llm import bundled
+from worker.llm import bundled, quantize
 from worker.records import GenerationStats
 from worker.settings import BUNDLED_MODEL, Settings
 
@@ -59,9 +59,13 @@ class LanguageModel:
         started = time.perf_counter()
         tokenizer = AutoTokenizer.from_pretrained(source)
         dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
-        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype)
-        model.to(device)  # type: ignore[arg-type]  # transformers' wrapper confuses mypy
-        model.eval()
+        mode = settings.storyloom_quantize
+        extra = quantize.load_kwargs(mode, device)  # bitsandbytes places the model itself
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **extra)
+        if not extra:
+            model.to(device)  # type: ignore[arg-type]  # transformers' wrapper confuses mypy
+        model = quantize.after_load(model.eval(), mode)
+        identity += "" if mode == "none" else f"+{mode}"
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
         tokenizer.padding_side = "left"  # decoder-only models continue from the right edge

@@ -124,6 +124,10 @@ class CommunityStore(DeliveryStore):
         self.redis.hset(self.keys.vote_ballots(vote_id), member, str(option))
         return True
 
+    def close_vote_now(self, vote_id: str) -> None:
+        """Make an open vote due at once (a no-op once it is closed)."""
+        self.redis.zadd(self.keys.votes_due(), {vote_id: 0}, xx=True)
+
     def ballots(self, vote_id: str) -> dict[str, int]:
         """member -> chosen option index."""
         raw = self.redis.hgetall(self.keys.vote_ballots(vote_id))

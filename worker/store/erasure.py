@@ -28,8 +28,13 @@ class ErasureStore(CommunityStore):
         return deleted
 
     def _delete_stream_turns(self, user: str) -> int:
-        """Remove the user's entries from the shared turns stream (they carry their text)."""
-        stream, wanted, removed = self.keys.turns_stream(), user.encode(), 0
+        """Remove the user's entries from the turns streams (they carry their text)."""
+        # the user's shard, and shard 0: the stream's name before it was sharded
+        shards = {self.keys.turn_shard(user), 0}
+        return sum(self._delete_shard_turns(self.keys.turns_stream(s), user) for s in shards)
+
+    def _delete_shard_turns(self, stream: str, user: str) -> int:
+        wanted, removed = user.encode(), 0
         start = "-"
         while True:
             page = self.redis.xrange(stream, start, "+", count=_STREAM_PAGE)

@@ -10,6 +10,7 @@ from worker.profile import Profile
 from worker.records import Delivery, Turn, UserSettings
 from worker.store.deliveries import DeliveryStore
 from worker.store.graph import GraphStore
+from worker.store.turns import LeaseLost
 
 Update = Callable[[Profile], tuple[Profile, list[Delivery]]]
 
@@ -23,24 +24,32 @@ class ProfileStore(DeliveryStore, GraphStore):
         return self._load(Profile, self.redis.get(key), key, user) or Profile(user=user)
 
     def apply_turn(
-        self, turn: Turn, group: str, entry_id: str, update: Update, marker: str | None = None
+        self, turn: Turn, group: str, entry_id: str, update: Update, marker: str | None = None,
+        shard: int = 0, lease: str | None = None,
     ) -> bool:
         """Apply one turn to the profile exactly once, atomically with its ack.
 
         The profile write, the processed-marker (the turn id, or a revision's own
-        marker), the replies and the stream ack commit together; a turn seen twice
-        (redelivered after a crash) is only acknowledged. Returns False when the
-        turn had already been applied.
+        marker), the replies and the ack of the entry on its turns shard commit
+        together; a turn seen twice (redelivered after a crash) is only
+        acknowledged. Returns False when the turn had already been applied. With
+        `lease` (the consumer name), the shard's lease is watched too and
+        LeaseLost raised if another consumer owns it (keeps per-user order).
         """
         keys = self.keys
         marker = marker or turn.turn_id
+        stream = keys.turns_stream(shard)
         with self.redis.pipeline() as pipe:
             while True:
                 try:
-                    pipe.watch(keys.profile(turn.user), keys.processed_turns(turn.user))
+                    pipe.watch(keys.profile(turn.user), keys.processed_turns(turn.user),
+                               *([keys.turn_lease(shard)] if lease else []))
+                    if lease and pipe.get(keys.turn_lease(shard)) != lease.encode():
+                        pipe.unwatch()
+                        raise LeaseLost(f"shard {shard}")
                     if pipe.sismember(keys.processed_turns(turn.user), marker):
                         pipe.unwatch()
-                        self.redis.xack(keys.turns_stream(), group, entry_id)
+                        self.redis.xack(stream, group, entry_id)
                         return False
                     profile, replies = update(self.get_profile(turn.user))
                     pipe.multi()
@@ -49,7 +58,7 @@ class ProfileStore(DeliveryStore, GraphStore):
                     pipe.sadd(keys.processed_turns(turn.user), marker)
                     for delivery in replies:
                         self._queue_delivery(pipe, delivery)
-                    pipe.xack(keys.turns_stream(), group, entry_id)
+                    pipe.xack(stream, group, entry_id)
                     pipe.execute()
                     return True
                 except redis.WatchError:

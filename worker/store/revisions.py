@@ -48,7 +48,8 @@ class RevisionStore(TurnStore, ProfileStore):
                     data = self._dump(user, new)
                     pipe.multi()
                     pipe.hset(key, turn_id, data)
-                    pipe.xadd(self.keys.turns_stream(), {"user": user, "turn": data})
+                    pipe.xadd(self.keys.turns_stream(self.keys.turn_shard(user)),
+                              {"user": user, "turn": data})
                     pipe.execute()
                     return new
                 except redis.WatchError:

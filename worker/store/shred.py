@@ -79,7 +79,9 @@ class ShredStore(CounselStore, PseudonymStore):
         for key in self.redis.scan_iter(match=f"{prefix}:outbox:*:wake", count=_SCAN):
             self.redis.lrem(key, 0, user)
         self.redis.srem(self.keys.users(), user)
-        entries = self._delete_stream_entries(self.keys.turns_stream(), user)
+        # the user's turns shard, and shard 0 (the stream's name before it was sharded)
+        entries = sum(self._delete_stream_entries(self.keys.turns_stream(s), user)
+                      for s in {self.keys.turn_shard(user), 0})
         logger.info("user %s shredded: key destroyed, %s keys and %s stream entries deleted",
                     user, deleted, entries)
         return deleted

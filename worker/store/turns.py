@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from functools import cached_property
 
 import redis
 from redis.commands.core import Script
 
+from worker.keys import TURN_SHARDS
 from worker.records import Turn
 from worker.store.base import StoreBase
 
@@ -21,7 +24,27 @@ redis.call('SET', KEYS[4], ARGV[1])
 return 1
 """
 
+# Own a shard's lease (or renew it); with ARGV[3], take it over from that dead owner.
+_LEASE = """
+local owner = redis.call('GET', KEYS[1])
+if owner == false or owner == ARGV[1] or (ARGV[3] ~= '' and owner == ARGV[3]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
 Entry = tuple[str, Turn | None]
+# (shard, stream entry id, turn or None when malformed)
+ShardEntry = tuple[int, str, Turn | None]
+
+
+class LeaseLost(RuntimeError):
+    """This consumer no longer owns the shard: another one applies its turns now."""
 
 
 class TurnStore(StoreBase):
@@ -47,7 +70,8 @@ class TurnStore(StoreBase):
     def append_turn(self, turn: Turn) -> bool:
         """Store a turn and queue it for NLU; False if this turn id was stored before."""
         added = self._append_script(
-            keys=[self.keys.turn_ids(turn.user), self.keys.turns_stream(), self.keys.users(),
+            keys=[self.keys.turn_ids(turn.user),
+                  self.keys.turns_stream(self.keys.turn_shard(turn.user)), self.keys.users(),
                   self.keys.last_turn(turn.user)],
             args=[turn.turn_id, self._dump(turn.user, turn), turn.user],
         )
@@ -64,48 +88,64 @@ class TurnStore(StoreBase):
         loaded = (self._load(Turn, raw, key, user) for raw in self.redis.hvals(key))
         return sorted((t for t in loaded if t is not None), key=lambda t: t.seq)
 
-    # -- the stream ---------------------------------------------------------------
+    # -- the stream shards ------------------------------------------------------
     def ensure_turn_group(self, group: str) -> None:
-        """Create the consumer group on the turns stream if it is missing."""
-        try:
-            self.redis.xgroup_create(self.keys.turns_stream(), group, id="0", mkstream=True)
-        except redis.ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        """Create the consumer group on every turns shard if it is missing."""
+        for stream in self.keys.turns_streams():
+            try:
+                self.redis.xgroup_create(stream, group, id="0", mkstream=True)
+            except redis.ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
 
-    def read_turns(self, group: str, consumer: str, count: int, block_ms: int) -> list[Entry]:
-        """New turns for this consumer; malformed entries come back as None."""
-        reply = self.redis.xreadgroup(
-            group, consumer, {self.keys.turns_stream(): ">"}, count=count, block=block_ms
-        )
-        return self._turn_entries(reply[0][1] if reply else [])
+    def read_turns(self, group: str, consumer: str, shards: Sequence[int], count: int,
+                   block_ms: int, pending: bool = False) -> list[ShardEntry]:
+        """New turns (or, with pending, this consumer's unacknowledged ones) from shards."""
+        if not shards:
+            return []
+        streams = {self.keys.turns_stream(s): "0" if pending else ">" for s in shards}
+        reply = self.redis.xreadgroup(group, consumer, streams, count=count,  # type: ignore[arg-type]
+                                      block=None if pending else block_ms)
+        shard_of = {self.keys.turns_stream(s): s for s in shards}
+        out: list[ShardEntry] = []
+        for stream, entries in reply or []:
+            name = stream.decode() if isinstance(stream, bytes) else stream
+            shard = shard_of[name]
+            out += [(shard, eid, t) for eid, t in self._turn_entries(entries, name)]
+        return out
 
-    def claim_stale_turns(
-        self, group: str, consumer: str, min_idle_ms: int, count: int
-    ) -> list[Entry]:
-        """Take over turns another consumer read but never acknowledged (it died)."""
-        reply = self.redis.xautoclaim(
-            self.keys.turns_stream(), group, consumer, min_idle_ms, "0-0", count=count
-        )
-        return self._turn_entries(reply[1])
+    def turn_stream_length(self) -> int:
+        """Entries on every turns shard (the stream's size an operator would look at)."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for stream in self.keys.turns_streams():
+                pipe.xlen(stream)
+            return sum(pipe.execute())
+
+    def turn_stream_entries(self) -> list[tuple[bytes, dict[bytes, bytes]]]:
+        """(entry id, fields) of every turns shard, oldest first (for operators and tests)."""
+        entries = [e for stream in self.keys.turns_streams() for e in self.redis.xrange(stream)]
+        return sorted(entries, key=lambda e: tuple(int(x) for x in e[0].split(b"-")))
+
+    def claim_shard(self, group: str, consumer: str, shard: int) -> int:
+        """Take over every turn of a shard another consumer left unacknowledged."""
+        stream, cursor, moved = self.keys.turns_stream(shard), "0-0", 0
+        while True:
+            # not justid: redis-py then drops the cursor
+            reply = self.redis.xautoclaim(stream, group, consumer, 0, cursor, count=500)
+            cursor, moved = reply[0], moved + len(reply[1])
+            if cursor in (b"0-0", "0-0"):
+                return moved
 
     def turn_consumers(self, group: str) -> list[str]:
-        """Names of the consumers in a group of the turns stream."""
-        info = self.redis.xinfo_consumers(self.keys.turns_stream(), group)
-        return [c["name"].decode() if isinstance(c["name"], bytes) else c["name"] for c in info]
+        """Names of the consumers in the group, over every shard."""
+        names: set[str] = set()
+        for stream in self.keys.turns_streams():
+            for c in self.redis.xinfo_consumers(stream, group):
+                names.add(c["name"].decode() if isinstance(c["name"], bytes) else c["name"])
+        return sorted(names)
 
-    def take_over_consumer(self, group: str, dead: str, consumer: str) -> list[Entry]:
-        """Claim every turn a dead consumer held, then remove it from the group."""
-        stream = self.keys.turns_stream()
-        pending = self.redis.xpending_range(stream, group, "-", "+", 10_000, consumername=dead)
-        ids = [p["message_id"] for p in pending]
-        claimed = self.redis.xclaim(stream, group, consumer, 0, ids) if ids else []
-        self.redis.xgroup_delconsumer(stream, group, dead)
-        return self._turn_entries([c for c in claimed if c and c[1] is not None])
-
-    def _turn_entries(self, entries: list) -> list[Entry]:
+    def _turn_entries(self, entries: list, stream: str) -> list[Entry]:
         out: list[Entry] = []
-        stream = self.keys.turns_stream()
         for entry_id, fields in entries:
             eid = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
             fields = fields or {}
@@ -121,6 +161,45 @@ class TurnStore(StoreBase):
             out.append((eid, turn))
         return out
 
-    def ack_turn(self, group: str, entry_id: str) -> None:
+    def ack_turn(self, group: str, entry_id: str, shard: int = 0) -> None:
         """Acknowledge a stream entry that needs no processing (e.g. dead-lettered)."""
-        self.redis.xack(self.keys.turns_stream(), group, entry_id)
+        self.redis.xack(self.keys.turns_stream(shard), group, entry_id)
+
+    # -- shard leases: one consumer per shard at a time -------------------------------
+    @cached_property
+    def _lease_script(self) -> Script:
+        return self.redis.register_script(_LEASE)
+
+    @cached_property
+    def _release_script(self) -> Script:
+        return self.redis.register_script(_RELEASE)
+
+    def acquire_shard(self, shard: int, consumer: str, ttl_ms: int,
+                      replacing: str | None = None) -> bool:
+        """Own (or renew) a shard's lease; `replacing` takes it from a dead owner."""
+        return bool(self._lease_script(keys=[self.keys.turn_lease(shard)],
+                                       args=[consumer, ttl_ms, replacing or ""]))
+
+    def release_shard(self, shard: int, consumer: str) -> None:
+        """Give a shard's lease back, if this consumer still holds it."""
+        self._release_script(keys=[self.keys.turn_lease(shard)], args=[consumer])
+
+    def shard_owners(self) -> list[str | None]:
+        """The consumer owning each shard now (None: free)."""
+        raw = self.redis.mget([self.keys.turn_lease(s) for s in range(TURN_SHARDS)])
+        return [r.decode() if r else None for r in raw]
+
+    def heartbeat_consumer(self, consumer: str) -> None:
+        """Say this NLU consumer is alive (shards are shared among the live ones)."""
+        self.redis.zadd(self.keys.nlu_consumers(), {consumer: time.time()})
+
+    def live_consumers(self, within_s: float) -> list[str]:
+        """NLU consumers that sent a heartbeat within the last within_s seconds."""
+        key = self.keys.nlu_consumers()
+        self.redis.zremrangebyscore(key, 0, time.time() - 10 * within_s)
+        raw = self.redis.zrangebyscore(key, time.time() - within_s, "+inf")
+        return [r.decode() for r in raw]
+
+    def forget_consumer(self, consumer: str) -> None:
+        """Remove a stopped consumer from the live set."""
+        self.redis.zrem(self.keys.nlu_consumers(), consumer)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from worker import backpressure
 from worker.commands import CommandContext, CommandResult, command
 from worker.profile import Profile
 from worker.queues import enqueue_story
@@ -28,10 +29,17 @@ MAX_ABOUT_CHARS = 200
 
 def _start(ctx: CommandContext, user: str, kind: StoryKind, text: str,
            about: str | None = None, replaces: str | None = None) -> CommandResult:
+    admission = backpressure.admit(ctx.store, ctx.settings.storyloom_max_pending_stories, user)
+    if not admission.admitted:
+        return CommandResult(admission.text)
     tone = ctx.store.get_settings(user).tone
     request = StoryRequest(user=user, kind=kind, tone=tone, about=about, replaces=replaces,
                            after_turn=ctx.store.last_turn_id(user))
     enqueue_story(ctx.redis, ctx.settings, request)
+    backpressure.track(ctx.store, user, request.request_id)
+    ahead, _ = backpressure.wait_estimate(ctx.redis, request.request_id)
+    if ahead:  # others are before it: say where it stands and how long that may take
+        text = backpressure.queued_reply(ctx.redis, request.request_id)
     return CommandResult(text, request.request_id)
 
 

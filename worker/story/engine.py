@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from nlu.safety import allowed_tones
+from worker import metrics
 from worker.llm.model import Generation, LanguageModel
 from worker.profile import Profile
 from worker.records import (
@@ -153,6 +154,7 @@ class StoryWriter:
             prompt.messages, prefix=prompt.prefix, max_new_tokens=s.storyloom_max_new_tokens,
             temperature=s.storyloom_temperature, top_p=s.storyloom_top_p, seed=seed,
             num_return_sequences=s.storyloom_drafts, streamer=streamer)
+        metrics.observe_generation(generation.stats)
         texts = [tidy(t) for t in generation.texts]
         scores = score(texts, judge)
         if not s.storyloom_repair:
