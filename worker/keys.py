@@ -249,6 +249,7 @@ class Keys:
         return self._k("community", story, "weaving")
 
     def vote(self, vote_id: str) -> str:
+        """Hash of one vote: its story id (plain) and the record (sealed under the story's key)."""
         return self._k("vote", vote_id)
 
     def vote_ballots(self, vote_id: str) -> str:

@@ -100,22 +100,26 @@ class CommunityStore(DeliveryStore):
     def open_vote(self, vote: Vote) -> None:
         """Store a vote and schedule its closing."""
         with self.redis.pipeline() as pipe:
-            pipe.set(self.keys.vote(vote.vote_id), self._dump(vote.story, vote))
+            pipe.hset(self.keys.vote(vote.vote_id),
+                      mapping={"story": vote.story, "record": self._dump(vote.story, vote)})
             pipe.zadd(self.keys.votes_due(), {vote.vote_id: vote.closes_at.timestamp()})
             pipe.execute()
 
     def get_vote(self, vote_id: str) -> Vote | None:
         """A vote by id."""
         key = self.keys.vote(vote_id)
-        raw = self.redis.get(key)
-        return self._load(Vote, raw, key, "vote") if raw else None
+        story, raw = self.redis.hmget(key, ["story", "record"])
+        if story is None or raw is None:
+            return None
+        # The record is sealed under its story's key; the story id beside it says which.
+        return self._load(Vote, raw, key, story.decode())
 
     def set_vote_message(self, vote_id: str, message_id: str) -> None:
         """Remember which message carries the vote's buttons."""
         vote = self.get_vote(vote_id)
         if vote is not None:
             updated = vote.model_copy(update={"message_id": message_id})
-            self.redis.set(self.keys.vote(vote_id), self._dump(vote.story, updated))
+            self.redis.hset(self.keys.vote(vote_id), "record", self._dump(vote.story, updated))
 
     def cast_ballot(self, vote_id: str, member: str, option: int) -> bool:
         """Record (or change) a member's choice; False when the vote is closed or unknown."""
