@@ -7,7 +7,7 @@ from pathlib import Path
 import redis
 
 from tests.test_end_to_end import run_demo
-from worker.intake import CUT, EMPTY, clean_text
+from worker.intake import CUT, EMPTY, clean_text, has_content, receive_text
 from worker.settings import Settings
 from worker.store import Store
 
@@ -17,6 +17,18 @@ def test_clean_text_keeps_words_and_drops_control_characters() -> None:
         "Maria baked bread\n\tin Lisbon[31m")
     assert clean_text(b"caf\xc3\xa9 \xff\xfe ok") == "café \ufffd\ufffd ok"
     assert clean_text(" \n\t ") == ""
+
+
+def test_invisible_only_messages_are_empty_but_emoji_sequences_are_not(
+    settings: Settings, client: redis.Redis
+) -> None:
+    assert not has_content(clean_text("\u200b\u200d\ufeff \u2060"))
+    assert has_content("\U0001f469\u200d\U0001f467"), "a ZWJ emoji sequence is something said"
+    store = Store.from_settings(settings, client)
+    got = receive_text(store, settings, user="local:zw", platform="local", chat_id="zw",
+                       text="\u200b\u200b\u200d")
+    assert got.turn is None and got.notice == EMPTY
+    assert store.turns("local:zw") == []
 
 
 def test_demo_survives_hostile_lines(

@@ -45,6 +45,11 @@ def clean_text(raw: str | bytes) -> str:
     return text.replace("\r\n", "\n").strip()
 
 
+def has_content(text: str) -> bool:
+    """True when something would show: not only spaces and invisible format characters."""
+    return any(unicodedata.category(ch)[0] not in "ZC" for ch in text)
+
+
 def receive_text(
     store: Store,
     settings: Settings,
@@ -60,7 +65,7 @@ def receive_text(
     """Store one message as a turn (or say why not); idempotent on turn_id."""
     cleaned = clean_text(text)
     store.touch_user(user)
-    if not cleaned:
+    if not has_content(cleaned):
         metrics.TURNS_RECEIVED.labels(platform=platform, outcome="empty").inc()
         return Intake(turn=None, notice=EMPTY)
     limit = settings.storyloom_max_message_chars

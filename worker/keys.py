@@ -227,6 +227,10 @@ class Keys:
         """SCAN pattern matching every platform's pending-users set."""
         return ":".join((_glob_escape(self.prefix), "outbox", "*", "pending"))
 
+    def delivery_wakeup_pattern(self) -> str:
+        """SCAN pattern matching every platform's wake-up list."""
+        return ":".join((_glob_escape(self.prefix), "outbox", "*", "wake"))
+
     # -- community stories: one per Discord thread (or Telegram group) ---------
     def communities(self) -> str:
         """Set of every community story key."""

@@ -48,7 +48,6 @@ def adapter_dir(settings: Settings, user: str) -> Path:
 def forget_user(store: Store, user: str, settings: Settings | None = None) -> None:
     """Delete everything storyloom holds about the user (consent included): key first."""
     store.shred_user(user)
-    store.erase_user(user)
     if settings is not None and adapter_dir(settings, user).exists():
         shutil.rmtree(adapter_dir(settings, user))
     logger.info("user %s: all data deleted at their request", user)

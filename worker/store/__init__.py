@@ -13,7 +13,6 @@ from worker.store.base import StoreBase, platform_of
 from worker.store.community import CommunityStore
 from worker.store.consent import ConsentStore
 from worker.store.deliveries import DeliveryStore
-from worker.store.erasure import ErasureStore
 from worker.store.feedback import FeedbackStore
 from worker.store.profiles import ProfileStore
 from worker.store.revisions import RevisionStore
@@ -26,7 +25,7 @@ from worker.store.users import UserStore
 
 
 class Store(
-    ShredStore, RevisionStore, ErasureStore, CommunityStore, ConsentStore, FeedbackStore,
+    ShredStore, RevisionStore, CommunityStore, ConsentStore, FeedbackStore,
     TurnStore, ProfileStore, StoryStore, StoryStateStore, DeliveryStore, SafetyStore, UserStore,
 ):
     """All user data: turns (and their edits), profiles, settings, installments, story

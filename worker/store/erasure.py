@@ -52,6 +52,8 @@ class ErasureStore(CommunityStore):
         deleted += self._delete_matching(self.keys.delivery_cursor_pattern(user))
         for key in self.redis.scan_iter(match=self.keys.pending_delivery_pattern()):
             self.redis.srem(key, user)
+        for key in self.redis.scan_iter(match=self.keys.delivery_wakeup_pattern()):
+            self.redis.lrem(key, 0, user)
         self.redis.srem(self.keys.users(), user)
         entries = self._delete_stream_turns(user)
         logger.info("user %s erased: %s keys, %s stream entries, %s contributions blanked",
