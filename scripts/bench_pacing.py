@@ -21,14 +21,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.telegram.pacing import PER_SECOND, paced, telegram_pacer  # noqa: E402
+from bot.telegram.pacing import TELEGRAM_PER_SECOND, paced, telegram_pacer  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 
 
 async def _offer(tg: FakeTelegram, seconds: float, factor: float, chats: int) -> float:
     """Offer factor x cap messages/s for seconds through the pacer; returns the start time."""
     pacer = telegram_pacer()
-    rate = factor * PER_SECOND
+    rate = factor * TELEGRAM_PER_SECOND
     bot = tg.bot()
     async with bot:
         started = time.monotonic()
@@ -50,12 +50,14 @@ def measure(seconds: float = 6.0, factor: float = 1.5, chats: int = 200) -> dict
         for n in range(chats):
             tg.world.ensure_chat(1000 + n, {"id": 1000 + n, "first_name": f"U{n}"}, "private",
                                  None)
-        tg.set_flood_limits(per_chat=1, per_chat_seconds=1.0, global_per_second=PER_SECOND)
+        tg.set_flood_limits(per_chat=1, per_chat_seconds=1.0,
+                            global_per_second=TELEGRAM_PER_SECOND)
         started = asyncio.run(_offer(tg, seconds, factor, chats))
         calls = tg.calls("sendMessage")
     ok = [c.at for c in calls if c.status == 200]
     in_window = [t for t in ok if t - started <= seconds]
-    return {"offered_per_s": factor * PER_SECOND, "cap_per_s": PER_SECOND, "seconds": seconds,
+    cap = TELEGRAM_PER_SECOND
+    return {"offered_per_s": factor * cap, "cap_per_s": cap, "seconds": seconds,
             "chats": chats, "sent": len(ok), "http_429": sum(c.status == 429 for c in calls),
             "delivered_per_s": round(len(in_window) / seconds, 2)}
 
