@@ -45,7 +45,8 @@ def run_worker(settings: Settings, role: str, burst: bool = False) -> int:
             from worker.runner import stop_on_sigterm
             from worker.safety_step import SafetyStep
 
-            safety = SafetyStep.from_settings(ctx.store, settings)
+            # Both models load before the first turn, not while a user waits on it.
+            safety = SafetyStep.from_settings(ctx.store, settings).load()
             nlu = NluWorker(ctx.store, Analyzer(), safety=safety, beat=health.beat,
                             lease_ms=int(settings.storyloom_nlu_lease_seconds * 1000))
             health.checks["analyzer"] = lambda: True

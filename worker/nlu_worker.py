@@ -194,7 +194,7 @@ class NluWorker:
             self._renew()
             chunk = [e for e in valid[i:i + CHUNK] if e[0] in self.held]
             risks = self.safety.check([t for _, _, t in chunk if t is not None])
-            self._renew()  # the first check loads the safety model (tens of seconds)
+            self._renew()  # a check can take long (the model loads here unless loaded at start)
             for (shard, eid, turn), analysis, risk in zip(chunk, self._analyses(chunk), risks,
                                                           strict=True):
                 assert turn is not None

@@ -71,6 +71,11 @@ class SafetyStep:
             self._detector = shared_detector()
         return self._detector
 
+    def load(self) -> SafetyStep:
+        """Load the risk model now (at worker start) rather than on the first turn."""
+        _ = self.detector
+        return self
+
     def check(self, turns: Sequence[Turn]) -> list[TurnSafety]:
         """Assess a batch of turns in one call and act on each."""
         if not turns:
