@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Literal
 
 from worker.records import Delivery
@@ -29,31 +29,62 @@ Clock = Callable[[], float]
 
 
 class Pacer:
-    """Spaces sends: `per_chat_s` apart within one chat, at most `per_second` overall."""
+    """Spaces sends: `per_chat_s` apart within one chat, at most `per_second` overall.
+
+    The platform counts a message when it arrives, somewhere between our send and
+    its answer. So a send counts against our window from the moment it is claimed
+    until one window after its answer came back: then no window the platform can
+    draw holds more than `per_second` of ours, however the network delays them.
+    Use ``async with pacer.sending(chat):`` around the call; ``slot`` claims a send
+    that completes at once.
+    """
 
     def __init__(self, per_chat_s: float, per_second: int, clock: Clock = time.monotonic):
         self.per_chat_s = per_chat_s
         self.per_second = per_second
         self.clock = clock
         self._next: dict[str, float] = {}
-        self._recent: deque[float] = deque()
+        self._expiries: deque[float] = deque()  # when finished sends leave the window
+        self._in_flight = 0
         self._held_until = 0.0
 
     def _wait(self, chat: str, now: float) -> float:
-        while self._recent and self._recent[0] <= now - 1.0:
-            self._recent.popleft()
-        overall = self._recent[0] + 1.0 - now if len(self._recent) >= self.per_second else 0.0
+        while self._expiries and self._expiries[0] <= now:
+            self._expiries.popleft()
+        overall = 0.0
+        if self._in_flight + len(self._expiries) >= self.per_second:
+            # a finished send leaves at its expiry; else wait for one in flight to finish
+            overall = self._expiries[0] - now if self._expiries else 0.01
         return max(self._held_until - now, self._next.get(chat, 0.0) - now, overall)
 
-    async def slot(self, chat: str) -> None:
-        """Wait until one more message may go to this chat, and claim it."""
+    async def _claim(self, chat: str) -> None:
         while (wait := self._wait(chat, self.clock())) > 0:
             await asyncio.sleep(wait)
         now = self.clock()
         self._next[chat] = now + self.per_chat_s
-        self._recent.append(now)
+        self._in_flight += 1
         if len(self._next) > 10_000:
             self._next = {c: t for c, t in self._next.items() if t > now}
+
+    def _finish(self, chat: str) -> None:
+        now = self.clock()
+        self._in_flight -= 1
+        self._expiries.append(now + 1.0)
+        self._next[chat] = max(self._next.get(chat, 0.0), now + self.per_chat_s)
+
+    @contextlib.asynccontextmanager
+    async def sending(self, chat: str) -> AsyncIterator[None]:
+        """Wait until one more message may go to this chat; hold the slot while it is sent."""
+        await self._claim(chat)
+        try:
+            yield
+        finally:
+            self._finish(chat)
+
+    async def slot(self, chat: str) -> None:
+        """Wait until one more message may go to this chat, and claim it (sent at once)."""
+        async with self.sending(chat):
+            pass
 
     def hold(self, seconds: float, chat: str | None = None) -> None:
         """After a flood error: nothing more to that chat (or anywhere) for `seconds`."""

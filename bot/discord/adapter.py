@@ -256,17 +256,18 @@ class DiscordAdapter:
     async def _post(self, channel: Channel, reply: Reply,
                     heading: str | None = None) -> discord.Message | None:
         sent = None
+        where = str(getattr(channel, "id", ""))
         if reply.text:
             parts = chunks(reply.text, heading)
             view = make_view(reply.buttons)
             for i, part in enumerate(parts):
-                await self.pacer.slot(str(getattr(channel, "id", "")))
                 last = i == len(parts) - 1
-                sent = await channel.send(part, view=view if last and view else
-                                          discord.utils.MISSING)
+                async with self.pacer.sending(where):
+                    sent = await channel.send(part, view=view if last and view else
+                                              discord.utils.MISSING)
         for file in reply.files:
-            await self.pacer.slot(str(getattr(channel, "id", "")))
-            await channel.send(file=discord.File(io.BytesIO(file.data), filename=file.name))
+            async with self.pacer.sending(where):
+                await channel.send(file=discord.File(io.BytesIO(file.data), filename=file.name))
         return sent
 
     async def _after_send(self, inbound: Inbound, reply: Reply, sent: object) -> None:

@@ -19,9 +19,9 @@ T = TypeVar("T")
 TELEGRAM_PER_SECOND = 30
 # A little over one second, so two clocks never disagree about the window.
 PER_CHAT_S = 1.05
-# Sends claimed in one second arrive spread by network jitter, so a window Telegram
-# counts can catch a few of the next second's: pace under the cap to never draw a 429.
-PER_SECOND = 27
+# The pacer counts a send until a second after its answer (see bot.outbox.Pacer),
+# so network delays cannot crowd more than this into any second Telegram counts.
+PER_SECOND = TELEGRAM_PER_SECOND
 ATTEMPTS = 5
 
 
@@ -42,9 +42,9 @@ def retry_seconds(error: RetryAfter) -> float:
 async def paced(pacer: Pacer, chat: str, call: Callable[[], Awaitable[T]]) -> T:
     """Make one Bot API call in its pacing slot; on 429 wait as told, then try again."""
     for attempt in range(ATTEMPTS):
-        await pacer.slot(chat)
         try:
-            return await call()
+            async with pacer.sending(chat):
+                return await call()
         except RetryAfter as error:
             wait = retry_seconds(error)
             logger.info("Telegram flood control: waiting %.1fs (attempt %s)", wait, attempt + 1)
