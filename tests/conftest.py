@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # The bundled model is converted once and shared by every test run.
 MODEL_CACHE = Path(os.environ.get("STORYLOOM_TEST_CACHE", ROOT / ".cache" / "test"))
 TEST_DB = int(os.environ.get("STORYLOOM_TEST_REDIS_DB", "13"))
+# Test runs sharing one Redis each claim a database of their own (every test flushes
+# its database): a claim is a key in db 0, which tests never flush.
+CLAIM = "storyloom:test-claim:{db}"
 
 
 def _answers(url: str) -> bool:
@@ -27,12 +31,53 @@ def _answers(url: str) -> bool:
         return False
 
 
+def _claim_db(server: str) -> int | None:
+    """A database no other live test run on this machine is using (TEST_DB first)."""
+    me = f"{socket.gethostname()}:{os.getpid()}"
+    registry = redis.Redis.from_url(f"{server}/0")
+    try:
+        for db in [TEST_DB, *(d for d in range(15, 0, -1) if d != TEST_DB)]:
+            key = CLAIM.format(db=db)
+            if registry.set(key, me, nx=True, ex=6 * 3600):
+                return db
+            host, _, pid = (registry.get(key) or b"").decode().partition(":")
+            if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+                registry.set(key, me, ex=6 * 3600)  # its run died without letting go
+                return db
+        return None
+    finally:
+        registry.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _release_db(server: str, db: int) -> None:
+    registry = redis.Redis.from_url(f"{server}/0")
+    registry.delete(CLAIM.format(db=db))
+    registry.close()
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Redis: STORYLOOM_TEST_REDIS_URL, else 127.0.0.1:6379, else an embedded one."""
-    url = os.environ.get("STORYLOOM_TEST_REDIS_URL") or f"redis://127.0.0.1:6379/{TEST_DB}"
-    if _answers(url):
-        yield url
+    if os.environ.get("STORYLOOM_TEST_REDIS_URL"):
+        yield os.environ["STORYLOOM_TEST_REDIS_URL"]
+        return
+    server = "redis://127.0.0.1:6379"
+    db = _claim_db(server) if _answers(f"{server}/0") else None
+    if db is not None:
+        try:
+            yield f"{server}/{db}"
+        finally:
+            _release_db(server, db)
         return
     embedded = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
     embedded.start()
