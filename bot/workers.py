@@ -45,7 +45,6 @@ def run_worker(settings: Settings, role: str, burst: bool = False) -> int:
             from worker.nlu_worker import NluWorker
             from worker.runner import stop_on_sigterm
             from worker.safety_step import SafetyStep
-
             from worker.training.schedule import note_turn
 
             safety = SafetyStep.from_settings(ctx.store, settings)

@@ -40,8 +40,7 @@ class WorkerContext:
         """The language model, loaded once per process."""
         with self._lock:
             if self._model is None:
-                from worker.llm.adapters import AdapterPool
-    from worker.llm.model import LanguageModel
+                from worker.llm.model import LanguageModel
 
                 self._model = LanguageModel.load(self.settings)
             return self._model

@@ -28,7 +28,8 @@ from worker.store.users import UserStore
 
 class Store(
     AdapterStore, ShredStore, RevisionStore, ErasureStore, CommunityStore, ConsentStore,
-    FeedbackStore, TurnStore, ProfileStore, StoryStore, StoryStateStore, DeliveryStore, SafetyStore, UserStore,
+    FeedbackStore, TurnStore, ProfileStore, StoryStore, StoryStateStore, DeliveryStore,
+    SafetyStore, UserStore,
 ):
     """All user data: turns (and their edits), profiles, settings, installments, story
     state, deliveries, users, consent, feedback, community stories, erasure and the

@@ -16,7 +16,8 @@ def train_config(settings: Settings) -> TrainConfig:
         learning_rate=settings.storyloom_lora_learning_rate,
         weight_decay=settings.storyloom_lora_weight_decay,
         warmup_ratio=settings.storyloom_lora_warmup_ratio, epochs=settings.storyloom_lora_epochs,
-        batch_size=settings.storyloom_lora_batch_size, grad_accum=settings.storyloom_lora_grad_accum,
+        batch_size=settings.storyloom_lora_batch_size,
+        grad_accum=settings.storyloom_lora_grad_accum,
         max_tokens=settings.storyloom_lora_max_tokens, patience=settings.storyloom_lora_patience,
         heldout=settings.storyloom_lora_heldout, seed=settings.storyloom_lora_seed,
     )
