@@ -32,7 +32,7 @@ WRITING = [
 def small(settings: Settings, **extra: Any) -> Settings:
     """Settings for a fine-tune that runs in seconds on the bundled model."""
     values: dict[str, Any] = dict(
-        storyloom_lora_epochs=2, storyloom_lora_batch_size=8, storyloom_lora_grad_accum=1,
+        storyloom_lora_epochs=3, storyloom_lora_batch_size=2, storyloom_lora_grad_accum=1,
         storyloom_lora_max_tokens=64, storyloom_lora_learning_rate=3e-3,
         storyloom_lora_target_modules="q_proj,v_proj", storyloom_lora_heldout=0.25,
         storyloom_finetune_min_gain=0.0, storyloom_finetune_tokens=40)

@@ -129,18 +129,18 @@ def _epoch(model: Any, seqs: list[Sequence_], config: TrainConfig, optimizer: An
     """One pass over the data; returns the optimizer step count after it."""
     size, accum = config.batch_size, config.grad_accum
     batches = [seqs[i:i + size] for i in range(0, len(seqs), size)]
-    running = 0.0
+    running: list[float] = []
     for i, chunk in enumerate(batches):
         nll, count = batch_nll(model, collate(chunk, pad, device))
-        loss = nll / max(count, 1) / accum
-        loss.backward()
-        running += float(loss)
+        loss = nll / max(count, 1)
+        (loss / accum).backward()
+        running.append(float(loss.detach()))
         if (i + 1) % accum == 0 or i + 1 == len(batches):
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
             step += 1
             if progress is not None:
-                progress(step, total, running)
-            running = 0.0
+                progress(step, total, sum(running) / len(running))
+            running = []
     return step
