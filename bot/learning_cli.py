@@ -1,4 +1,4 @@
-"""The learning commands: `finetune`, `adapters list|rollback`, `eval perplexity`.
+"""The learning commands: `finetune`, `adapters list|rollback|withhold`, `eval perplexity`.
 
 `storyloom eval perplexity --json` is a stable interface: stdout carries exactly one
 line, ``{"base": ..., "adapter": ...}`` (adapter is null when the user has no
@@ -95,6 +95,14 @@ def cmd_adapters(settings: Settings, args: argparse.Namespace) -> int:
 
     user = _user(args.user)
     with _store(settings) as store:
+        if args.action == "withhold":
+            if not args.turn:
+                print("storyloom adapters withhold: give --turn ID (one or more)",
+                      file=sys.stderr)
+                return 2
+            marked = store.withhold_turns(user, args.turn, args.reason)
+            print(json.dumps({"withheld": sorted(args.turn), "needs_retrain": marked}))
+            return 0
         if args.action == "rollback":
             try:
                 target = registry.rollback(store, user)
@@ -151,7 +159,10 @@ def register(sub: Any, evals: Any, wrap: Callable[[Runner], Runner]) -> None:
     tune.set_defaults(run=wrap(cmd_finetune))
 
     adapters = sub.add_parser("adapters", help="a user's adapter versions")
-    adapters.add_argument("action", choices=["list", "rollback"])
+    adapters.add_argument("action", choices=["list", "rollback", "withhold"])
+    adapters.add_argument("--turn", action="append", help="withhold: a turn id to keep out of "
+                          "training (repeatable); adapters trained on it need retraining")
+    adapters.add_argument("--reason", choices=["private", "withdrawn"], default="withdrawn")
     adapters.add_argument("--user", required=True, help="NAME (local) or platform:id")
     adapters.add_argument("--json", action="store_true", help="one JSON object per version")
     adapters.set_defaults(run=wrap(cmd_adapters))

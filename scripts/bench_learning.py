@@ -28,6 +28,7 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.bench_learning import serving  # noqa: E402
 from worker.records import Turn  # noqa: E402
 from worker.settings import Settings  # noqa: E402
 from worker.store import Store  # noqa: E402
@@ -95,56 +96,6 @@ def variants(source: Path, out: Path, count: int) -> list[Path]:
         save_file(changed, str(target / "adapter_model.safetensors"))
         paths.append(target)
     return paths
-
-
-PROMPTS = ["Tell me about the house where you grew up.", "What was your father like?",
-           "How did you meet your husband?", "Describe your wedding day.",
-           "What do you remember about the winter of 1963?", "Tell me about your first job.",
-           "What was the hardest year of your life?", "What do you do on Tuesdays now?"]
-
-
-def _timed(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
-def serving(lm, adapter_dirs: list[Path], tokens: int, repeat: int) -> dict:  # type: ignore[no-untyped-def]
-    """tokens/s: 8 adapters in one batch, vs one adapter, vs 8 sequential switching requests."""
-    from worker.llm.adapters import AdapterPool
-
-    pool = AdapterPool(lm, capacity=len(adapter_dirs))
-    names = [f"a{i}" for i in range(len(adapter_dirs))]
-    for name, path in zip(names, adapter_dirs, strict=True):
-        pool.load(name, path)
-    prompts = [lm.encode_chat([{"role": "user", "content": p}]) for p in PROMPTS]
-    n = len(prompts)
-    mixed = _timed(lambda: pool.generate_mixed(prompts, names[:n], tokens), repeat)
-    one = _timed(lambda: _one_adapter(pool, prompts, names[0], tokens), repeat)
-    seq = _timed(lambda: [_one_adapter(pool, [p], names[i], tokens)
-                          for i, p in enumerate(prompts)], repeat)
-    rate = {k: round(n * tokens / v, 2) for k, v in
-            (("mixed", mixed), ("one_adapter", one), ("sequential", seq))}
-    return {"tokens_per_s_mixed": rate["mixed"], "tokens_per_s_one_adapter": rate["one_adapter"],
-            "tokens_per_s_sequential": rate["sequential"],
-            "mixed_vs_one_adapter": round(rate["mixed"] / rate["one_adapter"], 3),
-            "mixed_vs_sequential": round(rate["mixed"] / rate["sequential"], 3),
-            "batch": n, "new_tokens": tokens, "adapter_loads": pool.loads}
-
-
-def _one_adapter(pool, prompts: list[list[int]], name: str, tokens: int) -> None:  # type: ignore[no-untyped-def]
-    """The plain path: one adapter active, no per-row routing."""
-    import torch
-
-    with pool.use(name) as lm:
-        ids, mask = pool._batch(prompts)
-        with torch.inference_mode():
-            lm.model.generate(input_ids=ids, attention_mask=mask, do_sample=False,
-                              max_new_tokens=tokens, min_new_tokens=tokens,
-                              pad_token_id=lm.tokenizer.pad_token_id)
 
 
 def main() -> int:

@@ -257,6 +257,23 @@ class Settings(BaseSettings):
         default=True, description="Write each user's story with their promoted adapter."
     )
 
+    storyloom_backend: str = Field(
+        default="local",
+        description="Generation backend: local (the model in the worker) or vllm (a vLLM "
+        "server's OpenAI-compatible API, per-user LoRA loaded at run time).",
+    )
+    storyloom_vllm_url: str = Field(
+        default="http://127.0.0.1:8000", description="The vLLM server's base URL."
+    )
+    storyloom_vllm_model: str = Field(
+        default="HuggingFaceTB/SmolLM2-135M-Instruct",
+        description="The base model's name on the vLLM server.",
+    )
+    storyloom_vllm_adapter_root: str = Field(
+        default="/data/adapters",
+        description="Where the vLLM server sees the data folder's adapters (a shared volume).",
+    )
+
     def redis_url_value(self) -> str | None:
         """The Redis URL as a plain string, or None for the embedded server."""
         return self.redis_url.get_secret_value() if self.redis_url else None
