@@ -59,7 +59,7 @@ class NluWorker:
     def __init__(
         self, store: Store, analyzer: Any, consumer: str | None = None,
         lease_ms: int = LEASE_MS, beat: Callable[[], None] | None = None,
-        safety: SafetyStep | None = None, on_applied: Callable[[Turn], None] | None = None,
+        safety: SafetyStep | None = None, on_applied: Callable[[Turn], object] | None = None,
     ) -> None:
         self.store = store
         # called once per turn revision applied (the learning loop counts new words here)

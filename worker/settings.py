@@ -197,8 +197,8 @@ class Settings(BaseSettings):
         default=8, ge=1, le=256,
         description="LoRA rank; 8 on every linear layer keeps an adapter under 2% of the base.",
     )
-    storyloom_lora_alpha: float = Field(
-        default=16.0, gt=0, description="LoRA scaling numerator (the update is scaled alpha/rank)."
+    storyloom_lora_alpha: int = Field(
+        default=16, gt=0, description="LoRA scaling numerator (the update is scaled alpha/rank)."
     )
     storyloom_lora_dropout: float = Field(
         default=0.05, ge=0, lt=1, description="Dropout on the LoRA input while training."

@@ -31,7 +31,7 @@ class TrainConfig(Record):
     """Everything that shaped one fine-tune (saved with the adapter it made)."""
 
     rank: int
-    alpha: float
+    alpha: int
     dropout: float
     target_modules: tuple[str, ...]
     learning_rate: float
