@@ -42,8 +42,12 @@ def serving(lm: Any, adapter_dirs: list[Path], tokens: int, repeat: int) -> dict
     n = len(prompts)
     mixed = _timed(lambda: pool.generate_mixed(prompts, names[:n], tokens), repeat)
     one = _timed(lambda: _one_adapter(pool, prompts, names[0], tokens), repeat)
-    seq = _timed(lambda: [_one_adapter(pool, [p], names[i], tokens)
-                          for i, p in enumerate(prompts)], repeat)
+
+    def sequential() -> None:
+        for i, p in enumerate(prompts):  # each request switches to the next adapter
+            _one_adapter(pool, [p], names[i], tokens)
+
+    seq = _timed(sequential, repeat)
     rate = {k: round(n * tokens / v, 2) for k, v in
             (("mixed", mixed), ("one_adapter", one), ("sequential", seq))}
     return {"tokens_per_s_mixed": rate["mixed"], "tokens_per_s_one_adapter": rate["one_adapter"],
