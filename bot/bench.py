@@ -26,6 +26,7 @@ WAITING = {
              "(worker/training) on main"),
     "adapters": ("worker/llm/adapters.py", "mixed- vs single-adapter batches need issue 6 "
                  "(worker/llm/adapters.py) on main"),
+
     "pacing": ("bot/telegram", "outbound pacing vs Telegram limits needs issue 5 "
                "(bot/telegram) on main"),
 }
@@ -41,7 +42,7 @@ def _pending(name: str) -> Row:
 def _model_rows(settings: Settings, wanted: set[str], repeat: int, tokens: int,
                 out: list[Row]) -> tuple[float, float] | None:
     """The model rows; returns (prefill seconds, seconds per token) for the RQ row."""
-    if not wanted & {"batched", "bandwidth", "int8", "rq"}:
+    if not wanted & {"batched", "bandwidth", "int8", "rq", "adapters"}:
         return None
     from bot.bench_model import decode_seconds, int8_rows, row_bandwidth, row_batched
     from worker.llm.model import LanguageModel
@@ -59,6 +60,10 @@ def _model_rows(settings: Settings, wanted: set[str], repeat: int, tokens: int,
         else:
             out.append(Row("int8 vs fp32", None, "", "", "int8 is a CPU option; run with "
                            "STORYLOOM_DEVICE=cpu STORYLOOM_QUANTIZE=none"))
+    if "adapters" in wanted:
+        from bot.bench_learning import row_adapters
+
+        out.append(row_adapters(lm, tokens, repeat))
     return decode_seconds(lm, 1, 1, repeat), per_token
 
 
@@ -90,7 +95,7 @@ def collect(settings: Settings, wanted: set[str], repeat: int, tokens: int) -> l
         from bot.bench_system import row_pacing
 
         out.append(row_pacing() if (ROOT / "bot" / "telegram").exists() else _pending("pacing"))
-    out += [_pending(name) for name in ("lora", "adapters") if name in wanted]
+    out += [_pending(name) for name in ("lora",) if name in wanted]
     return out
 
 

@@ -170,6 +170,15 @@ def _cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     return run_bench(settings, args.rows, args.repeat, args.tokens, as_json=args.json)
 
 
+def _quiet(run: Callable[[Settings, argparse.Namespace], int]
+           ) -> Callable[[Settings, argparse.Namespace], int]:
+    """A command that logs warnings and worse to stderr (stdout stays clean)."""
+    def wrapped(settings: Settings, args: argparse.Namespace) -> int:
+        _log_to_stderr(settings.model_copy(update={"storyloom_log_level": "WARNING"}))
+        return run(settings, args)
+    return wrapped
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every storyloom command."""
     parser = argparse.ArgumentParser(prog="storyloom", description=__doc__)
@@ -193,8 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
     story.add_argument("--json", action="store_true", help="one JSON object per line")
     story.set_defaults(run=_cmd_eval_story)
 
+    from bot.learning_cli import register
+
+    register(sub, evals, _quiet)
+
     work = sub.add_parser("worker", help="run a worker process")
-    work.add_argument("role", choices=["nlu", "generate"])
+    work.add_argument("role", choices=["nlu", "generate", "finetune"])
     work.add_argument("--burst", action="store_true", help="exit when no work is left")
     work.set_defaults(run=_cmd_worker)
 

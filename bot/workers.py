@@ -18,7 +18,8 @@ logger = logging.getLogger(__name__)
 def _health(settings: Settings, ctx: WorkerContext, role: str) -> Health:
     """Liveness from the worker loop; readiness from Redis (and the model, once loaded)."""
     # a generate worker's loop is busy for up to one job
-    stale = 120.0 if role == "nlu" else settings.storyloom_job_timeout + 120.0
+    stale = {"nlu": 120.0, "finetune": settings.storyloom_finetune_timeout + 120.0}.get(
+        role, settings.storyloom_job_timeout + 120.0)
     health = Health(role=role, stale_after_s=stale, checks={"redis": redis_check(ctx.store.redis)})
     if role != "nlu":
         health.checks["model"] = lambda: ctx._model is not None
@@ -44,11 +45,13 @@ def run_worker(settings: Settings, role: str, burst: bool = False) -> int:
             from worker.nlu_worker import NluWorker
             from worker.runner import stop_on_sigterm
             from worker.safety_step import SafetyStep
+            from worker.training.schedule import note_turn
 
             # Both models load before the first turn, not while a user waits on it.
             safety = SafetyStep.from_settings(ctx.store, settings).load()
             nlu = NluWorker(ctx.store, Analyzer(), safety=safety, beat=health.beat,
-                            lease_ms=int(settings.storyloom_nlu_lease_seconds * 1000))
+                            lease_ms=int(settings.storyloom_nlu_lease_seconds * 1000),
+                            on_applied=lambda turn: note_turn(ctx.store, settings, turn))
             health.checks["analyzer"] = lambda: True
             if threading.current_thread() is threading.main_thread():
                 stop_on_sigterm(nlu.stop_event)
@@ -56,7 +59,7 @@ def run_worker(settings: Settings, role: str, burst: bool = False) -> int:
             return 0
         from worker.runner import run_generate_worker
 
-        run_generate_worker(ctx, burst=burst, beat=health.beat)
+        run_generate_worker(ctx, burst=burst, beat=health.beat, role=role)
         return 0
     finally:
         if server is not None:

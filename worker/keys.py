@@ -123,6 +123,27 @@ class Keys:
         """The user's data key, wrapped by the master key (deleting it shreds their data)."""
         return self._k("user", user, "data-key")
 
+    # -- learning: adapters and fine-tunes ----------------------------------------
+    def adapter_versions(self, user: str) -> str:
+        """Hash version id -> adapter version record (the user's registry)."""
+        return self._k("user", user, "adapters")
+
+    def adapter_current(self, user: str) -> str:
+        """The id of the user's promoted adapter version."""
+        return self._k("user", user, "adapter-current")
+
+    def training_withheld(self, user: str) -> str:
+        """Hash turn id -> why it is kept out of training (private, withdrawn)."""
+        return self._k("user", user, "train", "withheld")
+
+    def training_tokens(self, user: str) -> str:
+        """New tokens the user wrote since their last fine-tune started."""
+        return self._k("user", user, "train", "new-tokens")
+
+    def finetune_lock(self, user: str) -> str:
+        """Held while a fine-tune of the user is queued or running (one at a time)."""
+        return self._k("finetune", "lock", user)
+
     # -- counselors: accounts and dashboard sessions (staff, not user data) -----
     def accounts(self) -> str:
         """Hash account id -> account record."""

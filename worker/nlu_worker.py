@@ -59,9 +59,11 @@ class NluWorker:
     def __init__(
         self, store: Store, analyzer: Any, consumer: str | None = None,
         lease_ms: int = LEASE_MS, beat: Callable[[], None] | None = None,
-        safety: SafetyStep | None = None,
+        safety: SafetyStep | None = None, on_applied: Callable[[Turn], object] | None = None,
     ) -> None:
         self.store = store
+        # called once per turn revision applied (the learning loop counts new words here)
+        self.on_applied = on_applied
         self.safety = safety or SafetyStep(store)
         self.analyzer = analyzer
         self.consumer = consumer or consumer_name()
@@ -174,6 +176,8 @@ class NluWorker:
                                  lease=self.consumer):
             self.processed += 1
             metrics.NLU_TURNS.labels(outcome="applied").inc()
+            if self.on_applied is not None:
+                self.on_applied(turn)
             if turn.revision == 0:
                 metrics.NLU_TURN_LATENCY.observe((utcnow() - turn.created_at).total_seconds())
         else:

@@ -21,7 +21,7 @@ from rq.worker import Worker
 
 from worker import runtime
 from worker.procs import process_gone, process_name
-from worker.queues import GENERATE, queue
+from worker.queues import FINETUNE, GENERATE, queue
 from worker.runtime import WorkerContext
 
 logger = logging.getLogger(__name__)
@@ -86,15 +86,16 @@ class StoryWorker(SimpleWorker):
 
 
 def run_generate_worker(ctx: WorkerContext, burst: bool = False, preload: bool = True,
-                        beat: Callable[[], None] | None = None) -> bool:
-    """Serve the generate queue with the model held in this process."""
+                        beat: Callable[[], None] | None = None, role: str = GENERATE) -> bool:
+    """Serve the generate (or finetune) queue with the model held in this process."""
+    assert role in (GENERATE, FINETUNE)
     runtime.install(ctx)
     client = ctx.store.redis
     if preload:
         ctx.model()
-    recover_abandoned(client, [GENERATE])
-    name = f"{process_name()}.generate"
-    worker = StoryWorker([queue(GENERATE, client)], connection=client, name=name,
+    recover_abandoned(client, [role])
+    name = f"{process_name()}.{role}"
+    worker = StoryWorker([queue(role, client)], connection=client, name=name,
                          serializer=JSONSerializer, maintenance_interval=30)
     worker.beat = beat
     return bool(worker.work(burst=burst, logging_level=logging.getLevelName(

@@ -17,6 +17,7 @@ from worker.store import Store
 if TYPE_CHECKING:
     import redis
 
+    from worker.llm.adapters import AdapterPool
     from worker.llm.model import LanguageModel
 
 
@@ -27,6 +28,7 @@ class WorkerContext:
     settings: Settings
     store: Store
     _model: LanguageModel | None = None
+    _adapters: AdapterPool | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -42,6 +44,16 @@ class WorkerContext:
 
                 self._model = LanguageModel.load(self.settings)
             return self._model
+
+    def adapters(self) -> AdapterPool:
+        """The users' adapters on this process's one base model (an LRU cache)."""
+        model = self.model()
+        with self._lock:
+            if self._adapters is None:
+                from worker.llm.adapters import AdapterPool
+
+                self._adapters = AdapterPool(model, self.settings.storyloom_adapter_cache)
+            return self._adapters
 
 
 _current: WorkerContext | None = None

@@ -192,6 +192,88 @@ class Settings(BaseSettings):
         default=True, description="Publish the leading draft while it is written (live display)."
     )
 
+    # -- learning: per-user LoRA fine-tunes ------------------------------------------------
+    storyloom_lora_rank: int = Field(
+        default=8, ge=1, le=256,
+        description="LoRA rank; 8 on every linear layer keeps an adapter under 2% of the base.",
+    )
+    storyloom_lora_alpha: int = Field(
+        default=16, gt=0, description="LoRA scaling numerator (the update is scaled alpha/rank)."
+    )
+    storyloom_lora_dropout: float = Field(
+        default=0.05, ge=0, lt=1, description="Dropout on the LoRA input while training."
+    )
+    storyloom_lora_target_modules: str = Field(
+        default="q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj",
+        description="Comma-separated module names LoRA adapts.",
+    )
+    storyloom_lora_learning_rate: float = Field(
+        default=1e-3, gt=0, le=1,
+        description="Peak AdamW learning rate (LoRA tolerates ~10x a full fine-tune's).",
+    )
+    storyloom_lora_weight_decay: float = Field(
+        default=0.01, ge=0, description="AdamW weight decay on the LoRA matrices."
+    )
+    storyloom_lora_warmup_ratio: float = Field(
+        default=0.1, ge=0, lt=1, description="Share of optimizer steps spent warming up."
+    )
+    storyloom_lora_epochs: int = Field(
+        default=4, ge=1, le=100, description="Most passes over a user's training text."
+    )
+    storyloom_lora_batch_size: int = Field(
+        default=4, ge=1, le=256, description="Sequences per forward pass while training."
+    )
+    storyloom_lora_grad_accum: int = Field(
+        default=2, ge=1, le=256, description="Forward passes per optimizer step."
+    )
+    storyloom_lora_max_tokens: int = Field(
+        default=256, ge=32, le=8192, description="Longest training sequence; longer text is cut."
+    )
+    storyloom_lora_patience: int = Field(
+        default=1, ge=0, le=100,
+        description="Epochs without a better held-out loss before training stops (0: never).",
+    )
+    storyloom_lora_heldout: float = Field(
+        default=0.15, gt=0, lt=1,
+        description="Share of the user's own text held out for early stopping and evaluation.",
+    )
+    storyloom_lora_seed: int = Field(default=0, description="Seed of every fine-tune.")
+    storyloom_finetune_tokens: int = Field(
+        default=2000, ge=1,
+        description="New tokens a user writes before their next fine-tune is queued.",
+    )
+    storyloom_finetune_min_gain: float = Field(
+        default=0.01, ge=0, lt=1,
+        description="Relative perplexity drop a candidate adapter needs to be promoted.",
+    )
+    storyloom_finetune_timeout: int = Field(
+        default=3600, ge=60, description="Seconds one fine-tune job may run."
+    )
+    storyloom_adapter_cache: int = Field(
+        default=16, ge=1, le=4096,
+        description="Adapters the generate worker keeps loaded on its one base model (LRU).",
+    )
+    storyloom_serve_adapters: bool = Field(
+        default=True, description="Write each user's story with their promoted adapter."
+    )
+
+    storyloom_backend: str = Field(
+        default="local",
+        description="Generation backend: local (the model in the worker) or vllm (a vLLM "
+        "server's OpenAI-compatible API, per-user LoRA loaded at run time).",
+    )
+    storyloom_vllm_url: str = Field(
+        default="http://127.0.0.1:8000", description="The vLLM server's base URL."
+    )
+    storyloom_vllm_model: str = Field(
+        default="HuggingFaceTB/SmolLM2-135M-Instruct",
+        description="The base model's name on the vLLM server.",
+    )
+    storyloom_vllm_adapter_root: str = Field(
+        default="/data/adapters",
+        description="Where the vLLM server sees the data folder's adapters (a shared volume).",
+    )
+
     def redis_url_value(self) -> str | None:
         """The Redis URL as a plain string, or None for the embedded server."""
         return self.redis_url.get_secret_value() if self.redis_url else None

@@ -9,6 +9,7 @@ record that fails goes to the dead-letter stream with a log line.
 
 from __future__ import annotations
 
+from worker.store.adapters import AdapterStore
 from worker.store.base import StoreBase, platform_of
 from worker.store.community import CommunityStore
 from worker.store.consent import ConsentStore
@@ -25,13 +26,14 @@ from worker.store.users import UserStore
 
 
 class Store(
-    ShredStore, RevisionStore, CommunityStore, ConsentStore, FeedbackStore,
-    TurnStore, ProfileStore, StoryStore, StoryStateStore, DeliveryStore, SafetyStore, UserStore,
+    AdapterStore, ShredStore, RevisionStore, CommunityStore, ConsentStore,
+    FeedbackStore, TurnStore, ProfileStore, StoryStore, StoryStateStore, DeliveryStore,
+    SafetyStore, UserStore,
 ):
     """All user data: turns (and their edits), profiles, settings, installments, story
     state, deliveries, users, consent, feedback, community stories, erasure and the
     counselor side (accounts, links, guided sessions, review, alerts, pseudonyms,
-    shredding)."""
+    shredding), and the learning loop's adapter registry."""
 
 
 __all__ = ["Store", "StoreBase", "platform_of"]

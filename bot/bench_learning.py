@@ -1,0 +1,102 @@
+"""The adapters row of `storyloom bench`: one batch of 8 requests through 8 different LoRA
+adapters, against the same batch on one adapter and 8 sequential requests that switch adapter.
+
+Shared with scripts/bench_learning.py (which serves a trained adapter and 7 variants of it).
+"""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.bench_model import Row
+
+PROMPTS = ["Tell me about the house where you grew up.", "What was your father like?",
+           "How did you meet your husband?", "Describe your wedding day.",
+           "What do you remember about the winter of 1963?", "Tell me about your first job.",
+           "What was the hardest year of your life?", "What do you do on Tuesdays now?"]
+
+
+def _timed(fn: Callable[[], object], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def serving(lm: Any, adapter_dirs: list[Path], tokens: int, repeat: int) -> dict[str, Any]:
+    """tokens/s: 8 adapters in one batch, vs one adapter, vs 8 sequential switching requests."""
+    from worker.llm.adapters import AdapterPool
+
+    pool = AdapterPool(lm, capacity=len(adapter_dirs))
+    names = [f"a{i}" for i in range(len(adapter_dirs))]
+    for name, path in zip(names, adapter_dirs, strict=True):
+        pool.load(name, path)
+    prompts = [lm.encode_chat([{"role": "user", "content": p}]) for p in PROMPTS]
+    n = len(prompts)
+    mixed = _timed(lambda: pool.generate_mixed(prompts, names[:n], tokens), repeat)
+    one = _timed(lambda: _one_adapter(pool, prompts, names[0], tokens), repeat)
+
+    def sequential() -> None:
+        for i, p in enumerate(prompts):  # each request switches to the next adapter
+            _one_adapter(pool, [p], names[i], tokens)
+
+    seq = _timed(sequential, repeat)
+    rate = {k: round(n * tokens / v, 2) for k, v in
+            (("mixed", mixed), ("one_adapter", one), ("sequential", seq))}
+    return {"tokens_per_s_mixed": rate["mixed"], "tokens_per_s_one_adapter": rate["one_adapter"],
+            "tokens_per_s_sequential": rate["sequential"],
+            "mixed_vs_one_adapter": round(rate["mixed"] / rate["one_adapter"], 3),
+            "mixed_vs_sequential": round(rate["mixed"] / rate["sequential"], 3),
+            "batch": n, "new_tokens": tokens, "adapter_loads": pool.loads}
+
+
+def _one_adapter(pool: Any, prompts: list[list[int]], name: str, tokens: int) -> None:
+    """The plain path: one adapter active, no per-row routing."""
+    import torch
+
+    with pool.use(name) as lm:
+        ids, mask = pool._batch(prompts)
+        with torch.inference_mode():
+            lm.model.generate(input_ids=ids, attention_mask=mask, do_sample=False,
+                              max_new_tokens=tokens, min_new_tokens=tokens,
+                              pad_token_id=lm.tokenizer.pad_token_id)
+
+
+
+
+def random_adapters(lm: Any, folder: Path, count: int) -> list[Path]:
+    """count untrained adapters with random B matrices (rank 8 on every linear layer)."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    modules = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    paths = []
+    for i in range(count):
+        torch.manual_seed(i)
+        config = LoraConfig(r=8, lora_alpha=16, target_modules=modules, init_lora_weights=False,
+                            task_type="CAUSAL_LM")
+        get_peft_model(copy.deepcopy(lm.model), config).save_pretrained(str(folder / f"a{i}"))
+        paths.append(folder / f"a{i}")
+    return paths
+
+
+def row_adapters(lm: Any, tokens: int, repeat: int) -> Row:
+    """Mixed-adapter batch tokens/s against one adapter (and sequential switching)."""
+    from worker.llm.model import LanguageModel
+
+    own = LanguageModel(copy.deepcopy(lm.model), lm.tokenizer, lm.identity, lm.device)
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        r = serving(own, random_adapters(own, Path(tmp), len(PROMPTS)), tokens, repeat)
+    return Row("8 adapters in one batch vs one adapter", r["mixed_vs_one_adapter"],
+               f"{r['tokens_per_s_mixed']} vs {r['tokens_per_s_one_adapter']} tok/s",
+               f"batch 8, {tokens} greedy tokens, rank-8 LoRA on all linear layers; "
+               f"{r['mixed_vs_sequential']}x 8 sequential switching requests "
+               f"({r['tokens_per_s_sequential']} tok/s); {time.perf_counter() - started:.0f}s")

@@ -1,0 +1,52 @@
+"""Promotion only when better, rejected versions kept with their numbers, lineage, retraining
+after a withdrawal, rollback, and deletion with the user."""
+
+from __future__ import annotations
+
+import json
+
+from tests.learning_support import WRITING, small, store_turns
+from worker.rights import adapter_dir, forget_user
+from worker.runtime import WorkerContext
+from worker.training import registry
+from worker.training.data import build_dataset
+from worker.training.jobs import run_finetune
+
+
+def test_promote_reject_withdraw_rollback_forget(
+    ctx: WorkerContext, language_model  # type: ignore[no-untyped-def]
+) -> None:
+    user, store, settings = "local:ada", ctx.store, small(ctx.settings)
+    ids = store_turns(store, user)
+    first = run_finetune(settings, store, language_model, user)
+    assert first.status == "promoted", first.reason
+    assert first.metrics.candidate < first.metrics.base and first.metrics.current is None
+    assert store.current_adapter(user).version_id == first.version_id
+    assert set(first.turn_ids) == set(ids) and first.parent is None
+    folder = registry.version_dir(settings, user, first.version_id)
+    saved = json.loads((folder / registry.RECORD_FILE).read_text())
+    assert saved["base_model"] == language_model.identity
+    assert saved["config"]["rank"] == settings.storyloom_lora_rank
+    assert (folder / "adapter_model.safetensors").exists()
+
+    # a candidate that must beat the current adapter by 99% is kept, rejected, with numbers
+    demanding = small(ctx.settings, storyloom_finetune_min_gain=0.99)
+    second = run_finetune(demanding, store, language_model, user)
+    assert second.status == "rejected" and second.parent == first.version_id
+    assert second.metrics.current is not None and second.metrics.candidate > 0
+    assert store.current_adapter(user).version_id == first.version_id
+    assert [v.status for v in store.adapter_versions(user)] == ["promoted", "rejected"]
+
+    # withdrawing a turn marks the adapters trained on it; the next data leaves it out
+    marked = store.withhold_turns(user, [ids[0]], "withdrawn")
+    assert set(marked) == {first.version_id, second.version_id}
+    assert store.current_adapter(user).needs_retrain
+    assert ids[0] not in build_dataset(store, user, 0.25).turn_ids
+    assert WRITING[0] not in {e.text for e in build_dataset(store, user, 0.25).train}
+
+    assert registry.rollback(store, user) is None  # the first promoted: back to the base
+    assert store.current_adapter(user) is None
+    assert store.get_adapter_version(user, first.version_id).status == "rolled_back"
+
+    forget_user(store, user, settings)
+    assert store.adapter_versions(user) == [] and not adapter_dir(settings, user).exists()

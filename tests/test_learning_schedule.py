@@ -1,0 +1,45 @@
+"""Fine-tunes are queued after enough new words, one per user at a time, and run by a real
+non-forking RQ worker in burst mode."""
+
+from __future__ import annotations
+
+import redis
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
+
+from tests.learning_support import WRITING, small
+from worker.intake import receive_text
+from worker.nlu_worker import NluWorker
+from worker.queues import FINETUNE, queue
+from worker.runner import run_generate_worker
+from worker.runtime import WorkerContext
+from worker.training.schedule import enqueue_finetune, finetune_job_id, note_turn
+
+
+def test_new_words_queue_one_finetune_that_a_real_worker_runs(
+    ctx: WorkerContext, client: redis.Redis, analyzer, language_model  # type: ignore[no-untyped-def]
+) -> None:
+    ctx.settings = small(ctx.settings)  # a fine-tune after about 40 new tokens
+    user, store = "local:ada", ctx.store
+    for text in WRITING:  # about 150 tokens: the threshold is crossed again and again
+        receive_text(store, ctx.settings, user=user, platform="local", chat_id=user, text=text)
+    NluWorker(store, analyzer,
+              on_applied=lambda turn: note_turn(store, ctx.settings, turn)
+              ).run(burst=True, block_ms=100)
+    finetunes = queue(FINETUNE, client)
+    assert finetunes.job_ids == [finetune_job_id(user)]
+    assert enqueue_finetune(client, store, ctx.settings, user) is None  # still queued: no second
+    assert finetunes.count == 1
+
+    ctx._model = language_model
+    run_generate_worker(ctx, burst=True, role=FINETUNE)
+    job = Job.fetch(finetune_job_id(user), connection=client, serializer=JSONSerializer)
+    assert job.get_status() == JobStatus.FINISHED
+    [version] = store.adapter_versions(user)
+    assert job.return_value()["version_id"] == version.version_id
+    assert len(version.turn_ids) == len(WRITING)
+    assert finetunes.count == 0
+    # the job freed the user's lock: new words can queue the next fine-tune
+    assert enqueue_finetune(client, store, ctx.settings, user) == finetune_job_id(user)
+    assert finetunes.count == 1
+    assert store.add_training_tokens(user, 0) == 0  # the counter restarted when training did

@@ -1,0 +1,131 @@
+"""Many users' LoRA adapters served on one base model.
+
+The pool wraps the worker's one base model in a peft model the first time an
+adapter is needed and then only adds or drops adapters on it (``load_adapter``
+/ ``delete_adapter``, least recently used first): loading an adapter never
+reloads the base. :meth:`AdapterPool.use` serves one user's story through
+their adapter; :meth:`AdapterPool.generate_mixed` runs one batch whose rows
+each use a different adapter (peft's ``adapter_names``), or none.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from worker.llm.model import LanguageModel
+
+if TYPE_CHECKING:
+    from worker.settings import Settings
+    from worker.store import Store
+
+logger = logging.getLogger(__name__)
+
+# peft's name for batch rows that use no adapter
+BASE = "__base__"
+
+
+def adapter_name(version_id: str) -> str:
+    """The name an adapter version is loaded under (peft names must be plain words)."""
+    return f"v{version_id}"
+
+
+class AdapterPool:
+    """An LRU cache of adapters on the one base model of a LanguageModel."""
+
+    def __init__(self, lm: LanguageModel, capacity: int) -> None:
+        self.lm = lm
+        self.capacity = max(1, capacity)
+        self.peft: Any = None
+        self._loaded: OrderedDict[str, str] = OrderedDict()
+        self.loads = 0
+
+    @property
+    def loaded(self) -> list[str]:
+        """Names of the adapters held now, least recently used first."""
+        return list(self._loaded)
+
+    def load(self, name: str, path: Path | str) -> None:
+        """Hold an adapter (a no-op when held); the least recently used one may go."""
+        if name in self._loaded:
+            self._loaded.move_to_end(name)
+            return
+        if self.peft is None:
+            from peft import PeftModel
+
+            self.peft = PeftModel.from_pretrained(self.lm.model, str(path), adapter_name=name)
+            self.peft.eval()
+        else:
+            self.peft.load_adapter(str(path), adapter_name=name)
+        self._loaded[name] = str(path)
+        self.loads += 1
+        while len(self._loaded) > self.capacity:
+            old, _ = self._loaded.popitem(last=False)
+            self.peft.set_adapter(name)
+            self.peft.delete_adapter(old)
+            logger.info("adapter %s dropped from the cache", old)
+
+    @contextmanager
+    def use(self, name: str | None, path: Path | str | None = None) -> Iterator[LanguageModel]:
+        """The model with one adapter active (None: the base model) for a block."""
+        if name is None:
+            if self.peft is None:
+                yield self.lm
+                return
+            with self.peft.disable_adapter():
+                yield self.lm
+            return
+        if path is not None or name not in self._loaded:
+            self.load(name, path if path is not None else self._loaded[name])
+        self._loaded.move_to_end(name)
+        self.peft.set_adapter(name)
+        yield LanguageModel(self.lm.model, self.lm.tokenizer,
+                            f"{self.lm.identity}+lora:{name}", self.lm.device)
+
+    @contextmanager
+    def for_user(self, settings: Settings, store: Store, user: str) -> Iterator[LanguageModel]:
+        """The model with the user's promoted adapter active, or the base if they have none."""
+        from worker.training.registry import version_dir
+
+        current = store.current_adapter(user) if settings.storyloom_serve_adapters else None
+        path = version_dir(settings, user, current.version_id) if current else None
+        if current is None or path is None or not path.exists():
+            with self.use(None) as lm:
+                yield lm
+            return
+        with self.use(adapter_name(current.version_id), path) as lm:
+            yield lm
+
+    def _batch(self, prompts: Sequence[list[int]]) -> tuple[Any, Any]:
+        import torch
+
+        pad = self.lm.tokenizer.pad_token_id
+        width = max(len(p) for p in prompts)
+        ids = [[pad] * (width - len(p)) + p for p in prompts]  # left: continue at the edge
+        mask = [[0] * (width - len(p)) + [1] * len(p) for p in prompts]
+        return (torch.tensor(ids, device=self.lm.device),
+                torch.tensor(mask, device=self.lm.device))
+
+    def generate_mixed(self, prompts: Sequence[list[int]], adapters: Sequence[str | None],
+                       max_new_tokens: int) -> list[list[int]]:
+        """Greedy continuations of a batch, row i through adapter i (None: the base)."""
+        import torch
+
+        input_ids, mask = self._batch(prompts)
+        kwargs: dict[str, Any] = {}
+        model = self.lm.model
+        if self.peft is not None:
+            model = self.peft
+            for name in adapters:
+                if name is not None:
+                    self.load(name, self._loaded[name])
+            kwargs["adapter_names"] = [a if a is not None else BASE for a in adapters]
+        with torch.inference_mode():
+            out = model.generate(input_ids=input_ids, attention_mask=mask, do_sample=False,
+                                 max_new_tokens=max_new_tokens, min_new_tokens=max_new_tokens,
+                                 pad_token_id=self.lm.tokenizer.pad_token_id, **kwargs)
+        return [row.tolist() for row in out[:, input_ids.shape[1]:]]
