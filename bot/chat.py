@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from bot.local import LocalServices, prepare_model
+from bot.local import LEARNING_ROLES, LocalServices, prepare_model
 from bot.terminal import Output, TerminalSession, user_key
 from worker.commands import CommandContext
 from worker.profile_view import profile_json
@@ -108,7 +108,7 @@ def _session(services: LocalServices, settings: Settings, user: str,
 def run_chat(settings: Settings, user: str) -> int:
     """An interactive conversation in the terminal."""
     prepare_model(settings, _say_err)
-    with LocalServices(settings) as services:
+    with LocalServices(settings, roles=LEARNING_ROLES) as services:
         session = _session(services, settings, user, LivePrinter(), stream=True)
         print(BANNER, flush=True)
         session.drain()

@@ -23,7 +23,9 @@ from worker.settings import BUNDLED_MODEL, Settings
 
 logger = logging.getLogger(__name__)
 
-ROLES = ("nlu", "generate")
+ROLES = ("nlu", "generate")  # what a conversation needs
+# chat and serve also learn: per-user LoRA fine-tunes run in their own worker
+LEARNING_ROLES = (*ROLES, "finetune")
 _PR_SET_PDEATHSIG = 1
 # A worker that keeps dying is not restarted forever.
 MAX_RESTARTS = 5

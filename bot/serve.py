@@ -1,7 +1,7 @@
 """`storyloom serve`: every chat adapter whose token is configured, and the workers.
 
 Telegram runs when ``TELEGRAM_TOKEN`` is set, Discord when ``DISCORD_TOKEN`` is
-set (environment or .env). The NLU and generate workers run as child processes
+set (environment or .env). The NLU, generate and finetune workers run as child processes
 (as for `storyloom chat`) unless ``--no-workers`` says they run elsewhere.
 """
 
@@ -13,7 +13,7 @@ import signal
 import sys
 from typing import Protocol
 
-from bot.local import ROLES, LocalServices, prepare_model
+from bot.local import LEARNING_ROLES, LocalServices, prepare_model
 from worker.commands import CommandContext
 from worker.health import Health, beat_forever, process_health
 from worker.settings import Settings
@@ -92,8 +92,9 @@ def run_serve(settings: Settings, workers: bool = True) -> int:
         logger.info("%s adapter: %s", name, state)
     if workers:
         prepare_model(settings, logger.info)
-    logger.info("workers: %s", ", ".join(ROLES) if workers else "off (--no-workers)")
-    with LocalServices(settings, roles=ROLES if workers else ()) as services:
+    roles = LEARNING_ROLES if workers else ()
+    logger.info("workers: %s", ", ".join(roles) if workers else "off (--no-workers)")
+    with LocalServices(settings, roles=roles) as services:
         assert services.client is not None
         store = Store.from_settings(settings, services.client)
         ctx = CommandContext(settings=settings, store=store, redis=services.client)
