@@ -9,10 +9,10 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 from nlu import ner, timex
+from nlu.emotions import load_default as load_emotions
 from nlu.events import extract_events
 from nlu.facts import extract_facts
 from nlu.feelings import feelings_from
-from nlu.lexicon import LexiconEmotionClassifier
 from nlu.parse import Parse
 from nlu.people import find_people
 from nlu.schema import Analysis, Entity, Event
@@ -54,8 +54,8 @@ class Analyzer:
         self.nlp = nlp if nlp is not None else load_pipeline()
         # By default NER runs only on sentences with a proper noun (see nlu.ner).
         self.gated_ner = not full_ner and "ner" in self.nlp.pipe_names
-        # The GoEmotions classifier plugs in here; the lexicon stands in until it is on main.
-        self.emotions = emotions if emotions is not None else LexiconEmotionClassifier.load()
+        # The GoEmotions classifier (nlu.emotions); the lexicon only if its artifact is missing.
+        self.emotions = emotions if emotions is not None else load_emotions()
         self.max_chars = max_chars
         self.emotion_batch_size = emotion_batch_size
 

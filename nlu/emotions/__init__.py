@@ -4,7 +4,29 @@
 ``python -m nlu.emotions.train`` rebuilds it. Importing this package does not import torch.
 """
 
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
 from nlu.emotions.classifier import EmotionClassifier
 from nlu.emotions.labels import EKMAN, LABELS, SENTIMENTS, EmotionScores
 
-__all__ = ["EKMAN", "LABELS", "SENTIMENTS", "EmotionClassifier", "EmotionScores"]
+if TYPE_CHECKING:
+    from nlu.lexicon import LexiconEmotionClassifier
+
+__all__ = ["EKMAN", "LABELS", "SENTIMENTS", "EmotionClassifier", "EmotionScores", "load_default"]
+
+logger = logging.getLogger(__name__)
+
+
+def load_default() -> EmotionClassifier | LexiconEmotionClassifier:
+    """The shipped classifier; the lexicon stand-in (with a warning) if the artifact is missing."""
+    try:
+        return EmotionClassifier.load()
+    except FileNotFoundError:
+        from nlu.lexicon import LexiconEmotionClassifier
+
+        logger.warning("GoEmotions artifact missing (nlu/emotions/artifact); "
+                       "emotions fall back to the lexicon scorer")
+        return LexiconEmotionClassifier.load()
