@@ -26,8 +26,13 @@ class EmotionClassifier:
         self.max_length = int(config.get("inference_max_length", 128))
 
     @classmethod
-    def load(cls, path: Path | str | None = None) -> EmotionClassifier:
-        """Load the artifact (default: the one shipped in nlu/emotions/artifact) over MiniLM."""
+    def load(cls, path: Path | str | None = None, quantize: bool | None = None,
+             ) -> EmotionClassifier:
+        """Load the artifact (default: the one shipped in nlu/emotions/artifact) over MiniLM.
+
+        ``quantize`` (default: the artifact's ``inference.quantize``, which its thresholds and
+        metrics were measured with) runs the linear layers in dynamic int8, ~1.7x faster on CPU.
+        """
         tensors, config = read_artifact(Path(path) if path is not None else ARTIFACT_DIR)
         tokenizer, encoder = load_base()
         version = config["base"]["version"]
@@ -38,6 +43,8 @@ class EmotionClassifier:
                            config["base"]["package"], version, installed(config["base"]["package"]))
         net = make_net(encoder, n_out=len(LABELS) + len(EKMAN) + len(SENTIMENTS))
         merge_lora(net, tensors, scale=config["train"]["lora_alpha"] / config["train"]["lora_r"])
+        if config.get("inference", {}).get("quantize", False) if quantize is None else quantize:
+            net = _int8(net)
         return cls(tokenizer, net.eval(), config)
 
     def probabilities(self, texts: list[str], batch_size: int = 64) -> Any:
@@ -68,6 +75,17 @@ class EmotionClassifier:
         labels = above(blocks["labels"], self.thresholds["labels"])
         return EmotionScores(emotions=blocks["labels"], labels=labels,
                              ekman=blocks["ekman"], sentiment=blocks["sentiment"])
+
+
+def _int8(net: Any) -> Any:
+    """Dynamic int8 linear layers (weights int8, activations quantised per batch)."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():  # torch.ao.quantization announces its move to torchao
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 def pad(rows: list[list[int]], pad_id: int) -> tuple[Any, Any]:
