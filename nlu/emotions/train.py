@@ -146,8 +146,6 @@ def train(cfg: TrainConfig, out: Path, data_dir: Path = DATA_DIR, base: Path | N
     """Train; after every epoch score dev and save the artifact if it is the best so far."""
     import torch
 
-    from nlu.emotions.classifier import pad
-
     torch.set_num_threads(cfg.threads)
     set_seed(cfg.seed)
     train_split, dev = load_split("train", data_dir), load_split("dev", data_dir)
@@ -161,18 +159,7 @@ def train(cfg: TrainConfig, out: Path, data_dir: Path = DATA_DIR, base: Path | N
     best: dict[str, Any] = {"score": -1.0}
     history, t0 = [], time.time()
     for epoch in range(1, cfg.epochs + 1):
-        for step, idx in enumerate(batches([len(e) for e in enc], cfg.batch_size, rng), 1):
-            ids, mask = pad([enc[i] for i in idx], tok.pad_token_id)
-            y = torch.tensor(gold[idx], dtype=torch.float32, device=cfg.device)
-            loss = criterion(net(ids.to(cfg.device), mask.to(cfg.device)), y)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            if step % 200 == 0:
-                logger.info("epoch %d step %d loss %.4f (%.0fs)", epoch, step, loss.item(),
-                            time.time() - t0)
+        run_epoch(cfg, net, (enc, gold, tok.pad_token_id), (criterion, opt, sched), rng, epoch)
         scores = evaluate(dev_gold, probabilities(net, dev_enc, tok.pad_token_id, cfg.device))
         row = {"epoch": epoch, "seconds": round(time.time() - t0),
                **{b: scores[b]["macro_f1"] for b, _, _ in BLOCKS}}
@@ -186,13 +173,35 @@ def train(cfg: TrainConfig, out: Path, data_dir: Path = DATA_DIR, base: Path | N
     return {"best_epoch": best["epoch"], "history": history, "seconds": round(time.time() - t0)}
 
 
+def run_epoch(cfg: TrainConfig, net: Any, data: tuple[list[list[int]], np.ndarray, int],
+              fit: tuple[Any, Any, Any], rng: random.Random, epoch: int) -> None:
+    """One pass over length-bucketed batches: BCE, clipped gradients, a scheduler step each."""
+    import torch
+
+    from nlu.emotions.classifier import pad
+
+    (enc, gold, pad_id), (criterion, opt, sched), t0 = data, fit, time.time()
+    for step, idx in enumerate(batches([len(e) for e in enc], cfg.batch_size, rng), 1):
+        ids, mask = pad([enc[i] for i in idx], pad_id)
+        y = torch.tensor(gold[idx], dtype=torch.float32, device=cfg.device)
+        loss = criterion(net(ids.to(cfg.device), mask.to(cfg.device)), y)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        if step % 200 == 0:
+            logger.info("epoch %d step %d loss %.4f (%.0fs)", epoch, step, loss.item(),
+                        time.time() - t0)
+
+
 def _config(cfg: TrainConfig, data_dir: Path, history: list[dict[str, Any]], epoch: int,
             scores: dict[str, Any]) -> dict[str, Any]:
     return {"schema_version": 1, "columns": list(COLUMNS), "train": dataclasses.asdict(cfg),
             "lora_targets": list(LORA_TARGETS),
             "data": {"source": "datasets/goemotions", "sha256": data_hashes(data_dir)},
             "epoch": epoch, "history": list(history), "thresholds": scores["thresholds"],
-            "inference_max_length": 128, "inference": {"quantize": True}, "metrics": {}}
+            "inference_max_length": 128, "inference": {"quantize": False}, "metrics": {}}
 
 
 def finalize(out: Path, data_dir: Path = DATA_DIR, threads: int = 2) -> dict[str, Any]:
