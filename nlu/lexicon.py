@@ -12,32 +12,19 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from nlu.schema import Record
-
-LABELS = (
-    "admiration", "amusement", "anger", "annoyance", "approval", "caring", "confusion",
-    "curiosity", "desire", "disappointment", "disapproval", "disgust", "embarrassment",
-    "excitement", "fear", "gratitude", "grief", "joy", "love", "nervousness", "optimism",
-    "pride", "realization", "relief", "remorse", "sadness", "surprise", "neutral",
+from nlu.emotions.labels import (
+    EKMAN,
+    EKMAN_GROUPS,
+    LABELS,
+    SENTIMENT_GROUPS,
+    SENTIMENTS,
+    EmotionScores,
+    combine,
 )
-# GoEmotions' own Ekman grouping (ekman_mapping.json in the dataset repository).
-EKMAN_GROUPS = {
-    "anger": ("anger", "annoyance", "disapproval"),
-    "disgust": ("disgust",),
-    "fear": ("fear", "nervousness"),
-    "joy": ("joy", "amusement", "approval", "excitement", "gratitude", "love", "optimism",
-            "relief", "pride", "admiration", "desire", "caring"),
-    "sadness": ("sadness", "disappointment", "embarrassment", "grief", "remorse"),
-    "surprise": ("surprise", "realization", "confusion", "curiosity"),
-}
-EKMAN = (*EKMAN_GROUPS, "neutral")
-SENTIMENT_GROUPS = {
-    "positive": EKMAN_GROUPS["joy"],
-    "negative": ("fear", "nervousness", "remorse", "embarrassment", "disappointment",
-                 "sadness", "grief", "disgust", "anger", "annoyance", "disapproval"),
-    "ambiguous": EKMAN_GROUPS["surprise"],
-}
-SENTIMENTS = (*SENTIMENT_GROUPS, "neutral")
+
+__all__ = ["EKMAN", "LABELS", "SENTIMENTS", "LexiconEmotionClassifier", "LexiconScores",
+           "score_text"]
+
 
 _CUES = {
     "admiration": "admire amazing impressive incredible wonderful brilliant inspiring respect",
@@ -109,18 +96,8 @@ def _cue_table() -> dict[str, str]:
     return table
 
 
-class LexiconScores(Record):
-    """Same shape as nlu.emotions.EmotionScores."""
-
-    emotions: dict[str, float]
-    labels: list[str]
-    ekman: dict[str, float]
-    sentiment: dict[str, float]
-
-
-def _combine(probs: dict[str, float], members: tuple[str, ...]) -> float:
-    """Probability that at least one member label holds, treating them as independent."""
-    return 1.0 - math.prod(1.0 - probs[m] for m in members)
+# The lexicon returns the classifier's own record.
+LexiconScores = EmotionScores
 
 
 def score_text(text: str) -> LexiconScores:
@@ -148,9 +125,9 @@ def score_text(text: str) -> LexiconScores:
     probs["neutral"] = max(0.0, 1.0 - top) * (1.0 - abs(compound) / 2)
     probs = {k: round(min(p, 0.97), 4) for k, p in probs.items()}
     labels = sorted((k for k in LABELS if probs[k] >= 0.5), key=lambda k: -probs[k]) or ["neutral"]
-    ekman = {g: round(_combine(probs, m), 4) for g, m in EKMAN_GROUPS.items()}
+    ekman = {g: round(combine(probs, m), 4) for g, m in EKMAN_GROUPS.items()}
     ekman["neutral"] = probs["neutral"]
-    sentiment = {g: round(_combine(probs, m), 4) for g, m in SENTIMENT_GROUPS.items()}
+    sentiment = {g: round(combine(probs, m), 4) for g, m in SENTIMENT_GROUPS.items()}
     sentiment["positive"] = round(max(sentiment["positive"], compound, 0.0), 4)
     sentiment["negative"] = round(max(sentiment["negative"], -compound, 0.0), 4)
     sentiment["neutral"] = probs["neutral"]

@@ -5,14 +5,15 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 from nlu import ner, timex
+from nlu.emotions import load_default as load_emotions
 from nlu.events import extract_events
 from nlu.facts import extract_facts
 from nlu.feelings import feelings_from
-from nlu.lexicon import LexiconEmotionClassifier
 from nlu.parse import Parse
 from nlu.people import find_people
 from nlu.schema import Analysis, Entity, Event
@@ -54,10 +55,14 @@ class Analyzer:
         self.nlp = nlp if nlp is not None else load_pipeline()
         # By default NER runs only on sentences with a proper noun (see nlu.ner).
         self.gated_ner = not full_ner and "ner" in self.nlp.pipe_names
-        # The GoEmotions classifier plugs in here; the lexicon stands in until it is on main.
-        self.emotions = emotions if emotions is not None else LexiconEmotionClassifier.load()
+        # The GoEmotions classifier (nlu.emotions); the lexicon only if its artifact is missing.
+        self.emotions = emotions if emotions is not None else load_emotions()
         self.max_chars = max_chars
         self.emotion_batch_size = emotion_batch_size
+        # The classifier (torch, which releases the GIL) scores a batch on this thread while
+        # spaCy parses it on the caller's: on two or more cores the stage costs the slower
+        # of the two, not their sum.
+        self._side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlu-emotions")
 
     def analyze(self, text: str, when: date | None = None, birth_year: int | None = None,
                 id: str | None = None) -> Analysis:
@@ -74,12 +79,13 @@ class Analyzer:
         cleaned = [clean(item[1] if isinstance(item[1], str) else "", self.max_chars)
                    for item in batch]
         texts = [c[0] for c in cleaned]
-        scores = self.emotions.predict(texts, batch_size=self.emotion_batch_size)
+        pending = self._side.submit(self.emotions.predict, texts, self.emotion_batch_size)
         if self.gated_ner:
             docs = list(self.nlp.pipe(texts, batch_size=batch_size, disable=["ner"]))
             ner.recognise(self.nlp, docs, batch_size)
         else:
             docs = list(self.nlp.pipe(texts, batch_size=batch_size))
+        scores = pending.result()
         for item, (_text, truncated), doc, score in zip(batch, cleaned, docs, scores, strict=True):
             birth_year = item[3] if len(item) > 3 else None  # type: ignore[misc]
             yield build(doc, score, id=item[0], text_len=len(item[1] or ""),

@@ -11,7 +11,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nlu.safety import allowed_tones
 from worker import metrics
@@ -36,6 +36,9 @@ from worker.story.streaming import DraftStreamer, LivePreview
 from worker.story.training import record_training
 from worker.story.voice import in_pov
 
+if TYPE_CHECKING:
+    from nlu.pipeline import EmotionModel
+
 logger = logging.getLogger(__name__)
 
 NOTHING_YET = (
@@ -53,18 +56,11 @@ UNSAFE = (
 
 
 @lru_cache(maxsize=1)
-def emotion_classifier() -> Any:
-    """The GoEmotions classifier when installed, else the lexicon stand-in (same API)."""
-    try:
-        from nlu.emotions import EmotionClassifier  # type: ignore[attr-defined]
+def emotion_classifier() -> EmotionModel:
+    """The GoEmotions classifier, loaded once per process (the lexicon if its artifact is gone)."""
+    from nlu.emotions import load_default
 
-        return EmotionClassifier.load()
-    except (ImportError, AttributeError, OSError, FileNotFoundError) as exc:
-        from nlu.lexicon import LexiconEmotionClassifier
-
-        logger.info("emotion classifier not available (%s); using the lexicon scorer",
-                    type(exc).__name__)
-        return LexiconEmotionClassifier.load()
+    return load_default()
 
 
 def spacy_pipeline() -> Any:

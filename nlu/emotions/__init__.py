@@ -1,0 +1,32 @@
+"""GoEmotions emotions: 28 labels, Ekman groups and sentiment from a LoRA-tuned MiniLM.
+
+``EmotionClassifier.load()`` reads the artifact shipped in ``nlu/emotions/artifact``;
+``python -m nlu.emotions.train`` rebuilds it. Importing this package does not import torch.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from nlu.emotions.classifier import EmotionClassifier
+from nlu.emotions.labels import EKMAN, LABELS, SENTIMENTS, EmotionScores
+
+if TYPE_CHECKING:
+    from nlu.lexicon import LexiconEmotionClassifier
+
+__all__ = ["EKMAN", "LABELS", "SENTIMENTS", "EmotionClassifier", "EmotionScores", "load_default"]
+
+logger = logging.getLogger(__name__)
+
+
+def load_default() -> EmotionClassifier | LexiconEmotionClassifier:
+    """The shipped classifier; the lexicon stand-in (with a warning) if the artifact is missing."""
+    try:
+        return EmotionClassifier.load()
+    except FileNotFoundError:
+        from nlu.lexicon import LexiconEmotionClassifier
+
+        logger.warning("GoEmotions artifact missing (nlu/emotions/artifact); "
+                       "emotions fall back to the lexicon scorer")
+        return LexiconEmotionClassifier.load()
