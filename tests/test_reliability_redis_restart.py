@@ -22,7 +22,6 @@ import redis
 from tests.conftest import MODEL_CACHE, ROOT, cli_env
 from tests.redis_procs import RedisProc
 from worker.intake import receive_text
-from worker.keys import Keys
 from worker.settings import Settings
 from worker.store import Store
 
@@ -62,7 +61,7 @@ def test_redis_killed_and_restarted_under_load_loses_no_acknowledged_turn(
     )
     client = redis.Redis(host="127.0.0.1", port=PORT, socket_timeout=5,
                          socket_connect_timeout=1)
-    store = Store(client, Keys(settings.storyloom_key_prefix))
+    store = Store.from_settings(settings, client)  # the workers use the same master key
     log = tmp_path / "worker.log"
     worker = subprocess.Popen([sys.executable, "-m", "bot.cli", "worker", "nlu"],
                               env=cli_env(settings), cwd=ROOT, stdout=subprocess.DEVNULL,

@@ -14,7 +14,6 @@ from tests.conftest import MODEL_CACHE
 from tests.redis_procs import RedisProc
 from worker.connection import open_redis, parse_sentinels
 from worker.intake import receive_text
-from worker.keys import Keys
 from worker.nlu_worker import NluWorker
 from worker.settings import Settings
 from worker.store import Store
@@ -84,7 +83,7 @@ def test_failover_keeps_acknowledged_turns_and_writes_resume(
     )
     client, embedded = open_redis(settings)
     assert embedded is None
-    store = Store(client, Keys(settings.storyloom_key_prefix))
+    store = Store.from_settings(settings, client)  # the workers use the same master key
     user, ids = "local:sentinel", [uuid.uuid4().hex for _ in range(10)]
     for i, turn_id in enumerate(ids[:5]):
         _send(store, settings, user, f"My friend Ana visited Porto in 199{i}.", turn_id)
