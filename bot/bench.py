@@ -22,8 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ROWS = ("batched", "bandwidth", "int8", "nlu", "ingest", "rq", "lora", "adapters", "pacing")
 # what each pending row waits for: (a path that appears when it lands, the reason)
 WAITING = {
-    "lora": ("worker/training", "LoRA fine-tune FLOP/s vs matmul FLOP/s needs issue 6 "
-             "(worker/training) on main"),
     "adapters": ("worker/llm/adapters.py", "mixed- vs single-adapter batches need issue 6 "
                  "(worker/llm/adapters.py) on main"),
 
@@ -42,7 +40,7 @@ def _pending(name: str) -> Row:
 def _model_rows(settings: Settings, wanted: set[str], repeat: int, tokens: int,
                 out: list[Row]) -> tuple[float, float] | None:
     """The model rows; returns (prefill seconds, seconds per token) for the RQ row."""
-    if not wanted & {"batched", "bandwidth", "int8", "rq", "adapters"}:
+    if not wanted & {"batched", "bandwidth", "int8", "rq", "adapters", "lora"}:
         return None
     from bot.bench_model import decode_seconds, int8_rows, row_bandwidth, row_batched
     from worker.llm.model import LanguageModel
@@ -64,6 +62,10 @@ def _model_rows(settings: Settings, wanted: set[str], repeat: int, tokens: int,
         from bot.bench_learning import row_adapters
 
         out.append(row_adapters(lm, tokens, repeat))
+    if "lora" in wanted:
+        from bot.bench_learning import row_lora
+
+        out.append(row_lora(lm, settings, repeat))
     return decode_seconds(lm, 1, 1, repeat), per_token
 
 
@@ -95,7 +97,6 @@ def collect(settings: Settings, wanted: set[str], repeat: int, tokens: int) -> l
         from bot.bench_system import row_pacing
 
         out.append(row_pacing() if (ROOT / "bot" / "telegram").exists() else _pending("pacing"))
-    out += [_pending(name) for name in ("lora",) if name in wanted]
     return out
 
 

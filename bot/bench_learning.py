@@ -1,7 +1,10 @@
-"""The adapters row of `storyloom bench`: one batch of 8 requests through 8 different LoRA
-adapters, against the same batch on one adapter and 8 sequential requests that switch adapter.
+"""The learning rows of `storyloom bench`.
 
-Shared with scripts/bench_learning.py (which serves a trained adapter and 7 variants of it).
+adapters: one batch of 8 requests through 8 different LoRA adapters, against the same batch
+on one adapter and 8 sequential requests that switch adapter (shared with
+scripts/bench_learning.py, which serves a trained adapter and 7 variants of it).
+lora: the FLOP/s of LoRA fine-tune steps against the FLOP/s of plain matrix products on
+the same device, in the same run.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.bench_model import Row
+from bot.bench_model import Row, sync
 
 PROMPTS = ["Tell me about the house where you grew up.", "What was your father like?",
            "How did you meet your husband?", "Describe your wedding day.",
@@ -100,3 +103,71 @@ def row_adapters(lm: Any, tokens: int, repeat: int) -> Row:
                f"batch 8, {tokens} greedy tokens, rank-8 LoRA on all linear layers; "
                f"{r['mixed_vs_sequential']}x 8 sequential switching requests "
                f"({r['tokens_per_s_sequential']} tok/s); {time.perf_counter() - started:.0f}s")
+
+
+def matmul_flops(device: str, size: tuple[int, int, int], repeat: int) -> float:
+    """FLOP/s of one fp32 (m, k) x (k, n) product on the device, best of repeat."""
+    import torch
+
+    m, k, n = size
+    a, b = torch.randn(m, k, device=device), torch.randn(k, n, device=device)
+
+    def run() -> None:
+        for _ in range(10):
+            torch.mm(a, b)
+        sync(device)
+
+    run()
+    return 10 * 2 * m * k * n / _timed(run, repeat)
+
+
+def step_flops(model: Any, batch: dict[str, Any]) -> int:
+    """FLOPs of one training step's forward and backward, counted by torch's FlopCounterMode."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from worker.training.evaluate import batch_nll
+
+    with FlopCounterMode(display=False) as counter:
+        nll, count = batch_nll(model, batch)
+        (nll / max(count, 1)).backward()
+    model.zero_grad(set_to_none=True)
+    return int(counter.get_total_flops())
+
+
+def row_lora(lm: Any, settings: Any, repeat: int, seq_len: int = 256) -> Row:
+    """LoRA fine-tune steps (the training loop's forward, backward, AdamW) vs matmul FLOP/s."""
+    import torch
+
+    from worker.training.config import train_config
+    from worker.training.evaluate import batch_nll, collate, encode_text
+    from worker.training.train import prepare
+
+    config = train_config(settings)
+    model = prepare(lm, config, None)
+    model.train()
+    text = " ".join(PROMPTS) * 40  # ordinary prose, cut into full windows of seq_len tokens
+    seqs = encode_text(lm, text, window=seq_len)[:config.batch_size]
+    batch = collate(seqs, lm.tokenizer.pad_token_id, lm.device)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
+                                  lr=config.learning_rate, weight_decay=config.weight_decay)
+    flops = step_flops(model, batch)
+
+    def step() -> None:
+        nll, count = batch_nll(model, batch)
+        (nll / max(count, 1)).backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        sync(lm.device)
+
+    step()
+    seconds = _timed(step, repeat)
+    hidden = lm.model.config.hidden_size
+    size = (len(seqs) * seq_len, hidden, lm.model.config.intermediate_size)
+    peak = matmul_flops(lm.device, size, repeat)
+    train_rate = flops / seconds
+    return Row("LoRA fine-tune vs matmul FLOP/s", train_rate / peak,
+               f"{train_rate / 1e9:.1f} vs {peak / 1e9:.1f} GFLOP/s",
+               f"{lm.device}, rank {config.rank} on {','.join(config.target_modules)}, batch "
+               f"{len(seqs)}x{seq_len} tokens, {flops / 1e9:.0f} GFLOP/step counted by torch, "
+               f"{seconds:.2f}s/step; matmul {size[0]}x{size[1]}x{size[2]} fp32")
+

@@ -48,7 +48,7 @@ def best_of(repeat: int, work: Callable[[], object]) -> float:
     return min(times)
 
 
-def _sync(device: str) -> None:
+def sync(device: str) -> None:
     if device.startswith("cuda"):
         import torch
 
@@ -67,7 +67,7 @@ def decode_seconds(lm: Any, batch: int, new_tokens: int, repeat: int) -> float:
             lm.model.generate(input_ids=x, attention_mask=torch.ones_like(x), do_sample=False,
                               max_new_tokens=new_tokens, min_new_tokens=new_tokens,
                               pad_token_id=lm.tokenizer.pad_token_id)
-        _sync(lm.device)
+        sync(lm.device)
 
     run()  # warm-up
     return best_of(repeat, run)
@@ -97,7 +97,7 @@ def copy_bandwidth(device: str, mbytes: int, repeat: int) -> float:
 
     def run() -> None:
         dst.copy_(src)
-        _sync(device)
+        sync(device)
 
     run()
     return 2 * n * 4 / best_of(repeat, run)

@@ -147,3 +147,11 @@ class LexiconEmotionClassifier:
     def predict(self, texts: list[str], batch_size: int = 64) -> list[LexiconScores]:
         """Score each text; batch_size is accepted for API parity and unused."""
         return [score_text(t) for t in texts]
+
+    def encode(self, texts: list[str]) -> list[str]:
+        """The prepared input of score(): the texts themselves."""
+        return [t if isinstance(t, str) else "" for t in texts]
+
+    def score(self, texts: list[str]) -> list[LexiconScores]:
+        """Score prepared texts (see encode)."""
+        return self.predict(texts)

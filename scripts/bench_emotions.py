@@ -60,12 +60,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--speed-n", type=int, default=2000, help="test sentences timed")
     ap.add_argument("--artifact", type=Path, default=None)
+    ap.add_argument("--precision", choices=("artifact", "fp32", "int8"), default="artifact",
+                    help="encoder precision (default: what the artifact's config says)")
     args = ap.parse_args()
     test = load_split("test")
     gold = np.array(test.targets())
-    clf = EmotionClassifier.load(args.artifact)
+    quantize = {"artifact": None, "fp32": False, "int8": True}[args.precision]
+    clf = EmotionClassifier.load(args.artifact, quantize=quantize)
     ours, lex = classifier_scores(clf, gold, test.texts), lexicon_scores(gold, test.texts)
-    print(f"GoEmotions test, {len(test.texts)} comments; thresholds tuned on dev")
+    print(f"GoEmotions test, {len(test.texts)} comments; thresholds tuned on dev; "
+          f"encoder {'int8' if clf.int8 else 'fp32'}")
     print(f"{'macro-F1':<12}{'classifier':>12}{'lexicon':>10}{'BERT-base':>11}")
     for name, _ in BLOCKS:
         print(f"{name:<12}{ours[name]['macro_f1']:>12.4f}{lex[name]['macro_f1']:>10.4f}"

@@ -122,3 +122,21 @@ def test_the_goemotions_classifier_plugs_in() -> None:
     classifier = emotions.EmotionClassifier.load()
     a = Analyzer(emotions=classifier).analyze("I miss my grandmother so much.", SAID)
     assert set(a.emotions) == set(emotions.LABELS) and set(a.ekman) == set(emotions.EKMAN)
+
+
+def test_a_stream_scores_each_turns_feelings_as_if_it_came_alone(analyzer: Analyzer) -> None:
+    # A batch's emotion scoring is split in chunks that two threads take in turn; no turn
+    # may get another's scores, or scores that depend on its neighbours.
+    texts = ["I miss my grandmother so much.", "Thank you so much for listening!",
+             "We drove to Porto last summer and it was the best trip ever.", "",
+             "I'm scared the test results will be bad.", "ok", "This is disgusting.",
+             "My brother Tom called me yesterday and I laughed all evening."] * 9
+    items = [(f"t{i}", text, SAID) for i, text in enumerate(texts)]
+    together = list(analyzer.analyze_stream(items, batch_size=len(items)))
+    for item, a in zip(items[:8], together[:8], strict=True):
+        alone = analyzer.analyze(item[1], SAID)
+        assert a.emotion_labels == alone.emotion_labels
+        assert all(abs(a.emotions[k] - alone.emotions[k]) <= 2e-4 for k in a.emotions)
+    assert [a.emotion_labels for a in together[:8]] * 9 == [a.emotion_labels for a in together]
+    assert together[0].emotion_labels[0] == "sadness"
+    assert together[1].emotion_labels == ["gratitude"]
