@@ -126,7 +126,7 @@ def row_bandwidth(lm: Any, new_tokens: int, repeat: int) -> tuple[Row, float]:
 
 
 def int8_rows(lm: Any, new_tokens: int, repeat: int, fp_per_token: float) -> list[Row]:
-    """int8 dynamic quantization against full precision: speed and perplexity."""
+    """int8 (nlu.int8) against full precision: speed and perplexity."""
     from worker.llm.model import LanguageModel
     from worker.llm.quantize import after_load
 
@@ -138,7 +138,8 @@ def int8_rows(lm: Any, new_tokens: int, repeat: int, fp_per_token: float) -> lis
     return [
         Row("int8 vs fp32 decode speed (CPU)", fp_per_token / q_per_token,
             f"{1 / q_per_token:.1f} vs {1 / fp_per_token:.1f} tok/s",
-            f"torch.ao dynamic int8 on nn.Linear, batch 1, {new_tokens} tokens"),
+            f"int8 per-channel weights, per-token activations (nlu.int8), batch 1, "
+            f"{new_tokens} tokens"),
         Row("int8 vs fp32 perplexity", q_ppl / fp_ppl, f"{q_ppl:.2f} vs {fp_ppl:.2f}",
             f"mean over {len(PPL_TEXTS)} life-story paragraphs (lower is better)"),
     ]

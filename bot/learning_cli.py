@@ -57,6 +57,7 @@ def cmd_finetune(settings: Settings, args: argparse.Namespace) -> int:
 
     from worker.llm.model import LanguageModel
     from worker.training import schedule
+    from worker.training.config import training_settings
     from worker.training.jobs import NotEnoughData, run_finetune
 
     user = _user(args.user)
@@ -69,7 +70,7 @@ def cmd_finetune(settings: Settings, args: argparse.Namespace) -> int:
             return 1
         try:
             started = time.perf_counter()
-            lm = LanguageModel.load(settings)
+            lm = LanguageModel.load(training_settings(settings))
             bar = tqdm(desc="fine-tune", unit="step", file=sys.stderr)
 
             def progress(step: int, total: int, loss: float) -> None:

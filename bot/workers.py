@@ -28,6 +28,10 @@ def _health(settings: Settings, ctx: WorkerContext, role: str) -> Health:
 
 def run_worker(settings: Settings, role: str, burst: bool = False) -> int:
     """Run one worker role until SIGTERM (or, with burst, until idle)."""
+    if role == FINETUNE:
+        from worker.training.config import training_settings
+
+        settings = training_settings(settings)
     client, embedded = open_redis(settings)
     server = None
     try:

@@ -13,25 +13,46 @@ TEXT = ("My grandmother Maria taught me to bake bread in her small kitchen in Li
         "Every Sunday the whole street smelled of it.")
 
 
-def test_int8_model_generates_and_keeps_the_models_sense(language_model) -> None:  # type: ignore[no-untyped-def]
+def test_int8_model_generates_and_keeps_the_models_sense(language_model, tmp_path) -> None:  # type: ignore[no-untyped-def]
     settings = Settings(_env_file=None, storyloom_cache_dir=MODEL_CACHE,  # type: ignore[call-arg]
                         storyloom_device="cpu", storyloom_quantize="int8")
     q = LanguageModel.load(settings)
     assert q.identity == language_model.identity + "+int8", "provenance names the precision"
     import torch
-    from torch.ao.nn.quantized.dynamic import Linear as DynamicQuantizedLinear
 
-    modules = list(q.model.modules())
-    assert any(isinstance(m, DynamicQuantizedLinear) for m in modules)
-    assert not any(type(m) is torch.nn.Linear for m in modules), "every Linear is int8"
+    from nlu.int8 import RowInt8Linear
+
+    linears = [m for m in q.model.modules() if isinstance(m, torch.nn.Linear)]
+    plain = [m for m in linears if not isinstance(m, RowInt8Linear)]
+    assert len(linears) > 200 and plain == [q.model.get_output_embeddings()], (
+        "every Linear is int8 but the output layer tied to the embeddings")
     out = q.generate([{"role": "user", "content": "Tell me about bread."}], max_new_tokens=12,
                      temperature=0.8, top_p=0.9, seed=3)
     assert out.texts[0].strip() and 0 < out.stats.new_tokens <= 12
     [fp] = language_model.perplexity([TEXT])
     [int8] = q.perplexity([TEXT])
-    # int8 costs this small model real quality (about 3x perplexity, docs/benchmarks.md);
-    # a broken quantization would be near-uniform over the 49k vocabulary
-    assert fp < int8 < 10 * fp, (int8, fp)
+    # activations scaled per token keep the small model's sense (about +4% perplexity,
+    # docs/benchmarks.md; torch.ao's per-batch scales cost +200%)
+    assert fp < int8 < 1.25 * fp, (int8, fp)
+
+
+def test_a_users_adapter_serves_on_top_of_the_int8_model(language_model, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.bench_learning import random_adapters
+    from worker.llm.adapters import AdapterPool
+
+    settings = Settings(_env_file=None, storyloom_cache_dir=MODEL_CACHE,  # type: ignore[call-arg]
+                        storyloom_device="cpu", storyloom_quantize="int8")
+    [path] = random_adapters(language_model, tmp_path, 1)
+    pool = AdapterPool(LanguageModel.load(settings), capacity=2)
+    prompt = [{"role": "user", "content": "Tell me about bread."}]
+    with pool.use(None) as base:
+        plain = base.generate(prompt, max_new_tokens=8, temperature=0.8, top_p=0.9,
+                                  seed=3).texts[0]
+    with pool.use("a0", path) as adapted:
+        assert adapted.identity.endswith("+int8+lora:a0")
+        text = adapted.generate(prompt, max_new_tokens=8, temperature=0.8, top_p=0.9,
+                                  seed=3).texts[0]
+    assert text.strip() and text != plain, "the adapter changes what the int8 model writes"
 
 
 @pytest.mark.parametrize(("mode", "device", "why"), [

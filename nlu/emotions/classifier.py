@@ -34,7 +34,7 @@ class EmotionClassifier:
 
         ``quantize`` (default: the artifact's ``inference.quantize``, which its thresholds and
         metrics were measured with; off) runs the encoder's linear layers in int8 with
-        activations scaled per token (nlu.emotions.int8): about 1.5x faster on CPU, test
+        activations scaled per token (nlu.int8): about 1.5x faster on CPU, test
         macro-F1 -0.0002 (28 labels) and -0.003 (Ekman), scores within 0.003 of one another
         whatever batch a text is in.
         """
@@ -100,8 +100,8 @@ class EmotionClassifier:
 
 
 def _int8(net: Any) -> None:
-    """The encoder's linear layers in int8 (see nlu.emotions.int8); the small head stays fp32."""
-    from nlu.emotions.int8 import quantize_linears
+    """The encoder's linear layers in int8 (see nlu.int8); the small head stays fp32."""
+    from nlu.int8 import quantize_linears
 
     quantize_linears(net.encoder)
 

@@ -1,8 +1,10 @@
 """Serving precision: full, int8 on the CPU (torch.ao dynamic), 8 or 4 bits on a GPU.
 
-``STORYLOOM_QUANTIZE`` picks one. int8 replaces each ``nn.Linear`` with a
-dynamically quantized one after loading (weights int8 per output channel,
-activations quantized on the fly); it needs no extra package and runs on the CPU only.
+``STORYLOOM_QUANTIZE`` picks one. int8 replaces each ``nn.Linear`` (but an output
+layer tied to the input embeddings) after loading with nlu.int8's RowInt8Linear:
+weights int8 per output channel, activations int8 per token; it needs no extra package,
+runs on the CPU only, and per-user LoRA adapters still load on top of it. Fine-tunes
+always train in full precision (worker.training.config.training_settings).
 bnb8 / bnb4 load the weights through bitsandbytes on a CUDA device, when that
 package is installed. docs/benchmarks.md lists the speed and perplexity change
 of each against full precision, measured by ``storyloom bench``.
@@ -25,7 +27,7 @@ def check(mode: str, device: str) -> None:
     if mode not in MODES:
         raise QuantizationUnavailable(f"STORYLOOM_QUANTIZE must be one of {', '.join(MODES)}")
     if mode == "int8" and device != "cpu":
-        raise QuantizationUnavailable("int8 (torch.ao dynamic) runs on the CPU only")
+        raise QuantizationUnavailable("int8 (per-token, torch._int_mm) runs on the CPU only")
     if mode in ("bnb8", "bnb4"):
         if not device.startswith("cuda"):
             raise QuantizationUnavailable(f"{mode} needs a CUDA device")
@@ -50,10 +52,9 @@ def after_load(model: Any, mode: str) -> Any:
     """The model in its serving precision (int8 is applied after loading)."""
     if mode != "int8":
         return model
-    import torch
-    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+    from nlu.int8 import quantize_linears
 
-    # per output channel: on the bundled model, perplexity rose less than per tensor
-    # (127 against 150, fp32 43; docs/benchmarks.md)
-    return quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig},
-                            dtype=torch.qint8)
+    # Per token, not torch.ao's per batch: on the bundled model perplexity +4%, not +200%
+    # (docs/benchmarks.md). A tied output layer shares the embeddings' float weight.
+    tied = model.get_input_embeddings()
+    return quantize_linears(model, skip={id(tied.weight)} if tied is not None else set())

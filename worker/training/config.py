@@ -21,3 +21,10 @@ def train_config(settings: Settings) -> TrainConfig:
         max_tokens=settings.storyloom_lora_max_tokens, patience=settings.storyloom_lora_patience,
         heldout=settings.storyloom_lora_heldout, seed=settings.storyloom_lora_seed,
     )
+
+
+def training_settings(settings: Settings) -> Settings:
+    """Settings for a process that trains: the model in full precision (gradients cannot
+    pass through an int8 or bitsandbytes layer as the trainer needs; serving keeps its
+    precision, and the adapters trained here load on top of it)."""
+    return settings.model_copy(update={"storyloom_quantize": "none"})
