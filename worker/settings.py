@@ -91,8 +91,8 @@ class Settings(BaseSettings):
     )
     storyloom_quantize: str = Field(
         default="none",
-        description="Serving precision: none, int8 (CPU dynamic int8), bnb8 or bnb4 (GPU, needs "
-        "bitsandbytes).",
+        description="Serving precision: none, int8 (CPU: int8 weights, activations per token), "
+        "bnb8 or bnb4 (GPU, needs bitsandbytes). Fine-tunes always train in full precision.",
     )
     # -- counselors, safety, privacy ----------------------------------------------
     storyloom_default_locale: str = Field(
