@@ -56,7 +56,8 @@ class Settings(BaseSettings):
         default=600, ge=10, description="Seconds one generation job may run before it is failed."
     )
     storyloom_job_retries: int = Field(
-        default=2, ge=0, le=10, description="Retries of a generation job lost with its worker."
+        default=2, ge=0, le=10,
+        description="Retries of a generation or fine-tune job lost with its worker.",
     )
     storyloom_nlu_wait_seconds: float = Field(
         default=60.0,

@@ -47,6 +47,19 @@ class AdapterStore(StoreBase):
         else:
             self.redis.set(self.keys.adapter_current(user), version_id)
 
+    def promote_adapter_version(self, version: AdapterVersion) -> None:
+        """Store a version and make it current, retiring the one before, all at once."""
+        previous = self.current_adapter(version.user)
+        key = self.keys.adapter_versions(version.user)
+        # MULTI/EXEC: a worker killed half-way never leaves two promoted, or a retired current
+        with self.redis.pipeline() as pipe:
+            if previous is not None and previous.version_id != version.version_id:
+                retired = previous.model_copy(update={"status": "retired"})
+                pipe.hset(key, previous.version_id, self._dump(version.user, retired))
+            pipe.hset(key, version.version_id, self._dump(version.user, version))
+            pipe.set(self.keys.adapter_current(version.user), version.version_id)
+            pipe.execute()
+
     def withhold_turns(self, user: str, turn_ids: Iterable[str], reason: str) -> list[str]:
         """Keep turns out of training; returns the versions now marked for retraining."""
         if reason not in WITHHELD_REASONS:

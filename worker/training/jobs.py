@@ -106,20 +106,29 @@ def run_finetune(settings: Settings, store: Store, lm: LanguageModel, user: str,
 
 
 def finetune_job(user: str) -> dict[str, Any] | None:
-    """RQ job: fine-tune one user with the worker's model; frees the user's lock at the end."""
+    """RQ job: fine-tune one user with the worker's model; frees the user's lock when done."""
     ctx = runtime.current()
     try:
         version = run_finetune(ctx.settings, ctx.store, ctx.model(), user)
     except NotEnoughData:
         logger.info("user %s: not enough text of their own to fine-tune yet", user)
+        version = None
+    # on an error the lock stays until the last retry (finetune_failed)
+    schedule.release(ctx.store.redis, ctx.store, user)
+    if version is None:
         return None
-    finally:
-        schedule.release(ctx.store.redis, ctx.store, user)
     return {"version_id": version.version_id, "status": version.status,
             "candidate": version.metrics.candidate, "base": version.metrics.base}
 
 
 def finetune_failed(job: Any, connection: Any, exc_type: Any, exc: Any, tb: Any) -> None:
-    """Count a failed fine-tune (RQ keeps the traceback; the lock was freed by the job)."""
+    """Count a failed fine-tune; after its last retry, free the user's lock."""
+    if job.retries_left:
+        logger.warning("fine-tune job %s failed (%s); %s retries left", job.id,
+                       exc_type.__name__, job.retries_left)
+        return
     metrics.FINETUNE_SECONDS.labels(outcome="failed").observe(0)
     logger.error("fine-tune job %s failed: %s", job.id, exc_type.__name__)
+    # the job never reached its own release: killed with its worker, or raised
+    ctx = runtime.current()
+    schedule.release(ctx.store.redis, ctx.store, job.args[0])

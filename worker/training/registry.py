@@ -45,11 +45,7 @@ def record(settings: Settings, store: Store, version: AdapterVersion) -> None:
     if folder.exists():
         (folder / RECORD_FILE).write_text(version.model_dump_json(indent=2))
     if version.status == "promoted":
-        previous = store.current_adapter(version.user)
-        if previous is not None:
-            store.save_adapter_version(previous.model_copy(update={"status": "retired"}))
-        store.save_adapter_version(version)
-        store.set_current_adapter(version.user, version.version_id)
+        store.promote_adapter_version(version)
     else:
         store.save_adapter_version(version)
     logger.info("user %s: adapter v%s %s", version.user, version.number, version.status)

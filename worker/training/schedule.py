@@ -5,6 +5,10 @@ New tokens are counted as turns are understood (the NLU worker calls
 with a job id derived from the user, guarded by a Redis lock held from
 enqueue until the job ends, so a user never has two fine-tunes queued or
 running at once. Tokens written meanwhile count towards the next one.
+
+A fine-tune lost with its worker (kill -9, OOM, a node going away) is retried
+like a generation job, and the lock stays held across the retries; it is let
+go when the job finishes, or fails for the last time.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import hashlib
 import logging
 
 import redis
-from rq import Callback
+from rq import Callback, Retry
 
 from worker.queues import FINETUNE, queue
 from worker.records import Turn
@@ -25,7 +29,8 @@ logger = logging.getLogger(__name__)
 # The NLU worker must not load a tokenizer: SmolLM2's BPE makes about 4 tokens
 # of 3 English words, which is close enough for a threshold.
 TOKENS_PER_WORD = 4 / 3
-# The lock outlives a job that died with its worker by this much, then frees itself.
+# The lock outlives a job (and its retries) whose worker never came back by this much,
+# then frees itself.
 LOCK_SLACK_S = 600
 
 
@@ -53,13 +58,14 @@ def enqueue_finetune(client: redis.Redis, store: Store, settings: Settings,
                      user: str) -> str | None:
     """Queue the user's fine-tune unless one is queued or running; returns its job id."""
     job_id = finetune_job_id(user)
-    ttl = settings.storyloom_finetune_timeout + LOCK_SLACK_S
+    ttl = settings.storyloom_finetune_timeout * (1 + settings.storyloom_job_retries) + LOCK_SLACK_S
     if not client.set(store.keys.finetune_lock(user), job_id, nx=True, ex=ttl):
         logger.info("user %s: a fine-tune is already queued or running", user)
         return None
     queue(FINETUNE, client).enqueue(
         "worker.training.jobs.finetune_job", user, job_id=job_id,
         job_timeout=settings.storyloom_finetune_timeout, result_ttl=24 * 3600,
+        retry=Retry(max=settings.storyloom_job_retries) if settings.storyloom_job_retries else None,
         failure_ttl=7 * 24 * 3600, on_failure=Callback("worker.training.jobs.finetune_failed"),
         description="fine-tune a user's adapter",
     )
