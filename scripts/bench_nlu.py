@@ -89,20 +89,26 @@ def main() -> None:
     parser.add_argument("--loop-n", type=int, default=500, help="turns for the nlp() loop")
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--repeat", type=int, default=3, help="runs per method; best is kept")
+    parser.add_argument("--precision", choices=("artifact", "fp32", "int8"), default="artifact",
+                        help="the emotion classifier's encoder (default: as its artifact says)")
     args = parser.parse_args()
 
     import spacy
 
+    from nlu.emotions import EmotionClassifier
     from nlu.pipeline import Analyzer
     from nlu.spacy_model import MODEL_NAMES, load_pipeline
 
     stock = spacy.load(MODEL_NAMES[-1])  # the pipeline exactly as shipped
-    analyzer = Analyzer(load_pipeline())
+    quantize = {"artifact": None, "fp32": False, "int8": True}[args.precision]
+    emotions = EmotionClassifier.load(quantize=quantize)
+    analyzer = Analyzer(load_pipeline(), emotions=emotions)
     turns = make_turns(args.n)
     texts = [t[1] for t in turns]
     words = sum(len(t.split()) for t in texts)
     print(f"stock pipeline {stock.meta['name']} {stock.meta['version']}: {stock.pipe_names}")
-    print(f"NLU stage pipeline: {analyzer.nlp.pipe_names}")
+    print(f"NLU stage pipeline: {analyzer.nlp.pipe_names}; emotion classifier "
+          f"{'int8' if emotions.int8 else 'fp32'}")
     print(f"{len(texts)} turns, {words / len(texts):.1f} words/turn on average, "
           f"batch_size {args.batch_size}, best of {args.repeat} runs; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")

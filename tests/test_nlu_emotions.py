@@ -76,19 +76,19 @@ def test_a_batch_scores_each_text_as_it_would_alone(clf: EmotionClassifier) -> N
         assert np.allclose(list(a.emotions.values()), list(b.emotions.values()), atol=2e-4)
 
 
-def test_int8_scores_a_text_the_same_in_any_batch_and_close_to_fp32(clf: EmotionClassifier,
-                                                                     ) -> None:
-    int8 = EmotionClassifier.load(quantize=True)
+def test_the_int8_default_scores_a_text_the_same_in_any_batch_and_close_to_fp32(
+        clf: EmotionClassifier) -> None:
+    assert clf.int8, "the shipped artifact runs int8 (its thresholds were tuned so)"
+    fp32 = EmotionClassifier.load(quantize=False)
     texts = ["I was so proud of her.", "Why did he leave?", "", "Best day of my life, honestly",
              "I'm scared the test results will be bad and I can't sleep.", "ha" * 400]
-    together = int8.probabilities(texts, batch_size=4)
-    alone = np.stack([int8.probabilities([t])[0] for t in texts])
+    together = clf.probabilities(texts, batch_size=4)
+    alone = np.stack([clf.probabilities([t])[0] for t in texts])
     # Activations are scaled per token, so neighbours in a batch change nothing but the last
     # float bits before rounding (torch's per-batch dynamic int8 moved scores by points).
     assert np.abs(together - alone).max() < 0.01
-    full = clf.probabilities(texts)
-    assert np.abs(together - full).max() < 0.1
-    assert [s.labels for s in int8.predict(texts)] == [s.labels for s in clf.predict(texts)]
+    assert np.abs(together - fp32.probabilities(texts)).max() < 0.1
+    assert [s.labels for s in clf.predict(texts)] == [s.labels for s in fp32.predict(texts)]
 
 
 def test_a_missing_artifact_falls_back_to_the_lexicon(tmp_path: Path,

@@ -201,7 +201,7 @@ def _config(cfg: TrainConfig, data_dir: Path, history: list[dict[str, Any]], epo
             "lora_targets": list(LORA_TARGETS),
             "data": {"source": "datasets/goemotions", "sha256": data_hashes(data_dir)},
             "epoch": epoch, "history": list(history), "thresholds": scores["thresholds"],
-            "inference_max_length": 128, "inference": {"quantize": False}, "metrics": {}}
+            "inference_max_length": 128, "inference": {"quantize": True}, "metrics": {}}
 
 
 def finalize(out: Path, data_dir: Path = DATA_DIR, threads: int = 2) -> dict[str, Any]:
