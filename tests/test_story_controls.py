@@ -38,7 +38,8 @@ def test_every_control_through_demo(settings: Settings, tmp_path: Path) -> None:
     replies = [o["text"] for o in out if o["type"] == "reply"]
     first, retry, about, cont = parts
     assert first["tone"] == "joy" and first["pov"] == "first" and first["chapter"] == 1
-    assert first["number"] == 1 and first["drafts"] == 2 and first["scores"]["safe"]
+    # 2 drafts, or 4 when neither carried the tone (the regulator drafts a second batch)
+    assert first["number"] == 1 and first["drafts"] in (2, 4) and first["scores"]["safe"]
     assert retry["kind"] == "retry" and retry["replaces"] == first["installment_id"]
     assert retry["number"] == 1 and retry["text"] != first["text"]
     assert any("own words" in r for r in replies), "/edit confirms"

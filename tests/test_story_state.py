@@ -67,3 +67,23 @@ def test_about_something_never_told_says_so(ctx: WorkerContext) -> None:
     assert "don't know a memory about that" in _say(ctx, "about", "Atlantis")
     assert _say(ctx, "about").startswith("Tell me who or what")
     assert _say(ctx, "retry").startswith("There's no installment to redo")
+
+
+def test_an_installments_training_records_land_with_it_once(ctx: WorkerContext) -> None:
+    # Stored in the delivery's own transaction: a user who acts on the delivery at once
+    # finds them there, and a generate job that finishes twice does not write them twice.
+    from worker.story.training import feedback
+
+    one = _part(ctx, 1, "Part one.")
+    stats = GenerationStats(model="m", prompt_tokens=1, new_tokens=1, seconds=1, tokens_per_s=1)
+    redo = Installment(user=USER, request_id="req-redo", number=1, text="Part one, again.",
+                       tone="auto", event_ids=("e1",), stats=stats, kind="retry")
+    delivery = Delivery(user=USER, kind="installment", text=redo.text,
+                        installment_id=redo.installment_id)
+    records = [feedback("retried", one, replaced_by=redo.installment_id)]
+    assert ctx.store.save_installment(redo, delivery, replace=one.installment_id, records=records)
+    assert not ctx.store.save_installment(redo, delivery, replace=one.installment_id,
+                                          records=records), "a second finish is refused"
+    [retried] = ctx.store.story_feedback(USER)
+    assert (retried.kind, retried.replaced_by) == ("retried", redo.installment_id)
+    assert [i.text for i in ctx.store.installments(USER)] == ["Part one, again."]

@@ -189,6 +189,11 @@ class Settings(BaseSettings):
         description="Repair the chosen draft: drop sentences naming people or places the user "
         "never mentioned, add the user's own words for beats the draft left out.",
     )
+    storyloom_tone_retry: bool = Field(
+        default=True,
+        description="When no draft carries the tone asked for, draft one more batch and keep "
+        "the best of both (up to twice the generation time for that installment).",
+    )
     storyloom_stream: bool = Field(
         default=True, description="Publish the leading draft while it is written (live display)."
     )

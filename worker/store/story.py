@@ -7,9 +7,11 @@ and audit), only the list changes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import redis
 
-from worker.records import Delivery, Installment
+from worker.records import Delivery, Installment, PreferencePair, StoryFeedback
 from worker.store.deliveries import DeliveryStore
 
 
@@ -42,7 +44,8 @@ class StoryStore(DeliveryStore):
         return raw.decode() if raw else None
 
     def save_installment(
-        self, installment: Installment, delivery: Delivery | None, replace: str | None = None
+        self, installment: Installment, delivery: Delivery | None, replace: str | None = None,
+        records: Sequence[PreferencePair | StoryFeedback] = (),
     ) -> bool:
         """Store an installment and queue its delivery, once per request.
 
@@ -50,7 +53,9 @@ class StoryStore(DeliveryStore):
         is still the last of the story (a retry or an edit); otherwise it is
         appended; without a delivery nothing is sent (the user wrote it). A generate
         job retried after its worker died may finish twice; only the first finish is
-        stored and delivered. Returns False for the second.
+        stored and delivered. Returns False for the second. ``records`` (the training
+        pairs and feedback the installment gives) are written in the same transaction:
+        once, and before the user can see the delivery and act on it.
         """
         keys, user = self.keys, installment.user
         done_key = keys.request_result(installment.request_id)
@@ -72,6 +77,10 @@ class StoryStore(DeliveryStore):
                         pipe.lset(story, -1, installment.installment_id)
                     else:
                         pipe.rpush(story, installment.installment_id)
+                    for record in records:
+                        key = (keys.preference_pairs(user) if isinstance(record, PreferencePair)
+                               else keys.story_feedback(user))
+                        pipe.rpush(key, self._dump(user, record))
                     if delivery is not None:
                         self._queue_delivery(pipe, delivery)
                     pipe.execute()

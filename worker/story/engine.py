@@ -33,7 +33,7 @@ from worker.story.prompt import Prompt, build_prompt
 from worker.story.rerank import Judge, best, repair, score
 from worker.story.scoring import known_vocabulary
 from worker.story.streaming import DraftStreamer, LivePreview
-from worker.story.training import record_training
+from worker.story.training import training_records
 from worker.story.voice import in_pov
 
 if TYPE_CHECKING:
@@ -105,6 +105,17 @@ class Draft:
         """The draft to deliver (see rerank.best)."""
         return best(self.scores, self.final_scores)
 
+    def extend(self, more: Draft) -> Draft:
+        """This round and another of the same prompt, as one pool of drafts."""
+        a, b = self.generation.stats, more.generation.stats
+        tokens, seconds = a.new_tokens + b.new_tokens, a.seconds + b.seconds
+        rate = round(tokens / seconds, 2) if seconds else 0.0
+        stats = a.model_copy(update={"new_tokens": tokens, "seconds": round(seconds, 3),
+                                     "tokens_per_s": rate})
+        return Draft(self.prompt, Generation(self.generation.texts + more.generation.texts, stats),
+                     self.texts + more.texts, self.scores + more.scores,
+                     self.final_texts + more.final_texts, self.final_scores + more.final_scores)
+
 
 class StoryWriter:
     """Writes one installment for one request."""
@@ -134,12 +145,13 @@ class StoryWriter:
                      earlier=earlier, nlp=spacy_pipeline(), classifier=emotion_classifier(),
                      perplexity=lambda texts: self.model.perplexity(texts, prompt.messages))
 
-    def draft(self, request: StoryRequest, prompt: Prompt, judge: Judge, seed: int | None) -> Draft:
+    def draft(self, request: StoryRequest, prompt: Prompt, judge: Judge, seed: int | None,
+              stream: bool = True) -> Draft:
         """Sample N drafts in one batched call (streaming the leader) and score them."""
         s = self.settings
         streamer = None
         # a held installment waits for its counselor: no live preview reaches the client
-        if s.storyloom_stream and not self.store.review_hold(request.user):
+        if stream and s.storyloom_stream and not self.store.review_hold(request.user):
             tok = self.model.tokenizer
             preview = LivePreview(
                 lambda p: self.store.push_progress(request.user, p), request.request_id,
@@ -190,6 +202,14 @@ class StoryWriter:
             logger.warning("user %s: all drafts failed moderation; drafting again", user)
             round_ = self.draft(request, prompt, judge, None if seed is None else seed + 1)
             chosen = round_.choose()
+        elif not round_.final_scores[chosen].tone_ok and self.settings.storyloom_tone_retry:
+            # the emotion regulator: no draft carries the mood asked for, so one more batch
+            # (its preview not streamed over the first's), and the best of both is kept
+            logger.info("user %s: no draft in the %s tone; drafting once more", user, choice.target)
+            more = self.draft(request, prompt, judge, None if seed is None else seed + 7,
+                              stream=False)
+            round_ = round_.extend(more)
+            chosen = round_.choose()
         store.end_progress(user, request.request_id)
         if chosen is None:
             self._notice(request, UNSAFE)
@@ -221,12 +241,13 @@ class StoryWriter:
         delivery = Delivery(user=request.user, kind="installment", text=text,
                             in_reply_to=request.request_id,
                             installment_id=installment.installment_id, tone=choice.label)
-        if not self.store.save_installment(installment, delivery, replace=replaces):
+        records = training_records(installment, round_, chosen, old if replaces else None,
+                                   story[-1] if story and not replaces else None, plan)
+        if not self.store.save_installment(installment, delivery, replace=replaces,
+                                           records=records):
             logger.info("request %s was already fulfilled; not delivering twice",
                         request.request_id)
             return self.store.request_done(request.request_id)
-        record_training(self.store, installment, round_, chosen, old if replaces else None,
-                        story[-1] if story and not replaces else None, plan)
         logger.info("user %s: installment %s written (%s drafts, %s tokens, %.1f tok/s)",
                     request.user, installment.installment_id, installment.drafts,
                     round_.generation.stats.new_tokens, round_.generation.stats.tokens_per_s)

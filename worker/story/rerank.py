@@ -2,7 +2,7 @@
 
 Each draft is scored on faithfulness (share of planned people, places and
 times it mentions), invented names, tone match, fluency (the model's own
-perplexity) and repetition; every draft goes through output moderation and a
+perplexity), repetition and variety (distinct-2); every draft goes through output moderation and a
 failing one is never chosen. The chosen draft is then repaired: sentences
 naming people or places the user never mentioned are dropped, and a beat the
 draft left out is told in the user's own words.
@@ -30,10 +30,11 @@ class Weights:
     faithfulness: float = 3.0  # telling what was planned is the point of an installment
     invented: float = 1.5  # per invented name (at most 3): a stranger in a memoir breaks trust
     tone: float = 1.0
-    tone_ok: float = 1.0  # the mood the user asked for is what they notice first
+    tone_ok: float = 2.0  # the mood the user asked for is what they notice first
     told_itself: float = 1.0  # prefer a draft that told the beats before any repair
     fluency: float = 1.0  # per unit of log-perplexity (given the prompt)
     repetition: float = 2.0
+    distinct: float = 10.0  # per unit of distinct-2: 0.03 more distinct bigrams = 0.3 points
     min_words: int = 25  # shorter is a fragment, not a paragraph
     short: float = 1.0
 
@@ -60,7 +61,7 @@ def total(s: DraftScores, n_words: int, w: Weights = WEIGHTS) -> float:
     ppl = s.perplexity if math.isfinite(s.perplexity) and s.perplexity > 0 else 1e4
     value = (w.faithfulness * s.faithfulness - w.invented * min(len(s.invented), 3)
              + w.tone * s.tone_match + w.tone_ok * s.tone_ok - w.fluency * math.log(ppl)
-             - w.repetition * s.repetition)
+             - w.repetition * s.repetition + w.distinct * s.distinct_2)
     return round(value - (w.short if n_words < w.min_words else 0.0), 4)
 
 

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 from worker.records import FeedbackKind, Installment, PreferencePair, StoryFeedback
 
 if TYPE_CHECKING:
-    from worker.store import Store
     from worker.story.engine import Draft
     from worker.story.planner import Plan
 
@@ -32,25 +31,26 @@ def feedback(kind: FeedbackKind, inst: Installment, edited: str | None = None,
                          replaced_by=replaced_by, prompt=inst.prompt, turn_ids=inst.turn_ids)
 
 
-def record_training(store: Store, new: Installment, round_: Draft, chosen: int,
-                    redone: Installment | None, previous: Installment | None,
-                    plan: Plan) -> None:
-    """Keep the pairs and feedback one delivered installment gives."""
-    turns = plan.turn_ids
-    texts = round_.texts
+def training_records(new: Installment, round_: Draft, chosen: int, redone: Installment | None,
+                     previous: Installment | None, plan: Plan,
+                     ) -> list[PreferencePair | StoryFeedback]:
+    """The pairs and feedback one delivered installment gives (stored with it, at once)."""
+    turns, texts, model = plan.turn_ids, round_.texts, round_.generation.stats.model
+    out: list[PreferencePair | StoryFeedback] = []
     safe = [i for i, s in enumerate(round_.scores) if s.safe and i != chosen]
     if safe:
         worst = min(safe, key=lambda i: round_.final_scores[i].total)
-        store.add_preference_pair(PreferencePair(
+        out.append(PreferencePair(
             user=new.user, source="rerank", prompt=new.prompt, prefix=new.prefix,
             chosen=texts[chosen], rejected=texts[worst], chosen_id=new.installment_id,
-            request_id=new.request_id, turn_ids=turns, model=round_.generation.stats.model))
+            request_id=new.request_id, turn_ids=turns, model=model))
     if redone is not None:
-        store.add_preference_pair(PreferencePair(
+        out.append(PreferencePair(
             user=new.user, source="retry", prompt=new.prompt, prefix=new.prefix,
             chosen=new.text, rejected=redone.text, chosen_id=new.installment_id,
             rejected_id=redone.installment_id, request_id=new.request_id, turn_ids=turns,
-            model=round_.generation.stats.model))
-        store.add_feedback(feedback("retried", redone, replaced_by=new.installment_id))
+            model=model))
+        out.append(feedback("retried", redone, replaced_by=new.installment_id))
     if previous is not None and new.kind in ("next", "continue"):
-        store.add_feedback(feedback("kept", previous))
+        out.append(feedback("kept", previous))
+    return out
