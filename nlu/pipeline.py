@@ -61,7 +61,7 @@ class SharedScoring:
 
     The side thread starts on it while the caller's thread parses; when the parse is done
     the caller takes chunks too, so on two cores neither sits idle while work is left.
-    A text's scores do not depend on which thread or chunk scored it (plain fp32).
+    A text's scores barely depend on which chunk scored it (nlu.int8 scales per token).
     """
 
     def __init__(self, model: EmotionModel, texts: list[str], batch_size: int) -> None:
