@@ -43,3 +43,39 @@ def test_new_words_queue_one_finetune_that_a_real_worker_runs(
     assert enqueue_finetune(client, store, ctx.settings, user) == finetune_job_id(user)
     assert finetunes.count == 1
     assert store.add_training_tokens(user, 0) == 0  # the counter restarted when training did
+
+
+def test_notrain_keeps_messages_out_and_retrains_a_voice_that_learned_them(
+    ctx: WorkerContext, client: redis.Redis
+) -> None:
+    from datetime import UTC, datetime
+
+    from tests.learning_support import store_turns
+    from worker.commands import CommandContext, dispatch
+    from worker.training.config import train_config
+    from worker.training.data import build_dataset
+    from worker.training.records import AdapterMetrics, AdapterVersion
+
+    user, store, settings = "local:noa", ctx.store, small(ctx.settings)
+    commands = CommandContext(settings, store, client)
+    assert "nothing to leave out" in dispatch(commands, user, "notrain", "").text
+    ids = store_turns(store, user)
+    assert "up to 50" in dispatch(commands, user, "notrain", "lots").text
+    reply = dispatch(commands, user, "notrain", "").text
+    assert "your last message" in reply and "retraining" not in reply
+    assert store.withheld_turns(user) == {ids[-1]: "private"}
+    assert queue(FINETUNE, client).count == 0, "no voice model learned it: nothing to redo"
+
+    store.save_adapter_version(AdapterVersion(
+        version_id="v1", user=user, number=1, status="promoted", base_model="m",
+        config=train_config(settings), turn_ids=tuple(ids), started_at=datetime.now(UTC),
+        metrics=AdapterMetrics(base=2.0, candidate=1.0, heldout_tokens=1, train_tokens=1)))
+    store.set_current_adapter(user, "v1")
+    reply = dispatch(commands, user, "notrain", "2").text
+    assert "your last 2 messages" in reply and "retraining it without them" in reply
+    assert set(store.withheld_turns(user)) == set(ids[-2:])
+    assert store.current_adapter(user).needs_retrain
+    assert queue(FINETUNE, client).job_ids == [finetune_job_id(user)]
+    data = build_dataset(store, user, settings.storyloom_lora_heldout)
+    used = {t for ex in [*data.train, *data.heldout] for t in ex.turn_ids}
+    assert used and not used & set(ids[-2:]), "withheld messages are not trained on"

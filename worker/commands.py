@@ -95,3 +95,4 @@ import worker.counsel_privacy  # noqa: E402,F401
 
 # Story commands register themselves with @command when imported (every adapter gets them).
 from worker.story import controls as _story_controls  # noqa: E402,F401
+from worker.training import commands as _training_commands  # noqa: E402,F401

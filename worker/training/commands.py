@@ -1,0 +1,28 @@
+"""Chat commands about what storyloom learns from: /notrain keeps messages out of training."""
+
+from __future__ import annotations
+
+from worker.commands import CommandContext, CommandResult, command
+from worker.training import schedule
+
+MAX_AT_ONCE = 50
+
+
+@command("notrain", "/notrain [N]: keep your last message (or last N) out of what I learn "
+         "your voice from")
+def _notrain(ctx: CommandContext, user: str, args: str) -> CommandResult:
+    word = args.strip() or "1"
+    if not word.isdigit() or not 1 <= int(word) <= MAX_AT_ONCE:
+        return CommandResult(f"Send /notrain for your last message, or /notrain N for your "
+                             f"last N (up to {MAX_AT_ONCE}).")
+    turns = ctx.store.turns(user)[-int(word):]
+    if not turns:
+        return CommandResult("You haven't told me anything yet, so there is nothing to leave out.")
+    marked = ctx.store.withhold_turns(user, [t.turn_id for t in turns], "private")
+    what = "your last message" if len(turns) == 1 else f"your last {len(turns)} messages"
+    text = (f"I'll keep {what} out of what I learn your voice from. They stay in your "
+            "profile and story.")
+    if marked:  # an adapter learned from them: retrain from the base without them, now
+        schedule.enqueue_finetune(ctx.redis, ctx.store, ctx.settings, user)
+        text += " Your voice model had learned from them; I'm retraining it without them."
+    return CommandResult(text)
