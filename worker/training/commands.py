@@ -19,10 +19,12 @@ def _notrain(ctx: CommandContext, user: str, args: str) -> CommandResult:
     if not turns:
         return CommandResult("You haven't told me anything yet, so there is nothing to leave out.")
     marked = ctx.store.withhold_turns(user, [t.turn_id for t in turns], "private")
-    what = "your last message" if len(turns) == 1 else f"your last {len(turns)} messages"
-    text = (f"I'll keep {what} out of what I learn your voice from. They stay in your "
-            "profile and story.")
+    one = len(turns) == 1
+    what = "your last message" if one else f"your last {len(turns)} messages"
+    them = "it" if one else "them"
+    text = (f"I'll keep {what} out of what I learn your voice from. "
+            f"{'It stays' if one else 'They stay'} in your profile and story.")
     if marked:  # an adapter learned from them: retrain from the base without them, now
         schedule.enqueue_finetune(ctx.redis, ctx.store, ctx.settings, user)
-        text += " Your voice model had learned from them; I'm retraining it without them."
+        text += f" Your voice model had learned from {them}; I'm retraining it without {them}."
     return CommandResult(text)
