@@ -12,25 +12,15 @@ from __future__ import annotations
 import copy
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.bench_model import Row, sync
+from bot.bench_model import Row, best_of, sync
 
 PROMPTS = ["Tell me about the house where you grew up.", "What was your father like?",
            "How did you meet your husband?", "Describe your wedding day.",
            "What do you remember about the winter of 1963?", "Tell me about your first job.",
            "What was the hardest year of your life?", "What do you do on Tuesdays now?"]
-
-
-def _timed(fn: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def serving(lm: Any, adapter_dirs: list[Path], tokens: int, repeat: int) -> dict[str, Any]:
@@ -43,14 +33,14 @@ def serving(lm: Any, adapter_dirs: list[Path], tokens: int, repeat: int) -> dict
         pool.load(name, path)
     prompts = [lm.encode_chat([{"role": "user", "content": p}]) for p in PROMPTS]
     n = len(prompts)
-    mixed = _timed(lambda: pool.generate_mixed(prompts, names[:n], tokens), repeat)
-    one = _timed(lambda: _one_adapter(pool, prompts, names[0], tokens), repeat)
+    mixed = best_of(repeat, lambda: pool.generate_mixed(prompts, names[:n], tokens))
+    one = best_of(repeat, lambda: _one_adapter(pool, prompts, names[0], tokens))
 
     def sequential() -> None:
         for i, p in enumerate(prompts):  # each request switches to the next adapter
             _one_adapter(pool, [p], names[i], tokens)
 
-    seq = _timed(sequential, repeat)
+    seq = best_of(repeat, sequential)
     rate = {k: round(n * tokens / v, 2) for k, v in
             (("mixed", mixed), ("one_adapter", one), ("sequential", seq))}
     return {"tokens_per_s_mixed": rate["mixed"], "tokens_per_s_one_adapter": rate["one_adapter"],
@@ -118,7 +108,7 @@ def matmul_flops(device: str, size: tuple[int, int, int], repeat: int) -> float:
         sync(device)
 
     run()
-    return 10 * 2 * m * k * n / _timed(run, repeat)
+    return 10 * 2 * m * k * n / best_of(repeat, run)
 
 
 def step_flops(model: Any, batch: dict[str, Any]) -> int:
@@ -160,7 +150,7 @@ def row_lora(lm: Any, settings: Any, repeat: int, seq_len: int = 256) -> Row:
         sync(lm.device)
 
     step()
-    seconds = _timed(step, repeat)
+    seconds = best_of(repeat, step)
     hidden = lm.model.config.hidden_size
     size = (len(seqs) * seq_len, hidden, lm.model.config.intermediate_size)
     peak = matmul_flops(lm.device, size, repeat)

@@ -15,33 +15,29 @@ from pathlib import Path
 
 import numpy as np
 
-from nlu.emotions import EKMAN, LABELS, SENTIMENTS, EmotionClassifier
+from nlu.emotions import LABELS, EmotionClassifier
 from nlu.emotions.data import load_split
+from nlu.emotions.labels import BLOCKS
 from nlu.emotions.metrics import report
+from nlu.emotions.train import evaluate
 from nlu.lexicon import LexiconEmotionClassifier
 
 PAPER = {"labels": 0.46, "ekman": 0.64, "sentiment": 0.69}  # BERT-base, Demszky et al. 2020
-BLOCKS = (("labels", LABELS), ("ekman", EKMAN), ("sentiment", SENTIMENTS))
-
 
 def classifier_scores(clf: EmotionClassifier, gold: np.ndarray, texts: list[str]) -> dict:
-    probs, col, out = clf.probabilities(texts, 128), 0, {}
-    for name, names in BLOCKS:
-        t = np.array([clf.thresholds[name][k] for k in names])
-        out[name] = report(gold[:, col:col + len(names)], probs[:, col:col + len(names)], t, names)
-        col += len(names)
-    return out
+    """Each block's F1 under the artifact's thresholds (tuned on dev)."""
+    return evaluate(gold, clf.probabilities(texts, 128), clf.thresholds)
 
 
 def lexicon_scores(gold: np.ndarray, texts: list[str]) -> dict:
     """The stand-in under its own rule: a label fires at 0.5, an empty row is neutral."""
     scored = LexiconEmotionClassifier.load().predict(texts)
-    col, out = 0, {}
-    for name, names in BLOCKS:
+    out = {}
+    for name, first, names in BLOCKS:
         field = "emotions" if name == "labels" else name
         probs = np.array([[getattr(s, field)[k] for k in names] for s in scored])
-        out[name] = report(gold[:, col:col + len(names)], probs, np.full(len(names), 0.5), names)
-        col += len(names)
+        out[name] = report(gold[:, first:first + len(names)], probs, np.full(len(names), 0.5),
+                           names)
     return out
 
 
@@ -71,7 +67,7 @@ def main() -> None:
     print(f"GoEmotions test, {len(test.texts)} comments; thresholds tuned on dev; "
           f"encoder {'int8' if clf.int8 else 'fp32'}")
     print(f"{'macro-F1':<12}{'classifier':>12}{'lexicon':>10}{'BERT-base':>11}")
-    for name, _ in BLOCKS:
+    for name, _, _ in BLOCKS:
         print(f"{name:<12}{ours[name]['macro_f1']:>12.4f}{lex[name]['macro_f1']:>10.4f}"
               f"{PAPER[name]:>11.2f}")
     print(f"\n{'label':<16}{'F1':>8}{'lexicon':>10}{'support':>9}")

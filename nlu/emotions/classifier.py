@@ -7,25 +7,23 @@ from collections.abc import Sequence, Sized
 from pathlib import Path
 from typing import Any
 
-from nlu.emotions.labels import EKMAN, LABELS, SENTIMENTS, EmotionScores, above
+from nlu.emotions.labels import BLOCKS, EKMAN, LABELS, SENTIMENTS, EmotionScores, above
 from nlu.emotions.model import ARTIFACT_DIR, load_base, make_net, merge_lora, read_artifact
 
 logger = logging.getLogger(__name__)
-
-# Column blocks of the head's output (see nlu.emotions.data.COLUMNS).
-_BLOCKS = (("labels", LABELS), ("ekman", EKMAN), ("sentiment", SENTIMENTS))
 
 
 class EmotionClassifier:
     """28 GoEmotions labels, Ekman groups and sentiment, with thresholds tuned on dev."""
 
-    def __init__(self, tokenizer: Any, net: Any, config: dict[str, Any]) -> None:
+    def __init__(self, tokenizer: Any, net: Any, config: dict[str, Any],
+                 int8: bool = False) -> None:
         self.tokenizer = tokenizer
         self.net = net
         self.config = config
         self.thresholds: dict[str, dict[str, float]] = config["thresholds"]
         self.max_length = int(config.get("inference_max_length", 128))
-        self.int8 = False  # set by load(): the encoder's linear layers run in int8
+        self.int8 = int8  # the encoder's linear layers run in int8
 
     @classmethod
     def load(cls, path: Path | str | None = None, quantize: bool | None = None,
@@ -50,9 +48,7 @@ class EmotionClassifier:
         int8 = config.get("inference", {}).get("quantize", False) if quantize is None else quantize
         if int8:
             _int8(net)
-        classifier = cls(tokenizer, net.eval(), config)
-        classifier.int8 = bool(int8)
-        return classifier
+        return cls(tokenizer, net.eval(), config, int8=bool(int8))
 
     def encode(self, texts: list[str]) -> list[list[int]]:
         """Token ids per text (truncated): the prepared input that score() takes."""
@@ -89,10 +85,8 @@ class EmotionClassifier:
         return [self._scores(row) for row in self.probabilities(texts, batch_size)]
 
     def _scores(self, row: Any) -> EmotionScores:
-        blocks, col = {}, 0
-        for name, names in _BLOCKS:
-            blocks[name] = {k: round(float(row[col + i]), 4) for i, k in enumerate(names)}
-            col += len(names)
+        blocks = {name: {k: round(float(row[first + i]), 4) for i, k in enumerate(names)}
+                  for name, first, names in BLOCKS}
         labels = above(blocks["labels"], self.thresholds["labels"])
         return EmotionScores(emotions=blocks["labels"], labels=labels,
                              ekman=blocks["ekman"], sentiment=blocks["sentiment"])

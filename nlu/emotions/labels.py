@@ -37,6 +37,10 @@ SENTIMENT_GROUPS: dict[str, tuple[str, ...]] = {
     "ambiguous": EKMAN_GROUPS["surprise"],
 }
 SENTIMENTS = (*SENTIMENT_GROUPS, "neutral")
+# A classifier's output row in blocks: (name, first column, names): the 28 labels, then
+# the 7 Ekman groups, then the 4 sentiments.
+BLOCKS = (("labels", 0, LABELS), ("ekman", len(LABELS), EKMAN),
+          ("sentiment", len(LABELS) + len(EKMAN), SENTIMENTS))
 
 
 class EmotionScores(Record):

@@ -22,7 +22,7 @@ import numpy as np
 
 from nlu.emotions import metrics
 from nlu.emotions.data import COLUMNS, DATA_DIR, data_hashes, load_split
-from nlu.emotions.labels import EKMAN, LABELS, SENTIMENTS
+from nlu.emotions.labels import BLOCKS
 from nlu.emotions.model import (
     ARTIFACT_DIR,
     LORA_TARGETS,
@@ -35,9 +35,6 @@ from nlu.emotions.model import (
 )
 
 logger = logging.getLogger(__name__)
-# (name, first column, names) of each block of the head's output.
-BLOCKS = (("labels", 0, LABELS), ("ekman", len(LABELS), EKMAN),
-          ("sentiment", len(LABELS) + len(EKMAN), SENTIMENTS))
 
 
 @dataclass(frozen=True)
@@ -94,14 +91,12 @@ def probabilities(net: Any, enc: list[list[int]], pad_id: int, device: str) -> n
     """Sigmoid outputs of the training net on pre-tokenised rows (eval mode, no grad)."""
     import torch
 
-    from nlu.emotions.classifier import pad
+    from nlu.emotions.classifier import by_length, pad
 
     net.eval()
-    order = sorted(range(len(enc)), key=lambda i: len(enc[i]))
     out = np.zeros((len(enc), len(COLUMNS)), dtype=np.float32)
     with torch.inference_mode():
-        for s in range(0, len(order), 256):
-            idx = order[s:s + 256]
+        for idx in by_length(enc, 256):
             ids, mask = pad([enc[i] for i in idx], pad_id)
             out[idx] = torch.sigmoid(net(ids.to(device), mask.to(device))).float().cpu().numpy()
     net.train()

@@ -1,4 +1,4 @@
-"""Serving precision: full, int8 on the CPU (torch.ao dynamic), 8 or 4 bits on a GPU.
+"""Serving precision: full, int8 on the CPU (per-token activations), 8 or 4 bits on a GPU.
 
 ``STORYLOOM_QUANTIZE`` picks one. int8 replaces each ``nn.Linear`` (but an output
 layer tied to the input embeddings) after loading with nlu.int8's RowInt8Linear:

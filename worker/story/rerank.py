@@ -2,8 +2,8 @@
 
 Each draft is scored on faithfulness (share of planned people, places and
 times it mentions), invented names, tone match, fluency (the model's own
-perplexity), repetition and variety (distinct-2); every draft goes through output moderation and a
-failing one is never chosen. The chosen draft is then repaired: sentences
+perplexity), repetition and variety (distinct-2); every draft goes through
+output moderation and a failing one is never chosen. The chosen draft is then repaired: sentences
 naming people or places the user never mentioned are dropped, and a beat the
 draft left out is told in the user's own words.
 """
