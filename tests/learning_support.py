@@ -55,13 +55,14 @@ def private_copy(lm: LanguageModel) -> LanguageModel:
     return LanguageModel(copy.deepcopy(lm.model), lm.tokenizer, lm.identity, lm.device)
 
 
-def random_adapter(lm: LanguageModel, folder: Path, seed: int) -> Path:
+def random_adapter(lm: LanguageModel, folder: Path, seed: int, rank: int = 4,
+                   modules: tuple[str, ...] = ("q_proj", "v_proj")) -> Path:
     """An untrained adapter whose B matrices are random (so it changes the output)."""
     import torch
     from peft import LoraConfig, get_peft_model
 
     torch.manual_seed(seed)
-    config = LoraConfig(r=4, lora_alpha=32, target_modules=["q_proj", "v_proj"],
+    config = LoraConfig(r=rank, lora_alpha=32, target_modules=list(modules),
                         init_lora_weights=False, task_type="CAUSAL_LM")
     get_peft_model(copy.deepcopy(lm.model), config).save_pretrained(str(folder))
     return folder

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.learning_support import private_copy, random_adapter, register_adapter
+from worker.llm import gathered
 from worker.llm.adapters import AdapterPool
 from worker.runtime import WorkerContext
 
@@ -24,12 +25,42 @@ def test_a_mixed_batch_gives_each_row_what_its_adapter_gives_alone(
     prompt = lm.encode_chat(PROMPT)
     rows: list[str | None] = ["a", "b", "c", None]
     mixed = pool.generate_mixed([prompt] * 4, rows, max_new_tokens=12)
-    alone = [pool.generate_mixed([prompt], [name], max_new_tokens=12)[0] for name in rows]
+    alone = [greedy_alone(pool, prompt, name, 12) for name in rows]  # peft's own path
     assert mixed == alone
+    assert gathered.supported(pool.peft, ["a", "b", "c"])  # so the batch took the bmm path
     assert len({tuple(r) for r in mixed}) == 4  # each adapter really changes the output
     with pool.use(None) as plain:
         assert plain.identity == lm.identity
     assert pool.loads == 3 and lm.model is base_model  # the base was never reloaded
+
+
+def greedy_alone(pool: AdapterPool, prompt: list[int], name: str | None, tokens: int) -> list[int]:
+    """One row through one adapter made active the plain peft way (set_adapter)."""
+    import torch
+
+    with pool.use(name) as lm, torch.inference_mode():
+        ids = torch.tensor([prompt])
+        out = lm.model.generate(input_ids=ids, attention_mask=torch.ones_like(ids),
+                                do_sample=False, max_new_tokens=tokens, min_new_tokens=tokens,
+                                pad_token_id=lm.tokenizer.pad_token_id)
+    return out[0, len(prompt):].tolist()
+
+
+def test_adapters_of_different_ranks_share_a_batch_with_padded_prompts(
+    tmp_path: Path, language_model  # type: ignore[no-untyped-def]
+) -> None:
+    lm = private_copy(language_model)
+    pool = AdapterPool(lm, capacity=4)
+    r4 = random_adapter(lm, tmp_path / "r4", seed=5, rank=4)
+    r8 = random_adapter(lm, tmp_path / "r8", seed=6, rank=8,
+                        modules=("q_proj", "o_proj", "down_proj"))
+    pool.load("r4", r4)
+    pool.load("r8", r8)
+    prompts = [lm.encode_chat([{"role": "user", "content": text}]) for text in
+               ("Tell me about the shop on Calder Street.", "Who was Tom?", "Lisbon, 1998.")]
+    rows: list[str | None] = ["r8", None, "r4"]
+    mixed = pool.generate_mixed(prompts, rows, max_new_tokens=10)
+    assert mixed == [greedy_alone(pool, p, n, 10) for p, n in zip(prompts, rows, strict=True)]
 
 
 def test_the_cache_drops_the_least_recently_used_adapter(

@@ -50,8 +50,9 @@ def generate_installment(request_json: str) -> str | None:
         ctx.store.push_delivery(Delivery(user=request.user, kind="notice", text=PAUSED,
                                          in_reply_to=request.request_id))
         return None
-    with ctx.adapters().for_user(ctx.settings, ctx.store, request.user) as model:
-        return StoryWriter(ctx.settings, ctx.store, model).write(request, profile)
+    with ctx.batcher().job():
+        return StoryWriter(ctx.settings, ctx.store, ctx.model_for(request.user)).write(
+            request, profile)
 
 
 def story_failed(job: Any, connection: Any, exc_type: Any, exc: Any, tb: Any) -> None:

@@ -51,6 +51,10 @@ GENERATION_TOKENS_PER_S = Histogram(
     "storyloom_generation_tokens_per_second", "Decode speed of one installment.",
     buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000),
 )
+BATCH_REQUESTS = Histogram(
+    "storyloom_generation_batch_requests", "Story requests (users) drafted in one batch.",
+    buckets=(1, 2, 3, 4, 6, 8, 12, 16),
+)
 GENERATED_TOKENS = Counter("storyloom_generated_tokens_total", "New tokens generated.")
 JOBS = Counter(
     "storyloom_jobs_total", "RQ jobs finished, by queue and outcome.",

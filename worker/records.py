@@ -95,6 +95,8 @@ class GenerationStats(Record):
     new_tokens: int
     seconds: float
     tokens_per_s: float
+    # rows of the batch that generated it: other users' drafts may have shared it
+    batch_rows: int = 1
 
 
 Pov = Literal["first", "second", "third"]

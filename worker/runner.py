@@ -2,13 +2,17 @@
 
 Generation runs in RQ's SimpleWorker: no fork per job. After torch has run
 threads in a parent a forked child can deadlock, CUDA cannot start in a fork,
-and the model must stay loaded between jobs.
+and the model must stay loaded between jobs. A generate worker runs several job
+slots (``STORYLOOM_GENERATE_SLOTS``): the main thread's worker and one more per
+extra slot in a thread, all in one process around one model, so that their drafts
+share batches (worker.llm.batcher).
 """
 
 from __future__ import annotations
 
 import logging
 import signal
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,6 +21,7 @@ from rq import SimpleWorker
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
+from rq.timeouts import TimerDeathPenalty
 from rq.worker import Worker
 
 from worker import runtime
@@ -74,6 +79,12 @@ class StoryWorker(SimpleWorker):
     """
 
     beat: Callable[[], None] | None = None
+    slots: Sequence[SlotWorker] = ()
+
+    def handle_warm_shutdown_request(self) -> None:
+        super().handle_warm_shutdown_request()
+        for slot in self.slots:  # each finishes the job in hand and takes no other
+            slot._stop_requested = True
 
     def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
         super().heartbeat(timeout, pipeline)
@@ -85,6 +96,16 @@ class StoryWorker(SimpleWorker):
         recover_abandoned(self.connection, self.queue_names())
 
 
+class SlotWorker(StoryWorker):
+    """An extra job slot, run in a thread: signals reach the main thread's worker only,
+    and a job's timeout is a timer (SIGALRM cannot target a thread)."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:
+        pass
+
+
 def run_generate_worker(ctx: WorkerContext, burst: bool = False, preload: bool = True,
                         beat: Callable[[], None] | None = None, role: str = GENERATE) -> bool:
     """Serve the generate (or finetune) queue with the model held in this process."""
@@ -93,13 +114,37 @@ def run_generate_worker(ctx: WorkerContext, burst: bool = False, preload: bool =
     client = ctx.store.redis
     if preload:
         ctx.model()
+        if role == GENERATE:  # the story's scorers, before slots race to load them
+            from worker.story.engine import emotion_classifier, spacy_pipeline
+
+            emotion_classifier()
+            spacy_pipeline()
     recover_abandoned(client, [role])
     name = f"{process_name()}.{role}"
+    count = ctx.settings.storyloom_generate_slots if role == GENERATE else 1
     worker = StoryWorker([queue(role, client)], connection=client, name=name,
                          serializer=JSONSerializer, maintenance_interval=30)
-    worker.beat = beat
-    return bool(worker.work(burst=burst, logging_level=logging.getLevelName(
-        logging.getLogger().level), with_scheduler=False))
+    worker.slots = [SlotWorker([queue(role, client)], connection=client, name=f"{name}{i}",
+                               serializer=JSONSerializer, maintenance_interval=30)
+                    for i in range(2, count + 1)]
+    level = logging.getLevelName(logging.getLogger().level)
+    results: list[bool] = []
+    threads = []
+    for slot in (worker, *worker.slots):
+        slot.beat = beat
+    for slot in worker.slots:
+        thread = threading.Thread(
+            target=lambda w=slot: results.append(w.work(burst=burst, logging_level=level)),
+            name=slot.name, daemon=True)
+        thread.start()
+        threads.append(thread)
+    results.append(worker.work(burst=burst, logging_level=level, with_scheduler=False))
+    for slot, thread in zip(worker.slots, threads, strict=True):
+        slot._stop_requested = True
+        # a busy slot finishes its job; an idle one waiting for work ends with the process
+        # (a job it takes as the process exits is recovered by the next worker)
+        thread.join(timeout=None if burst or slot.get_state() == "busy" else 1)
+    return any(results)
 
 
 def stop_on_sigterm(stop: object) -> None:

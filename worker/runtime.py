@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import redis
 
     from worker.llm.adapters import AdapterPool
+    from worker.llm.batcher import Batcher, ServedModel
     from worker.llm.model import LanguageModel
 
 
@@ -29,6 +30,7 @@ class WorkerContext:
     store: Store
     _model: LanguageModel | None = None
     _adapters: AdapterPool | None = None
+    _batcher: Batcher | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -54,6 +56,27 @@ class WorkerContext:
 
                 self._adapters = AdapterPool(model, self.settings.storyloom_adapter_cache)
             return self._adapters
+
+    def batcher(self) -> Batcher:
+        """The model thread that drafts every job slot's installments in shared batches."""
+        pool = self.adapters()
+        with self._lock:
+            if self._batcher is None:
+                from worker.llm.batcher import Batcher
+
+                s = self.settings
+                self._batcher = Batcher(pool, s.storyloom_batch_window_ms / 1000,
+                                        s.storyloom_batch_max_rows)
+            return self._batcher
+
+    def model_for(self, user: str) -> ServedModel:
+        """The model as a user's story sees it: through their promoted adapter, if any."""
+        from worker.llm.adapters import user_adapter
+        from worker.llm.batcher import ServedModel
+
+        served = user_adapter(self.settings, self.store, user)
+        batcher = self.batcher()
+        return ServedModel(batcher, *served) if served else ServedModel(batcher, None, None)
 
 
 _current: WorkerContext | None = None

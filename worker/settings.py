@@ -262,6 +262,19 @@ class Settings(BaseSettings):
     storyloom_serve_adapters: bool = Field(
         default=True, description="Write each user's story with their promoted adapter."
     )
+    storyloom_generate_slots: int = Field(
+        default=2, ge=1, le=64,
+        description="Installments one generate worker writes at once; their drafts share "
+        "batches, each user through their own adapter.",
+    )
+    storyloom_batch_window_ms: int = Field(
+        default=50, ge=0, le=5000,
+        description="How long a batch waits for other users' requests before it starts.",
+    )
+    storyloom_batch_max_rows: int = Field(
+        default=16, ge=1, le=512,
+        description="Rows (drafts of all users together) one batch may hold.",
+    )
 
     storyloom_backend: str = Field(
         default="local",

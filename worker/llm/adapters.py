@@ -5,7 +5,8 @@ adapter is needed and then only adds or drops adapters on it (``load_adapter``
 / ``delete_adapter``, least recently used first): loading an adapter never
 reloads the base. :meth:`AdapterPool.use` serves one user's story through
 their adapter; :meth:`AdapterPool.generate_mixed` runs one batch whose rows
-each use a different adapter (peft's ``adapter_names``), or none.
+each use a different adapter, or none: through :mod:`worker.llm.gathered` (two batched
+products per layer), or peft's ``adapter_names`` for adapters that path cannot serve.
 """
 
 from __future__ import annotations
@@ -32,6 +33,17 @@ BASE = "__base__"
 def adapter_name(version_id: str) -> str:
     """The name an adapter version is loaded under (peft names must be plain words)."""
     return f"v{version_id}"
+
+
+def user_adapter(settings: Settings, store: Store, user: str) -> tuple[str, Path] | None:
+    """(name, folder) of the adapter a user's story is written with; None: the base model."""
+    from worker.training.registry import version_dir
+
+    current = store.current_adapter(user) if settings.storyloom_serve_adapters else None
+    path = version_dir(settings, user, current.version_id) if current else None
+    if current is None or path is None or not path.exists():
+        return None
+    return adapter_name(current.version_id), path
 
 
 class AdapterPool:
@@ -89,15 +101,8 @@ class AdapterPool:
     @contextmanager
     def for_user(self, settings: Settings, store: Store, user: str) -> Iterator[LanguageModel]:
         """The model with the user's promoted adapter active, or the base if they have none."""
-        from worker.training.registry import version_dir
-
-        current = store.current_adapter(user) if settings.storyloom_serve_adapters else None
-        path = version_dir(settings, user, current.version_id) if current else None
-        if current is None or path is None or not path.exists():
-            with self.use(None) as lm:
-                yield lm
-            return
-        with self.use(adapter_name(current.version_id), path) as lm:
+        served = user_adapter(settings, store, user)
+        with self.use(*served) if served else self.use(None) as lm:
             yield lm
 
     def _batch(self, prompts: Sequence[list[int]]) -> tuple[Any, Any]:
@@ -116,16 +121,26 @@ class AdapterPool:
         import torch
 
         input_ids, mask = self._batch(prompts)
-        kwargs: dict[str, Any] = {}
-        model = self.lm.model
-        if self.peft is not None:
-            model = self.peft
-            for name in adapters:
-                if name is not None:
-                    self.load(name, self._loaded[name])
-            kwargs["adapter_names"] = [a if a is not None else BASE for a in adapters]
-        with torch.inference_mode():
+        with self.routing(adapters) as (model, kwargs), torch.inference_mode():
             out = model.generate(input_ids=input_ids, attention_mask=mask, do_sample=False,
                                  max_new_tokens=max_new_tokens, min_new_tokens=max_new_tokens,
                                  pad_token_id=self.lm.tokenizer.pad_token_id, **kwargs)
         return [row.tolist() for row in out[:, input_ids.shape[1]:]]
+
+    @contextmanager
+    def routing(self, adapters: Sequence[str | None]) -> Iterator[tuple[Any, dict[str, Any]]]:
+        """(the model to call, its extra generate arguments) for rows through these adapters."""
+        from worker.llm import gathered
+
+        if self.peft is None or all(a is None for a in adapters):
+            with self.use(None) as lm:
+                yield lm.model, {}
+            return
+        names = [a for a in adapters if a is not None]
+        for name in dict.fromkeys(names):  # held now, and the most recently used
+            self.load(name, self._loaded[name])
+        if gathered.supported(self.peft, names):
+            with gathered.routed(self.peft, adapters):
+                yield self.peft, {}
+            return
+        yield self.peft, {"adapter_names": [a if a is not None else BASE for a in adapters]}

@@ -105,56 +105,38 @@ class LanguageModel:
         streamer: Any = None,
     ) -> Generation:
         """Sample continuations of a chat (starting with prefix) in one batched call."""
-        import torch
+        from worker.llm import batch
 
+        prompt = self.story_prompt(messages, prefix, max_new_tokens)
+        request = batch.Request(prompt=prompt, rows=num_return_sequences, seed=seed,
+                                streamer=streamer)
+        sampling = batch.Sampling(max_new_tokens, temperature, top_p)
+        rows, seconds = batch.generate(self.model, self.tokenizer.pad_token_id, [request],
+                                       sampling)
+        return self.finish(rows[0], prefix, len(prompt), seconds)
+
+    def story_prompt(self, messages: list[dict[str, str]], prefix: str,
+                     max_new_tokens: int) -> list[int]:
+        """A chat's token ids followed by the answer's start, cut to leave room for the answer."""
         prompt = self.encode_chat(messages)
         if prefix:
             prompt += self.tokenizer(prefix, add_special_tokens=False)["input_ids"]
         budget = self.context_length - max_new_tokens
-        prompt = prompt[-budget:] if len(prompt) > budget else prompt
-        input_ids = torch.tensor([prompt], device=self.device)
-        if seed is not None:
-            torch.manual_seed(seed)
-        started = time.perf_counter()
-        rows, shared = num_return_sequences, {}
-        with torch.inference_mode():
-            if rows > 1 and len(prompt) > 1:
-                # Drafts share one prompt: encode it once and copy its cache to every row
-                # (generate would encode it once per row, most of the work on a CPU).
-                shared = {"cache": self._prompt_cache(input_ids, rows)}
-                input_ids, rows = input_ids.repeat(rows, 1), 1
-            out = self.model.generate(
-                input_ids=input_ids,
-                attention_mask=torch.ones_like(input_ids),
-                max_new_tokens=max_new_tokens,
-                do_sample=True,
-                temperature=temperature,
-                top_p=top_p,
-                num_return_sequences=rows,
-                pad_token_id=self.tokenizer.pad_token_id,
-                repetition_penalty=1.1,
-                streamer=streamer,
-                **shared,
-            )
-        seconds = time.perf_counter() - started
-        new = out[:, len(prompt):]
+        return prompt[-budget:] if len(prompt) > budget else prompt
+
+    def finish(self, rows: list[list[int]], prefix: str, prompt_tokens: int,
+               seconds: float, batch_rows: int | None = None) -> Generation:
+        """Decoded drafts and the stats of their generation."""
+        pad = self.tokenizer.pad_token_id
         texts = [(prefix + self.tokenizer.decode(row, skip_special_tokens=True)).strip()
-                 for row in new]
-        new_tokens = int((new != self.tokenizer.pad_token_id).sum())
+                 for row in rows]
+        new_tokens = sum(1 for row in rows for t in row if t != pad)
         stats = GenerationStats(
-            model=self.identity, prompt_tokens=len(prompt), new_tokens=new_tokens,
+            model=self.identity, prompt_tokens=prompt_tokens, new_tokens=new_tokens,
             seconds=round(seconds, 3), tokens_per_s=round(new_tokens / max(seconds, 1e-6), 2),
+            batch_rows=batch_rows or len(rows),
         )
         return Generation(texts=texts, stats=stats)
-
-    def _prompt_cache(self, input_ids: Any, rows: int) -> Any:
-        """The KV cache of all but the last prompt token, repeated for `rows` drafts."""
-        from transformers import DynamicCache
-
-        cache = DynamicCache(config=self.model.config)
-        self.model(input_ids=input_ids[:, :-1], cache=cache, use_cache=True)
-        cache.batch_repeat_interleave(rows)
-        return cache
 
     def perplexity(
         self, texts: list[str], context: list[dict[str, str]] | None = None

@@ -11,6 +11,7 @@ draft left out is told in the user's own words.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,10 @@ class Weights:
 WEIGHTS = Weights()
 
 
+# a worker's job slots share one spaCy pipeline and one classifier
+_SCORERS = threading.Lock()
+
+
 @dataclass(frozen=True)
 class Judge:
     """What scoring needs: the plan, the tone, the scorers and what the user told."""
@@ -69,8 +74,9 @@ def score(texts: list[str], judge: Judge) -> list[DraftScores]:
     """Scores of each text against the plan and tone (one batch per scorer)."""
     if not texts:
         return []
-    invented = invented_names(judge.nlp, texts, judge.known)
-    emotions = judge.classifier.predict(texts)
+    with _SCORERS:
+        invented = invented_names(judge.nlp, texts, judge.known)
+        emotions = judge.classifier.predict(texts)
     ppls = judge.perplexity(texts)
     planned = judge.plan.anchors
     out = []

@@ -1,0 +1,76 @@
+"""Several users' installments drafted in one batch, each through their own adapter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.learning_support import private_copy, random_adapter, register_adapter
+from worker.commands import CommandContext, dispatch
+from worker.intake import receive_text
+from worker.llm import batch
+from worker.llm.adapters import AdapterPool
+from worker.nlu_worker import NluWorker
+from worker.runner import run_generate_worker
+from worker.runtime import WorkerContext
+
+
+def test_a_request_gets_the_same_drafts_alone_or_batched_with_another_user(
+    tmp_path: Path, language_model  # type: ignore[no-untyped-def]
+) -> None:
+    lm = private_copy(language_model)
+    pool = AdapterPool(lm, capacity=2)
+    pool.load("a", random_adapter(lm, tmp_path / "a", seed=3))
+    shop = lm.story_prompt([{"role": "user", "content": "Tell me about Calder Street."}],
+                           "The shop", 16)
+    tom = lm.story_prompt([{"role": "user", "content": "Who was Tom from work? We met in "
+                                                        "Lisbon in 1998."}], "", 16)
+    sampling = batch.Sampling(max_new_tokens=16, temperature=0.8, top_p=0.9)
+    pad = lm.tokenizer.pad_token_id
+
+    def ask() -> list[batch.Request]:  # different prompt lengths: the shorter one is padded
+        return [batch.Request(shop, rows=3, seed=11, adapter="a"),
+                batch.Request(tom, rows=2, seed=12, adapter=None)]
+
+    together, _ = batch.generate(lm.model, pad, ask(), sampling, pool.routing)
+    alone = [batch.generate(lm.model, pad, [r], sampling, pool.routing)[0][0] for r in ask()]
+    assert together == alone
+    assert [len(rows) for rows in together] == [3, 2]
+    # the seed is the request's own: another seed gives other drafts, the adapter matters too
+    other = batch.Request(shop, rows=3, seed=99, adapter="a")
+    assert batch.generate(lm.model, pad, [other], sampling, pool.routing)[0][0] != alone[0]
+    base = batch.Request(shop, rows=3, seed=11, adapter=None)
+    assert batch.generate(lm.model, pad, [base], sampling, pool.routing)[0][0] != alone[0]
+
+
+def _told(ctx: WorkerContext, analyzer, user: str, texts: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    for text in texts:
+        receive_text(ctx.store, ctx.settings, user=user, platform="local", chat_id=user,
+                     text=text)
+    NluWorker(ctx.store, analyzer).run(burst=True, block_ms=100)
+
+
+def test_the_generate_worker_writes_two_users_stories_in_one_batch(
+    ctx: WorkerContext, analyzer, language_model  # type: ignore[no-untyped-def]
+) -> None:
+    ctx.settings = ctx.settings.model_copy(update={
+        "storyloom_generate_slots": 2, "storyloom_batch_window_ms": 5000,
+        "storyloom_max_new_tokens": 24, "storyloom_tone_retry": False})
+    ctx._model = private_copy(language_model)
+    version = register_adapter(ctx.settings, ctx.store, ctx._model, "local:ada")
+    _told(ctx, analyzer, "local:ada", ("My uncle Jorge fixed boats in Faro.",
+                                       "In 2005 he took me sailing for the first time."))
+    _told(ctx, analyzer, "local:bo", ("My grandmother Maria ran a bakery in Porto.",
+                                      "Every Sunday in 1990 I helped her bake bread."))
+    commands = CommandContext(ctx.settings, ctx.store, ctx.store.redis)
+    for user in ("local:ada", "local:bo"):
+        assert dispatch(commands, user, "story", "").request_id
+    assert run_generate_worker(ctx, burst=True)
+    [ada] = ctx.store.installments("local:ada")
+    [bo] = ctx.store.installments("local:bo")
+    drafts = ctx.settings.storyloom_drafts
+    # each was drafted in a batch holding both users' drafts, through its own weights
+    assert ada.stats.batch_rows == bo.stats.batch_rows == 2 * drafts
+    assert ada.stats.model.endswith(f"+lora:v{version.version_id}")
+    assert "+lora" not in bo.stats.model
+    assert ada.text and ("Maria" in bo.text or "Porto" in bo.text)  # (ada's adapter is noise)
+    assert ctx.batcher().batches == 1

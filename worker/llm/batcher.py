@@ -1,0 +1,204 @@
+"""Several users' installments drafted in one batch, each through their own adapter.
+
+The generate worker runs a few job slots (threads, each an RQ worker) and one model
+thread. A slot writing an installment hands its drafting to the model thread and waits.
+The model thread takes the first request that arrives, waits a short window for the
+requests of the other slots busy with a job (not at all when there are none), and samples
+them all in one call (:func:`worker.llm.batch.generate`), every row through its user's
+adapter (:meth:`worker.llm.adapters.AdapterPool.routing`). Everything else that touches
+the model (perplexity under a user's adapter, loading adapters) also runs on the model
+thread, so peft's state never changes under a running batch. Scoring with spaCy and the
+emotion classifier stays in the slots, overlapping the next batch.
+
+Batches are formed per call, not per step: a request that arrives while a batch runs
+waits for it to finish (no continuous batching; vLLM does that, see worker.llm.vllm).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from worker import metrics
+from worker.llm import batch
+from worker.llm.adapters import AdapterPool
+from worker.llm.model import Generation, LanguageModel
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Task:
+    """Work for the model thread: drafts to sample, or a call to run there."""
+
+    request: batch.Request | None = None
+    sampling: batch.Sampling | None = None
+    path: str | None = None  # the adapter's folder, loaded on the model thread if needed
+    call: Callable[[], Any] | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: BaseException | None = None
+    seconds: float = 0.0
+    batch_rows: int = 0
+
+    def finish(self, result: Any = None, error: BaseException | None = None) -> None:
+        self.result, self.error = result, error
+        self.done.set()
+
+
+class Batcher:
+    """The model thread of a generate worker."""
+
+    def __init__(self, pool: AdapterPool, window_s: float, max_rows: int) -> None:
+        self.pool = pool
+        self.window_s = window_s
+        self.max_rows = max(1, max_rows)
+        self.batches = 0
+        self._active = 0  # jobs in hand in the worker's slots: who may still send drafts
+        self._active_lock = threading.Lock()
+        self._queue: queue.Queue[_Task] = queue.Queue()
+        self._held: deque[_Task] = deque()  # taken while forming a batch, not fitting it
+        self._thread = threading.Thread(target=self._loop, name="storyloom-model", daemon=True)
+        self._thread.start()
+
+    @contextmanager
+    def job(self) -> Iterator[None]:
+        """Mark a slot busy with a job for a block: a batch waits for busy slots' drafts."""
+        with self._active_lock:
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._active_lock:
+                self._active -= 1
+
+    def _submit(self, task: _Task) -> _Task:
+        self._queue.put(task)
+        task.done.wait()
+        if task.error is not None:
+            raise task.error
+        return task
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run fn on the model thread and return what it returns."""
+        result: T = self._submit(_Task(call=fn)).result
+        return result
+
+    def draft(self, request: batch.Request, sampling: batch.Sampling,
+              path: Path | str | None) -> tuple[list[list[int]], float, int]:
+        """(the request's rows, seconds its batch took, rows in that batch)."""
+        task = self._submit(_Task(request=request, sampling=sampling,
+                                  path=None if path is None else str(path)))
+        return task.result, task.seconds, task.batch_rows
+
+    def _next(self, timeout: float | None) -> _Task | None:
+        if self._held:
+            return self._held.popleft()
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def _fits(self, tasks: list[_Task], task: _Task) -> bool:
+        first = tasks[0]
+        if task.request is None or task.sampling != first.sampling:
+            return False
+        assert task.request is not None
+        rows = sum(t.request.rows for t in tasks if t.request) + task.request.rows
+        adapters = {t.request.adapter for t in tasks if t.request} | {task.request.adapter}
+        return rows <= self.max_rows and len(adapters - {None}) <= self.pool.capacity
+
+    def _loop(self) -> None:
+        while True:
+            task = self._next(None)
+            assert task is not None
+            if task.call is not None:
+                self._run_call(task)
+                continue
+            tasks, deadline = [task], time.monotonic() + self.window_s
+            while len(tasks) < self._active or self._held:
+                more = self._next(max(0.0, deadline - time.monotonic()))
+                if more is None:
+                    break
+                if not self._fits(tasks, more):
+                    self._held.append(more)
+                    break
+                tasks.append(more)
+            self._run_batch(tasks)
+
+    def _run_call(self, task: _Task) -> None:
+        assert task.call is not None
+        try:
+            task.finish(task.call())
+        except BaseException as exc:  # handed to the waiting slot, raised there
+            task.finish(error=exc)
+
+    def _run_batch(self, tasks: list[_Task]) -> None:
+        requests = [t.request for t in tasks if t.request is not None]
+        try:
+            for t in tasks:
+                if t.request is not None and t.request.adapter is not None and t.path:
+                    self.pool.load(t.request.adapter, t.path)
+            assert tasks[0].sampling is not None
+            rows, seconds = batch.generate(self.pool.lm.model, self.pool.lm.tokenizer.pad_token_id,
+                                           requests, tasks[0].sampling, self.pool.routing)
+        except BaseException as exc:
+            for t in tasks:
+                t.finish(error=exc)
+            return
+        self.batches += 1
+        total = batch.rows_of(requests)
+        metrics.BATCH_REQUESTS.observe(len(requests))
+        if len(requests) > 1:
+            logger.info("drafted %d requests (%d rows, %d adapters) in one batch in %.1fs",
+                        len(requests), total, len({r.adapter for r in requests} - {None}),
+                        seconds)
+        for t, r in zip(tasks, rows, strict=True):
+            t.seconds, t.batch_rows = seconds, total
+            t.finish(r)
+
+
+class ServedModel(LanguageModel):
+    """One user's view of the worker's model: every call goes through the model thread,
+    with the user's adapter (adapter None: the base model)."""
+
+    def __init__(self, batcher: Batcher, adapter: str | None, path: Path | None) -> None:
+        lm = batcher.pool.lm
+        identity = lm.identity if adapter is None else f"{lm.identity}+lora:{adapter}"
+        super().__init__(lm.model, lm.tokenizer, identity, lm.device)
+        self.batcher = batcher
+        self.adapter = adapter
+        self.path = path
+
+    def generate(self, messages: list[dict[str, str]], *, prefix: str = "",
+                 max_new_tokens: int, temperature: float, top_p: float,
+                 seed: int | None = None, num_return_sequences: int = 1,
+                 streamer: Any = None) -> Generation:
+        prompt = self.story_prompt(messages, prefix, max_new_tokens)
+        request = batch.Request(prompt=prompt, rows=num_return_sequences, seed=seed,
+                                adapter=self.adapter, streamer=streamer)
+        rows, seconds, batch_rows = self.batcher.draft(
+            request, batch.Sampling(max_new_tokens, temperature, top_p), self.path)
+        return self.finish(rows, prefix, len(prompt), seconds, batch_rows)
+
+    def perplexity(self, texts: list[str],
+                   context: list[dict[str, str]] | None = None) -> list[float]:
+        pool = self.batcher.pool
+
+        def run() -> list[float]:
+            if self.adapter is not None and self.path is not None:
+                pool.load(self.adapter, self.path)
+            with pool.use(self.adapter) as lm:
+                return lm.perplexity(texts, context)
+
+        return self.batcher.call(run)
