@@ -1,98 +1,106 @@
-"""The vLLM backend against a local stand-in server speaking vLLM's OpenAI-compatible routes
-(/v1/load_lora_adapter, /v1/chat/completions; unknown models answer 404 as vLLM does)."""
+"""The vLLM backend against a local stand-in server that speaks vLLM's OpenAI-compatible
+routes, answered by the real bundled model with real adapters (tests/fakes/vllm_server.py)."""
 
 from __future__ import annotations
 
-import json
-import threading
+import math
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
-from worker.llm.vllm import VllmBackend, VllmError
-from worker.records import utcnow
+from tests.fakes.vllm_server import FakeVllm
+from tests.learning_support import private_copy, register_adapter
+from worker.commands import CommandContext, dispatch
+from worker.intake import receive_text
+from worker.llm.adapters import AdapterPool, adapter_name
+from worker.llm.vllm import VllmBackend, VllmError, VllmModel
+from worker.nlu_worker import NluWorker
+from worker.runner import run_generate_worker
 from worker.runtime import WorkerContext
-from worker.training import registry
-from worker.training.config import train_config
-from worker.training.records import AdapterMetrics, AdapterVersion
+from worker.settings import Settings
 
 BASE = "HuggingFaceTB/SmolLM2-135M-Instruct"
-
-
-class StandIn(BaseHTTPRequestHandler):
-    """vLLM's routes, answered from memory: adapters by name, echoing completions."""
-
-    adapters: dict[str, str] = {}
-    loads: list[str] = []
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def _reply(self, status: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if self.path == "/v1/load_lora_adapter":
-            name, path = body["lora_name"], body["lora_path"]
-            if name in self.adapters:
-                return self._reply(400, {"message": f"The lora adapter '{name}' has already "
-                                         "been loaded."})
-            if not Path(path).is_dir():
-                return self._reply(400, {"message": "No adapter found"})
-            self.adapters[name] = path
-            self.loads.append(name)
-            return self._reply(200, {})
-        if self.path == "/v1/chat/completions":
-            model = body["model"]
-            if model != BASE and model not in self.adapters:
-                return self._reply(404, {"message": f"The model `{model}` does not exist."})
-            said = body["messages"][-1]["content"]
-            return self._reply(200, {"object": "chat.completion", "model": model, "choices": [
-                {"index": i, "message": {"role": "assistant", "content": f"{model}|{said}|{i}"},
-                 "finish_reason": "length"} for i in range(body.get("n", 1))]})
-        return self._reply(404, {"message": "not found"})
+CHAT = [{"role": "user", "content": "Tell me about the shop on Calder Street."}]
+ARGS = {"max_new_tokens": 8, "temperature": 0.8, "top_p": 0.9}
 
 
 @pytest.fixture
-def server() -> Iterator[str]:
-    StandIn.adapters, StandIn.loads = {}, []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+def vllm(language_model) -> Iterator[FakeVllm]:  # type: ignore[no-untyped-def]
+    with FakeVllm(private_copy(language_model), BASE) as server:
+        yield server
+
+
+def _settings(ctx: WorkerContext, server: FakeVllm) -> Settings:
+    return ctx.settings.model_copy(update={
+        "storyloom_backend": "vllm", "storyloom_vllm_url": server.url,
+        "storyloom_vllm_model": BASE,
+        "storyloom_vllm_adapter_root": str(ctx.settings.storyloom_data_dir / "adapters")})
 
 
 def test_each_user_is_served_through_their_adapter_loaded_once(
-    ctx: WorkerContext, server: str
+    ctx: WorkerContext, vllm: FakeVllm
 ) -> None:
-    settings = ctx.settings.model_copy(update={
-        "storyloom_backend": "vllm", "storyloom_vllm_url": server,
-        "storyloom_vllm_adapter_root": str(ctx.settings.storyloom_data_dir / "adapters")})
-    version = AdapterVersion(
-        version_id="abc123", user="local:ada", number=1, status="promoted", base_model=BASE,
-        config=train_config(settings), started_at=utcnow(),
-        metrics=AdapterMetrics(base=10, candidate=9, heldout_tokens=1, train_tokens=1))
-    registry.version_dir(settings, "local:ada", version.version_id).mkdir(parents=True)
-    registry.record(settings, ctx.store, version)
+    settings = _settings(ctx, vllm)
+    version = register_adapter(settings, ctx.store, vllm.lm, "local:ada")
+    name = adapter_name(version.version_id)
     backend = VllmBackend(settings)
-    chat = [{"role": "user", "content": "the shop"}]
-    args = {"max_new_tokens": 8, "temperature": 0.8, "top_p": 0.9}
-    assert backend.generate_for_user(ctx.store, "local:ada", chat, n=2, **args) == [
-        "vabc123|the shop|0", "vabc123|the shop|1"]
-    backend.generate_for_user(ctx.store, "local:ada", chat, **args)
-    assert StandIn.loads == ["vabc123"]  # loaded once, then reused
-    assert backend.generate_for_user(ctx.store, "local:bob", chat, **args) == [
-        f"{BASE}|the shop|0"]
+    ada = backend.generate_for_user(ctx.store, "local:ada", CHAT, n=2, seed=5, **ARGS)
+    assert len(ada) == 2 and all(ada)
+    backend.generate_for_user(ctx.store, "local:ada", CHAT, seed=5, **ARGS)
+    assert vllm.models("/v1/load_lora_adapter") == [name]  # loaded once, then reused
+    bob = backend.generate_for_user(ctx.store, "local:bob", CHAT, n=2, seed=5, **ARGS)
+    assert vllm.models("/v1/chat/completions") == [name, name, BASE]
+    assert bob != ada  # same seed, other weights
     # another worker that loaded it first: the server's "already loaded" is not an error
-    assert VllmBackend(settings).generate_for_user(ctx.store, "local:ada", chat, **args)
+    assert VllmBackend(settings).generate_for_user(ctx.store, "local:ada", CHAT, **ARGS)
     with pytest.raises(VllmError):
-        backend.generate(chat, "vnever-loaded", **args)
+        backend.generate(CHAT, "vnever-loaded", **ARGS)
+
+
+def test_perplexity_through_the_server_matches_the_local_model(
+    ctx: WorkerContext, vllm: FakeVllm, language_model  # type: ignore[no-untyped-def]
+) -> None:
+    settings = _settings(ctx, vllm)
+    version = register_adapter(settings, ctx.store, vllm.lm, "local:ada")
+    backend = VllmBackend(settings)
+    remote = VllmModel(backend, language_model.tokenizer, language_model.context_length,
+                       backend.adapter_for(ctx.store, "local:ada"))
+    texts = ["The shop smelled of oranges and sawdust.", "", "We walked home in the rain."]
+    far = remote.perplexity(texts, CHAT)
+    local = private_copy(language_model)
+    pool = AdapterPool(local, capacity=1)
+    path = settings.storyloom_data_dir / "adapters"
+    with pool.use(adapter_name(version.version_id),
+                  next(path.glob(f"*/{version.version_id}"))) as lm:
+        near = lm.perplexity(texts, CHAT)
+    assert math.isnan(far[1]) and math.isnan(near[1])
+    for a, b in ((far[0], near[0]), (far[2], near[2])):
+        assert a == pytest.approx(b, rel=1e-3)
+    assert remote.identity == f"{BASE}+lora:{adapter_name(version.version_id)}"
+
+
+def test_the_story_engine_writes_through_the_server_with_the_users_adapter(
+    ctx: WorkerContext, vllm: FakeVllm, analyzer  # type: ignore[no-untyped-def]
+) -> None:
+    ctx.settings = _settings(ctx, vllm).model_copy(update={"storyloom_max_new_tokens": 32})
+    version = register_adapter(ctx.settings, ctx.store, vllm.lm, "local:ada")
+    for text in ("My uncle Jorge fixed boats in Faro.",
+                 "In 2005 he took me sailing for the first time."):
+        receive_text(ctx.store, ctx.settings, user="local:ada", platform="local",
+                     chat_id="local:ada", text=text)
+    NluWorker(ctx.store, analyzer).run(burst=True, block_ms=100)
+    dispatch(CommandContext(ctx.settings, ctx.store, ctx.store.redis), "local:ada", "story", "")
+    assert run_generate_worker(ctx, burst=True)
+    assert ctx._model is None  # no weights in the worker: only the tokenizer
+    [installment] = ctx.store.installments("local:ada")
+    name = adapter_name(version.version_id)
+    assert installment.stats.model == f"{BASE}+lora:{name}"
+    drafts_asked = ctx.settings.storyloom_drafts
+    assert installment.text and installment.drafts in (drafts_asked, 2 * drafts_asked)
+    assert installment.stats.new_tokens > 0
+    drafts = [c for c in vllm.calls if c.path == "/v1/completions" and not c.body.get("echo")]
+    assert drafts and all(c.model == name and c.body["n"] == ctx.settings.storyloom_drafts
+                          for c in drafts)
+    scored = [c for c in vllm.calls if c.body.get("echo")]  # the reranker's perplexity
+    assert scored and all(c.model == name for c in scored)
+    assert math.isfinite(installment.scores.perplexity)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import nullcontext
 from typing import Any
 
 from worker import metrics, runtime
@@ -50,7 +51,10 @@ def generate_installment(request_json: str) -> str | None:
         ctx.store.push_delivery(Delivery(user=request.user, kind="notice", text=PAUSED,
                                          in_reply_to=request.request_id))
         return None
-    with ctx.batcher().job():
+    # locally, this job's drafts may share batches with other slots' (a vLLM server
+    # batches across users itself)
+    local = ctx.settings.storyloom_backend == "local"
+    with ctx.batcher().job() if local else nullcontext():
         return StoryWriter(ctx.settings, ctx.store, ctx.model_for(request.user)).write(
             request, profile)
 

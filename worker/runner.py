@@ -113,7 +113,10 @@ def run_generate_worker(ctx: WorkerContext, burst: bool = False, preload: bool =
     runtime.install(ctx)
     client = ctx.store.redis
     if preload:
-        ctx.model()
+        if role == GENERATE and ctx.settings.storyloom_backend == "vllm":
+            ctx.remote()  # the weights are on the server; only the tokenizer is here
+        else:
+            ctx.model()
         if role == GENERATE:  # the story's scorers, before slots race to load them
             from worker.story.engine import emotion_classifier, spacy_pipeline
 

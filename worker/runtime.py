@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from worker.settings import Settings
 from worker.store import Store
@@ -18,8 +18,9 @@ if TYPE_CHECKING:
     import redis
 
     from worker.llm.adapters import AdapterPool
-    from worker.llm.batcher import Batcher, ServedModel
+    from worker.llm.batcher import Batcher
     from worker.llm.model import LanguageModel
+    from worker.llm.vllm import VllmBackend
 
 
 @dataclass
@@ -31,6 +32,7 @@ class WorkerContext:
     _model: LanguageModel | None = None
     _adapters: AdapterPool | None = None
     _batcher: Batcher | None = None
+    _remote: tuple[VllmBackend, Any, int] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -69,11 +71,31 @@ class WorkerContext:
                                         s.storyloom_batch_max_rows)
             return self._batcher
 
-    def model_for(self, user: str) -> ServedModel:
+    def remote(self) -> tuple[VllmBackend, Any, int]:
+        """(the vLLM client, the model's tokenizer, its context length): vllm backend only."""
+        with self._lock:
+            if self._remote is None:
+                from transformers import AutoConfig, AutoTokenizer
+
+                from worker.llm.model import resolve
+                from worker.llm.vllm import VllmBackend
+
+                source, _ = resolve(self.settings)
+                config = AutoConfig.from_pretrained(source)
+                self._remote = (VllmBackend(self.settings), AutoTokenizer.from_pretrained(source),
+                                int(getattr(config, "max_position_embeddings", 2048)))
+            return self._remote
+
+    def model_for(self, user: str) -> LanguageModel:
         """The model as a user's story sees it: through their promoted adapter, if any."""
         from worker.llm.adapters import user_adapter
         from worker.llm.batcher import ServedModel
 
+        if self.settings.storyloom_backend == "vllm":
+            from worker.llm.vllm import VllmModel
+
+            backend, tokenizer, context = self.remote()
+            return VllmModel(backend, tokenizer, context, backend.adapter_for(self.store, user))
         served = user_adapter(self.settings, self.store, user)
         batcher = self.batcher()
         return ServedModel(batcher, *served) if served else ServedModel(batcher, None, None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -276,7 +277,7 @@ class Settings(BaseSettings):
         description="Rows (drafts of all users together) one batch may hold.",
     )
 
-    storyloom_backend: str = Field(
+    storyloom_backend: Literal["local", "vllm"] = Field(
         default="local",
         description="Generation backend: local (the model in the worker) or vllm (a vLLM "
         "server's OpenAI-compatible API, per-user LoRA loaded at run time).",

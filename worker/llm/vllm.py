@@ -2,9 +2,16 @@
 
 vLLM (started with ``--enable-lora`` and ``VLLM_ALLOW_RUNTIME_LORA_UPDATING=True``) loads
 adapters at run time through ``POST /v1/load_lora_adapter`` and serves one by its name
-as the ``model`` of ``POST /v1/chat/completions``; requests for many adapters are batched
-by the server. The adapter folders must be visible to the server under
-``STORYLOOM_VLLM_ADAPTER_ROOT`` (a shared volume holding the data folder's adapters).
+as the ``model`` of ``POST /v1/completions`` or ``/v1/chat/completions``; requests for
+many adapters are batched by the server (continuously, per step). The adapter folders must
+be visible to the server under ``STORYLOOM_VLLM_ADAPTER_ROOT`` (a shared volume holding
+the data folder's adapters).
+
+With ``STORYLOOM_BACKEND=vllm`` the story engine writes through :class:`VllmModel`: the
+worker keeps only the tokenizer, renders the chat (and the answer's first words) to token
+ids itself, samples the drafts with ``/v1/completions`` (``n`` drafts, the request's
+seed) and scores their perplexity from the prompt's log-probabilities (``echo`` with
+``logprobs``), each through the user's adapter.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from worker.llm.adapters import adapter_name
+from worker.llm.model import Generation, LanguageModel
 
 if TYPE_CHECKING:
     from worker.settings import Settings
@@ -77,7 +85,85 @@ class VllmBackend:
         choices = self._post("/v1/chat/completions", body).json()["choices"]
         return [c["message"]["content"] for c in sorted(choices, key=lambda c: c["index"])]
 
+    def complete(self, prompt: list[int], adapter: str | None, *, max_new_tokens: int,
+                 temperature: float, top_p: float, n: int, seed: int | None,
+                 repetition_penalty: float = 1.1) -> tuple[list[str], int]:
+        """(n sampled continuations of token ids, the tokens generated in all)."""
+        body: dict[str, Any] = {"model": adapter or self.model, "prompt": prompt,
+                                "max_tokens": max_new_tokens, "temperature": temperature,
+                                "top_p": top_p, "n": n, "repetition_penalty": repetition_penalty}
+        if seed is not None:
+            body["seed"] = seed
+        reply = self._post("/v1/completions", body).json()
+        choices = sorted(reply["choices"], key=lambda c: c["index"])
+        return [c["text"] for c in choices], int(reply.get("usage", {}).get("completion_tokens", 0))
+
+    def prompt_logprobs(self, prompts: list[list[int]], adapter: str | None) -> list[list[float]]:
+        """Each prompt's per-token log-probabilities (from its second token on), in one call."""
+        body = {"model": adapter or self.model, "prompt": prompts, "max_tokens": 1,
+                "echo": True, "logprobs": 0, "temperature": 0.0}
+        choices = sorted(self._post("/v1/completions", body).json()["choices"],
+                         key=lambda c: c["index"])
+        out = []
+        for prompt, choice in zip(prompts, choices, strict=True):
+            values = choice["logprobs"]["token_logprobs"][1:len(prompt)]  # the first is null
+            out.append([float(v) for v in values])
+        return out
+
     def generate_for_user(self, store: Store, user: str, messages: list[dict[str, str]],
                           **kwargs: Any) -> list[str]:
         """Answers for one user through their promoted adapter."""
         return self.generate(messages, self.adapter_for(store, user), **kwargs)
+
+
+class VllmModel(LanguageModel):
+    """One user's story model on a vLLM server: the tokenizer here, the weights there."""
+
+    def __init__(self, backend: VllmBackend, tokenizer: Any, context_length: int,
+                 adapter: str | None) -> None:
+        identity = backend.model if adapter is None else f"{backend.model}+lora:{adapter}"
+        super().__init__(None, tokenizer, identity, "vllm")
+        self.backend = backend
+        self.adapter = adapter
+        self._context = context_length
+
+    @property
+    def context_length(self) -> int:
+        return self._context
+
+    def generate(self, messages: list[dict[str, str]], *, prefix: str = "",
+                 max_new_tokens: int, temperature: float, top_p: float,
+                 seed: int | None = None, num_return_sequences: int = 1,
+                 streamer: Any = None) -> Generation:
+        """Drafts sampled by the server (no live preview: the server streams no tokens here)."""
+        import time
+
+        prompt = self.story_prompt(messages, prefix, max_new_tokens)
+        started = time.perf_counter()
+        texts, tokens = self.backend.complete(
+            prompt, self.adapter, max_new_tokens=max_new_tokens, temperature=temperature,
+            top_p=top_p, n=num_return_sequences, seed=seed)
+        seconds = time.perf_counter() - started
+        generation = self.finish([], prefix, len(prompt), seconds)
+        stats = generation.stats.model_copy(update={
+            "new_tokens": tokens, "batch_rows": num_return_sequences,
+            "tokens_per_s": round(tokens / max(seconds, 1e-6), 2)})
+        return Generation(texts=[(prefix + t).strip() for t in texts], stats=stats)
+
+    def perplexity(self, texts: list[str],
+                   context: list[dict[str, str]] | None = None) -> list[float]:
+        import math
+
+        head = self.encode_chat(context) if context else []
+        prompts, starts, out = [], [], []
+        for text in texts:
+            ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+            full = (head + ids)[-self.context_length:]
+            prompts.append(full)
+            starts.append(max(len(full) - len(ids), 1))
+        scored = iter(self.backend.prompt_logprobs([p for p in prompts if len(p) > 1],
+                                                   self.adapter))
+        for prompt, start in zip(prompts, starts, strict=True):
+            values = next(scored)[start - 1:] if len(prompt) > 1 else []
+            out.append(math.exp(-sum(values) / len(values)) if values else float("nan"))
+        return out
