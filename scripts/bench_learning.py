@@ -2,8 +2,9 @@
 spent loading and saving, adapter bytes against the base model's, and mixed-adapter batches.
 
 The user's writing is examples/learning/user_memoir.txt (about 2,600 tokens of first-person
-life story), stored as one turn per paragraph; the fine-tune holds every 7th paragraph out
-and reports perplexity on those. Then 8 adapters (the trained one and 7 copies with their
+life story), told as one turn per paragraph and understood by the NLU worker; the fine-tune
+holds every 7th paragraph out and reports perplexity on those, and the story engine's
+measures of a probe installment drafted by the base model and by the candidate. Then 8 adapters (the trained one and 7 copies with their
 LoRA B matrices perturbed, so every row really runs a different adapter) serve:
 one batch of 8 requests with 8 different adapters, the same batch on one adapter, and 8
 sequential requests that switch adapter each time. Greedy, --tokens new tokens each.
@@ -20,7 +21,6 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import redis
@@ -29,7 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.bench_learning import serving  # noqa: E402
-from worker.records import Turn  # noqa: E402
 from worker.settings import Settings  # noqa: E402
 from worker.store import Store  # noqa: E402
 from worker.store.crypto import MasterKey, new_data_key  # noqa: E402
@@ -38,12 +37,17 @@ CORPUS = ROOT / "examples" / "learning" / "user_memoir.txt"
 USER = "local:memoir"
 
 
-def seed_turns(store: Store, user: str, path: Path) -> int:
-    """One turn per paragraph of the corpus; returns how many."""
+def seed_turns(store: Store, settings: Settings, user: str, path: Path) -> int:
+    """One turn per paragraph of the corpus, told in chat and understood by the NLU worker
+    (so the profile holds the people, places and events the story probe tells)."""
+    from nlu.pipeline import Analyzer
+    from worker.intake import receive_text
+    from worker.nlu_worker import NluWorker
+
     paragraphs = [p.strip() for p in path.read_text().split("\n\n") if p.strip()]
-    for i, text in enumerate(paragraphs, start=1):
-        store.append_turn(Turn(turn_id=f"t{i}", user=user, platform="local", chat_id=user,
-                               seq=i, text=text, created_at=datetime.now(UTC)))
+    for text in paragraphs:
+        receive_text(store, settings, user=user, platform="local", chat_id=user, text=text)
+    NluWorker(store, Analyzer()).run(burst=True, block_ms=100)
     return len(paragraphs)
 
 
@@ -66,6 +70,11 @@ def finetune(settings: Settings, store: Store) -> dict:
         "epochs_run": m.epochs_run, "steps": m.steps, "status": version.status,
         "finetune_seconds": version.seconds, "load_save_seconds": version.load_save_seconds,
         "load_save_share": round(version.load_save_seconds / version.seconds, 4),
+        **{f"story_{k}_{name}": getattr(story, k)
+           for name, story in (("base", m.story_base), ("adapter", m.story_candidate))
+           if story is not None for k in ("score", "faithfulness", "invented_rate",
+                                          "tone_match", "distinct_2", "repetition")},
+        "reason": version.reason,
     }}
 
 
@@ -116,7 +125,7 @@ def main() -> int:
 
     store = Store(client, Keys(settings.storyloom_key_prefix), MasterKey(new_data_key(), "bench"))
     try:
-        paragraphs = seed_turns(store, USER, CORPUS)
+        paragraphs = seed_turns(store, settings, USER, CORPUS)
         tuned = finetune(settings, store)
         from worker.training.registry import version_dir
 

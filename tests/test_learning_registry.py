@@ -50,3 +50,31 @@ def test_promote_reject_withdraw_rollback_forget(
 
     forget_user(store, user, settings)
     assert store.adapter_versions(user) == [] and not adapter_dir(settings, user).exists()
+
+
+def test_a_candidate_that_writes_worse_stories_is_not_promoted(
+    ctx: WorkerContext, analyzer, language_model  # type: ignore[no-untyped-def]
+) -> None:
+    from worker.intake import receive_text
+    from worker.nlu_worker import NluWorker
+
+    user, store = "local:ada", ctx.store
+    for text in WRITING:  # told in chat: the profile now holds people, places, events
+        receive_text(store, ctx.settings, user=user, platform="local", chat_id=user, text=text)
+    NluWorker(store, analyzer).run(burst=True, block_ms=100)
+    lenient = small(ctx.settings, storyloom_finetune_story_tokens=24,
+                    storyloom_finetune_story_margin=1.0)
+    first = run_finetune(lenient, store, language_model, user)
+    assert first.status == "promoted", first.reason
+    for measured in (first.metrics.story_base, first.metrics.story_candidate):
+        assert measured is not None and measured.drafts == lenient.storyloom_drafts
+        assert 0 <= measured.score <= 1 and 0 <= measured.faithfulness <= 1
+    assert first.metrics.story_current is None and "story score" in first.reason
+
+    # better perplexity is not enough: its stories must not score lower than the current's
+    strict = small(ctx.settings, storyloom_finetune_story_tokens=24,
+                   storyloom_finetune_story_margin=-1.0)
+    second = run_finetune(strict, store, language_model, user)
+    assert second.metrics.story_current is not None
+    assert second.status == "rejected" and "story score" in second.reason, second.reason
+    assert store.current_adapter(user).version_id == first.version_id

@@ -253,6 +253,16 @@ class Settings(BaseSettings):
         default=0.01, ge=0, lt=1,
         description="Relative perplexity drop a candidate adapter needs to be promoted.",
     )
+    storyloom_finetune_story_tokens: int = Field(
+        default=96, ge=0, le=2048,
+        description="Length of the probe installment that the base model, the current adapter "
+        "and a candidate each draft before promotion (0: judge by perplexity alone).",
+    )
+    storyloom_finetune_story_margin: float = Field(
+        default=0.1, ge=-1, le=1,
+        description="How far a candidate's story score (0..1) may fall below that of the "
+        "model serving the user now and still be promoted.",
+    )
     storyloom_finetune_timeout: int = Field(
         default=3600, ge=60, description="Seconds one fine-tune job may run."
     )

@@ -2,14 +2,19 @@
 
 Build the data, train from the current adapter (or from the base when the
 current one was trained on turns since withdrawn), measure base, current and
-candidate on the held-out text, save the candidate with its record, and
-promote it only if it fits the user better; otherwise keep it as rejected.
+candidate on the held-out text and on a probe installment drafted by each
+(worker.training.story_eval), save the candidate with its record, and promote
+it only if it fits the user better without writing worse stories; otherwise
+keep it as rejected.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,11 +22,11 @@ from worker import metrics, runtime
 from worker.records import new_id, utcnow
 from worker.settings import Settings
 from worker.store import Store
-from worker.training import registry, schedule
+from worker.training import registry, schedule, story_eval
 from worker.training.config import train_config
 from worker.training.data import Dataset, build_dataset
 from worker.training.evaluate import encode_examples, perplexity
-from worker.training.records import AdapterMetrics, AdapterVersion
+from worker.training.records import AdapterMetrics, AdapterVersion, StoryMetrics
 from worker.training.train import Progress, Trained, train
 
 if TYPE_CHECKING:
@@ -34,30 +39,72 @@ class NotEnoughData(RuntimeError):
     """The user has too little of their own text to train and hold some out."""
 
 
-def _measure(trained: Trained, lm: LanguageModel, heldout: list, current: Path | None
-             ) -> tuple[float, float | None, float]:
-    """(base, current adapter, candidate) perplexity on the held-out sequences."""
-    model = trained.model
-    candidate = perplexity(model, lm, heldout)
-    with model.disable_adapter():
-        base = perplexity(model, lm, heldout)
-    now = None
-    if current is not None:
-        model.load_adapter(str(current), adapter_name="current")
-        model.set_adapter("current")
-        now = perplexity(model, lm, heldout)
+@contextmanager
+def _serving(model: Any, which: str, current: Path | None) -> Iterator[None]:
+    """The trained model as the candidate, the base model, or the user's current adapter."""
+    if which == "base":
+        with model.disable_adapter():
+            yield
+        return
+    if which == "candidate":
+        yield
+        return
+    model.load_adapter(str(current), adapter_name="current")
+    model.set_adapter("current")
+    try:
+        yield
+    finally:
         model.set_adapter("default")
         model.delete_adapter("current")
-    return base, now, candidate
 
 
-def _decide(settings: Settings, base: float, current: float | None,
-            candidate: float) -> tuple[bool, str]:
-    """Promote only a candidate that beats what serves the user now, by the set margin."""
-    bar, against = (current, "current adapter") if current is not None else (base, "base model")
-    if candidate < bar * (1 - settings.storyloom_finetune_min_gain):
-        return True, f"perplexity {candidate:.2f} beats the {against}'s {bar:.2f}"
-    return False, f"perplexity {candidate:.2f} does not beat the {against}'s {bar:.2f}"
+@dataclass
+class Measured:
+    """Each model's perplexity on the held-out text and, when there is a story to probe,
+    its story measures (keys: base, current, candidate)."""
+
+    perplexity: dict[str, float]
+    story: dict[str, StoryMetrics]
+
+
+def _measure(settings: Settings, store: Store, user: str, trained: Trained, lm: LanguageModel,
+             heldout: list, current: Path | None) -> Measured:
+    """Perplexity and story measures of the base model, the current adapter and the candidate."""
+    from worker.llm.model import LanguageModel
+
+    model = trained.model
+    model.eval()
+    found = (story_eval.probe(settings, store, lm, user)
+             if settings.storyloom_finetune_story_tokens else None)
+    out = Measured({}, {})
+    for which in ("candidate", "base", "current"):
+        if which == "current" and current is None:
+            continue
+        with _serving(model, which, current):
+            out.perplexity[which] = perplexity(model, lm, heldout)
+            if found is not None:
+                served = LanguageModel(model, lm.tokenizer, f"{lm.identity}+{which}", lm.device)
+                out.story[which] = story_eval.measure(settings, store, served, found)
+    return out
+
+
+def _decide(settings: Settings, measured: Measured) -> tuple[bool, str]:
+    """Promote only a candidate that beats what serves the user now in perplexity, by the set
+    margin, and whose story score is not lower than that model's by more than its margin."""
+    ppl, story = measured.perplexity, measured.story
+    bar = "current" if "current" in ppl else "base"
+    against = "current adapter" if bar == "current" else "base model"
+    cand = ppl["candidate"]
+    if not cand < ppl[bar] * (1 - settings.storyloom_finetune_min_gain):
+        return False, f"perplexity {cand:.2f} does not beat the {against}'s {ppl[bar]:.2f}"
+    reason = f"perplexity {cand:.2f} beats the {against}'s {ppl[bar]:.2f}"
+    if bar not in story or "candidate" not in story:
+        return True, reason
+    mine, theirs = story["candidate"].score, story[bar].score
+    if mine < theirs - settings.storyloom_finetune_story_margin:
+        return False, (f"{reason}, but its story score {mine:.3f} falls below the {against}'s "
+                       f"{theirs:.3f}")
+    return True, f"{reason}; story score {mine:.3f} against {theirs:.3f}"
 
 
 def _scored(seqs: list) -> int:
@@ -80,8 +127,10 @@ def run_finetune(settings: Settings, store: Store, lm: LanguageModel, user: str,
     train_seqs = encode_examples(lm, data.train, config.max_tokens)
     held_seqs = encode_examples(lm, data.heldout, config.max_tokens)
     trained = train(lm, train_seqs, held_seqs, config, init_from=init, progress=progress)
-    base, now, cand = _measure(trained, lm, held_seqs, registry.current_dir(settings, store, user))
-    promote, reason = _decide(settings, base, now, cand)
+    measured = _measure(settings, store, user, trained, lm, held_seqs,
+                        registry.current_dir(settings, store, user))
+    promote, reason = _decide(settings, measured)
+    ppl, story = measured.perplexity, measured.story
     version_id = new_id()
     saving = time.perf_counter()
     folder = registry.version_dir(settings, user, version_id)
@@ -93,7 +142,9 @@ def run_finetune(settings: Settings, store: Store, lm: LanguageModel, user: str,
         parent=current.version_id if current is not None and init is not None else None,
         config=config, turn_ids=data.turn_ids, examples=len(data.train) + len(data.heldout),
         metrics=AdapterMetrics(
-            base=base, current=now, candidate=cand, best_eval_loss=trained.best_eval_loss,
+            base=ppl["base"], current=ppl.get("current"), candidate=ppl["candidate"],
+            story_base=story.get("base"), story_current=story.get("current"),
+            story_candidate=story.get("candidate"), best_eval_loss=trained.best_eval_loss,
             heldout_tokens=_scored(held_seqs), train_tokens=_scored(train_seqs),
             epochs_run=trained.epochs_run, steps=trained.steps),
         adapter_bytes=registry.folder_bytes(folder), started_at=at, reason=reason,

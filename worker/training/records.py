@@ -49,8 +49,22 @@ class TrainConfig(Record):
 AdapterStatus = Literal["promoted", "retired", "rejected", "rolled_back"]
 
 
+class StoryMetrics(Record):
+    """The story engine's measures of one model's drafts of the same installment (means)."""
+
+    faithfulness: float
+    invented_rate: float
+    tone_match: float
+    distinct_2: float
+    repetition: float
+    score: float = Field(description="mean of faithfulness, 1 - invented, tone, distinct-2 "
+                         "and 1 - repetition (0..1, higher is better)")
+    drafts: int = Field(ge=0)
+
+
 class AdapterMetrics(Record):
-    """Perplexity on the user's held-out text, before and after (lower is better)."""
+    """Perplexity on the user's held-out text, before and after (lower is better), and the
+    story engine's measures of a probe installment drafted by each model."""
 
     base: float
     current: float | None = None
@@ -60,6 +74,9 @@ class AdapterMetrics(Record):
     best_eval_loss: float | None = None
     epochs_run: int = Field(default=0, ge=0)
     steps: int = Field(default=0, ge=0)
+    story_base: StoryMetrics | None = None
+    story_current: StoryMetrics | None = None
+    story_candidate: StoryMetrics | None = None
 
 
 class AdapterVersion(Record):
