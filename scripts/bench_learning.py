@@ -4,7 +4,8 @@ spent loading and saving, adapter bytes against the base model's, and mixed-adap
 The user's writing is examples/learning/user_memoir.txt (about 2,600 tokens of first-person
 life story), told as one turn per paragraph and understood by the NLU worker; the fine-tune
 holds every 7th paragraph out and reports perplexity on those, and the story engine's
-measures of a probe installment drafted by the base model and by the candidate. Then 8 adapters (the trained one and 7 copies with their
+measures of a probe installment drafted by the base model and by the candidate.
+Then 8 adapters (the trained one and 7 copies with their
 LoRA B matrices perturbed, so every row really runs a different adapter) serve:
 one batch of 8 requests with 8 different adapters, the same batch on one adapter, and 8
 sequential requests that switch adapter each time. Greedy, --tokens new tokens each.
