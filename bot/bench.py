@@ -19,12 +19,10 @@ from bot.bench_model import Row
 from worker.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-ROWS = ("batched", "bandwidth", "int8", "nlu", "ingest", "rq", "lora", "adapters", "pacing")
+ROWS = ("batched", "bandwidth", "int8", "nlu", "ingest", "rq", "lora", "adapters", "users",
+        "pacing")
 # what each pending row waits for: (a path that appears when it lands, the reason)
 WAITING = {
-    "adapters": ("worker/llm/adapters.py", "mixed- vs single-adapter batches need issue 6 "
-                 "(worker/llm/adapters.py) on main"),
-
     "pacing": ("bot/telegram", "outbound pacing vs Telegram limits needs issue 5 "
                "(bot/telegram) on main"),
 }
@@ -40,7 +38,7 @@ def _pending(name: str) -> Row:
 def _model_rows(settings: Settings, wanted: set[str], repeat: int, tokens: int,
                 out: list[Row]) -> tuple[float, float] | None:
     """The model rows; returns (prefill seconds, seconds per token) for the RQ row."""
-    if not wanted & {"batched", "bandwidth", "int8", "rq", "adapters", "lora"}:
+    if not wanted & {"batched", "bandwidth", "int8", "rq", "adapters", "users", "lora"}:
         return None
     from bot.bench_model import decode_seconds, int8_rows, row_bandwidth, row_batched
     from worker.llm.model import LanguageModel
@@ -62,6 +60,10 @@ def _model_rows(settings: Settings, wanted: set[str], repeat: int, tokens: int,
         from bot.bench_learning import row_adapters
 
         out.append(row_adapters(lm, tokens, repeat))
+    if "users" in wanted:
+        from bot.bench_learning import row_users
+
+        out.append(row_users(lm, max(tokens, 32), repeat))
     if "lora" in wanted:
         from bot.bench_learning import row_lora
 

@@ -3,6 +3,9 @@
 adapters: one batch of 8 requests through 8 different LoRA adapters, against the same batch
 on one adapter and 8 sequential requests that switch adapter (shared with
 scripts/bench_learning.py, which serves a trained adapter and 7 variants of it).
+users: two users' installments (4 sampled drafts each, each user through their own adapter)
+drafted in one batch, as the generate worker's job slots share batches, against one after
+the other.
 lora: the FLOP/s of LoRA fine-tune steps against the FLOP/s of plain matrix products on
 the same device, in the same run.
 """
@@ -62,6 +65,36 @@ def _one_adapter(pool: Any, prompts: list[list[int]], name: str, tokens: int) ->
                               pad_token_id=lm.tokenizer.pad_token_id)
 
 
+
+
+def row_users(lm: Any, tokens: int, repeat: int) -> Row:
+    """Two users' drafts in one batch vs one user's batch after the other's."""
+    from worker.llm import batch
+    from worker.llm.adapters import AdapterPool
+    from worker.llm.model import LanguageModel
+
+    own = LanguageModel(copy.deepcopy(lm.model), lm.tokenizer, lm.identity, lm.device)
+    with tempfile.TemporaryDirectory() as tmp:
+        pool = AdapterPool(own, capacity=2)
+        for name, path in zip(("a0", "a1"), random_adapters(own, Path(tmp), 2), strict=True):
+            pool.load(name, path)
+        prompts = [own.story_prompt([{"role": "user", "content": p}], "", tokens)
+                   for p in PROMPTS[:2]]
+        sampling = batch.Sampling(tokens, temperature=0.8, top_p=0.9)
+        pad = own.tokenizer.pad_token_id
+
+        def ask(i: int) -> batch.Request:  # the same seeds both ways: the same drafts
+            return batch.Request(prompts[i], rows=4, seed=i, adapter=f"a{i}")
+
+        together = best_of(repeat, lambda: batch.generate(
+            own.model, pad, [ask(0), ask(1)], sampling, pool.routing))
+        apart = best_of(repeat, lambda: [batch.generate(own.model, pad, [ask(i)], sampling,
+                                                        pool.routing) for i in (0, 1)])
+    rows = 8 * tokens
+    return Row("2 users' drafts in one batch vs one after the other", apart / together,
+               f"{rows / together:.1f} vs {rows / apart:.1f} tok/s",
+               f"{lm.device}, 2 users x 4 sampled drafts, {tokens} tokens, each user's own "
+               f"rank-8 adapter (gathered LoRA), prompts encoded once per user")
 
 
 def random_adapters(lm: Any, folder: Path, count: int) -> list[Path]:

@@ -48,7 +48,10 @@ def _summary(v: Any) -> dict[str, Any]:
             "heldout_tokens": m.heldout_tokens, "epochs": m.epochs_run, "seconds": v.seconds,
             "load_save_seconds": v.load_save_seconds, "adapter_bytes": v.adapter_bytes,
             "needs_retrain": v.needs_retrain, "base_model": v.base_model,
-            "finished_at": v.finished_at.isoformat(), "reason": v.reason}
+            "finished_at": v.finished_at.isoformat(), "reason": v.reason,
+            "story": {k: None if story is None else story.model_dump(exclude={"schema_version"})
+                      for k, story in (("base", m.story_base), ("current", m.story_current),
+                                       ("candidate", m.story_candidate))}}
 
 
 def cmd_finetune(settings: Settings, args: argparse.Namespace) -> int:
@@ -121,7 +124,9 @@ def cmd_adapters(settings: Settings, args: argparse.Namespace) -> int:
             print(json.dumps(row) if args.json else
                   f"v{v.number}\t{v.status}{' *' if row['current'] else ''}\tbase "
                   f"{v.metrics.base:.2f}\tcandidate {v.metrics.candidate:.2f}\t"
-                  f"{v.finished_at:%Y-%m-%d %H:%M}\t{len(v.turn_ids)} turns"
+                  + (f"story {v.metrics.story_candidate.score:.3f}\t"
+                     if v.metrics.story_candidate else "")
+                  + f"{v.finished_at:%Y-%m-%d %H:%M}\t{len(v.turn_ids)} turns"
                   + ("\tneeds retraining" if v.needs_retrain else ""))
     return 0
 

@@ -60,6 +60,24 @@ def _compose() -> dict[str, Any]:
     return yaml.safe_load((DEPLOY / "compose.yaml").read_text())
 
 
+THIRD_PARTY = {"redis", "prometheus", "vllm"}
+
+
+def test_compose_vllm_profile_points_the_generate_worker_at_the_server() -> None:
+    services = _compose()["services"]
+    server, client = services["vllm"], services["generate-vllm"]
+    assert server["profiles"] == client["profiles"] == ["vllm"]
+    assert "--enable-lora" in server["command"]
+    assert server["environment"]["VLLM_ALLOW_RUNTIME_LORA_UPDATING"] == "True"
+    env = client["environment"]
+    assert env["STORYLOOM_BACKEND"] == "vllm" and env["STORYLOOM_VLLM_URL"] == "http://vllm:8000"
+    # the server sees the adapters where the worker tells it they are
+    data = next(m for m in server["volumes"] if m.startswith("storyloom-data:"))
+    assert env["STORYLOOM_VLLM_ADAPTER_ROOT"] == data.split(":")[1] + "/adapters"
+    model = server["command"][server["command"].index("--model") + 1]
+    assert env["STORYLOOM_VLLM_MODEL"] == model
+
+
 def _dockerfile_targets(path: Path) -> set[str]:
     return set(re.findall(r"^FROM\s+\S+\s+AS\s+(\S+)", path.read_text(), re.M | re.I))
 
@@ -71,7 +89,7 @@ def test_compose_services_images_volumes_and_files_fit_together() -> None:
     for name, svc in services.items():
         assert "image" in svc, name
         assert svc["image"] in built or "/" not in svc["image"] or name in (
-            "redis", "prometheus") or svc["image"].startswith(("redis:", "prom/")), name
+            "redis", "prometheus") or svc["image"].startswith(("redis:", "prom/", "vllm/")), name
         if "build" in svc:
             dockerfile = DEPLOY / svc["build"]["context"] / svc["build"]["dockerfile"]
             assert dockerfile.is_file(), name
@@ -85,7 +103,7 @@ def test_compose_services_images_volumes_and_files_fit_together() -> None:
                 assert (DEPLOY / source).exists(), (name, source)
             else:
                 assert source in volumes, (name, source)
-        if name not in ("redis", "prometheus"):
+        if name not in THIRD_PARTY:
             assert_storyloom_command(svc["command"])
             assert svc["environment"]["STORYLOOM_METRICS_PORT"] == "9100", name
             assert "/healthz" in " ".join(svc["healthcheck"]["test"]), name
@@ -104,7 +122,7 @@ def test_compose_redis_is_durable_and_prometheus_scrapes_every_service() -> None
     prom = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
     [job] = [j for j in prom["scrape_configs"] if j["job_name"] == "storyloom"]
     scraped = set(job["dns_sd_configs"][0]["names"])
-    assert scraped == set(services) - {"redis", "prometheus"}
+    assert scraped == set(services) - THIRD_PARTY
     assert prom["rule_files"] == ["/etc/prometheus/alerts.yml"]
 
 

@@ -11,6 +11,7 @@ from worker.runtime import WorkerContext
 from worker.training import registry
 from worker.training.data import build_dataset
 from worker.training.jobs import run_finetune
+from worker.training.story_eval import PROBE_DRAFTS
 
 
 def test_promote_reject_withdraw_rollback_forget(
@@ -67,7 +68,7 @@ def test_a_candidate_that_writes_worse_stories_is_not_promoted(
     first = run_finetune(lenient, store, language_model, user)
     assert first.status == "promoted", first.reason
     for measured in (first.metrics.story_base, first.metrics.story_candidate):
-        assert measured is not None and measured.drafts == lenient.storyloom_drafts
+        assert measured is not None and measured.drafts == PROBE_DRAFTS
         assert 0 <= measured.score <= 1 and 0 <= measured.faithfulness <= 1
     assert first.metrics.story_current is None and "story score" in first.reason
 

@@ -204,6 +204,7 @@ def test_random_kill_9_of_workers_under_load_loses_and_repeats_nothing(
     # a fine-tune after about three turns of a user: the learning tests' size, one epoch
     # (the kills need a fine-tune running, not a good adapter)
     ctx.settings = small(ctx.settings, storyloom_lora_epochs=1,
+                         storyloom_finetune_story_tokens=16,
                          storyloom_max_pending_stories=5, storyloom_job_retries=10)
     fleet = Fleet(ctx, tmp_path)
     for slot in PORTS:

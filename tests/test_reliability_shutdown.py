@@ -77,3 +77,26 @@ def test_second_sigterm_requeues_the_job_and_the_next_worker_delivers_once(
     ctx.settings = ctx.settings.model_copy(update={"storyloom_max_new_tokens": 16})
     run_generate_worker(ctx, burst=True)
     assert _installments(ctx, user) == ["installment"]
+
+
+def test_second_sigterm_with_both_job_slots_busy_requeues_both_jobs(
+    ctx: WorkerContext, analyzer, language_model  # type: ignore[no-untyped-def]
+) -> None:
+    users = ["local:cold1", "local:cold2"]
+    jobs = [_request_story(ctx, analyzer, user) for user in users]
+    proc = _start_and_wait_busy(ctx, jobs[0], "512")  # two slots (the default): both take one
+    deadline = time.monotonic() + 120
+    while not all(Job.fetch(j, connection=ctx.store.redis, serializer=JSONSerializer)
+                  .get_status() == JobStatus.STARTED for j in jobs):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=120) == 0
+    assert Worker.all(connection=ctx.store.redis) == [], "every slot deregistered"
+    assert sorted(queue(GENERATE, ctx.store.redis).get_job_ids()) == sorted(jobs), "requeued"
+    ctx._model = language_model
+    ctx.settings = ctx.settings.model_copy(update={"storyloom_max_new_tokens": 16})
+    run_generate_worker(ctx, burst=True)
+    assert [_installments(ctx, user) for user in users] == [["installment"], ["installment"]]

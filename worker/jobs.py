@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from contextlib import nullcontext
 from typing import Any
 
 from worker import metrics, runtime
@@ -51,12 +50,8 @@ def generate_installment(request_json: str) -> str | None:
         ctx.store.push_delivery(Delivery(user=request.user, kind="notice", text=PAUSED,
                                          in_reply_to=request.request_id))
         return None
-    # locally, this job's drafts may share batches with other slots' (a vLLM server
-    # batches across users itself)
-    local = ctx.settings.storyloom_backend == "local"
-    with ctx.batcher().job() if local else nullcontext():
-        return StoryWriter(ctx.settings, ctx.store, ctx.model_for(request.user)).write(
-            request, profile)
+    # this job's drafts may share a batch with other slots' (worker.llm.batcher)
+    return StoryWriter(ctx.settings, ctx.store, ctx.model_for(request.user)).write(request, profile)
 
 
 def story_failed(job: Any, connection: Any, exc_type: Any, exc: Any, tb: Any) -> None:

@@ -80,6 +80,14 @@ class StoryWorker(SimpleWorker):
 
     beat: Callable[[], None] | None = None
     slots: Sequence[SlotWorker] = ()
+    cold = False  # a cold shutdown was asked for (RQ fails the job in hand; it is retried)
+
+    def request_force_stop(self, signum: int, frame: Any) -> None:
+        try:
+            super().request_force_stop(signum, frame)
+        except SystemExit:  # (a repeat within a second is ignored and raises nothing)
+            self.cold = True
+            raise
 
     def handle_warm_shutdown_request(self) -> None:
         super().handle_warm_shutdown_request()
@@ -96,6 +104,10 @@ class StoryWorker(SimpleWorker):
         recover_abandoned(self.connection, self.queue_names())
 
 
+# how long an idle slot waits for a job before it looks again whether it should stop
+SLOT_POLL_S = 2
+
+
 class SlotWorker(StoryWorker):
     """An extra job slot, run in a thread: signals reach the main thread's worker only,
     and a job's timeout is a timer (SIGALRM cannot target a thread)."""
@@ -104,6 +116,30 @@ class SlotWorker(StoryWorker):
 
     def _install_signal_handlers(self) -> None:
         pass
+
+    def dequeue_job_and_maintain_ttl(self, timeout: int | None,
+                                     max_idle_time: int | None = None) -> Any:
+        """Wait for a job in short rounds, so that a stop request ends an idle slot soon."""
+        if timeout is None:  # burst: no waiting at all
+            return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+        while not self._stop_requested:
+            found = super().dequeue_job_and_maintain_ttl(SLOT_POLL_S, SLOT_POLL_S)
+            if found is None:
+                continue
+            if not self._stop_requested:
+                return found
+            put_back(self.connection, *found)  # taken as the worker stops: the next one's
+        return None
+
+
+def put_back(client: redis.Redis, job: Job, q: Any) -> None:
+    """Return a job just dequeued (still in RQ's intermediate queue) to the head of its queue."""
+    from rq.intermediate_queue import IntermediateQueue
+
+    with client.pipeline() as pipe:
+        pipe.lrem(IntermediateQueue(q.key, client).key, 1, job.id)
+        q.push_job_id(job.id, pipeline=pipe, at_front=True)
+        pipe.execute()
 
 
 def run_generate_worker(ctx: WorkerContext, burst: bool = False, preload: bool = True,
@@ -141,12 +177,26 @@ def run_generate_worker(ctx: WorkerContext, burst: bool = False, preload: bool =
             name=slot.name, daemon=True)
         thread.start()
         threads.append(thread)
-    results.append(worker.work(burst=burst, logging_level=level, with_scheduler=False))
-    for slot, thread in zip(worker.slots, threads, strict=True):
-        slot._stop_requested = True
-        # a busy slot finishes its job; an idle one waiting for work ends with the process
-        # (a job it takes as the process exits is recovered by the next worker)
-        thread.join(timeout=None if burst or slot.get_state() == "busy" else 1)
+    try:
+        results.append(worker.work(burst=burst, logging_level=level, with_scheduler=False))
+        for slot in worker.slots:
+            slot._stop_requested = True
+        # warm: a busy slot finishes its job, an idle one stops within SLOT_POLL_S
+        while not worker.cold and any(t.is_alive() for t in threads):
+            for thread in threads:
+                thread.join(timeout=0.5)
+    except SystemExit:  # a second SIGTERM, while the main thread's worker was idle
+        worker.cold = True
+    if worker.cold:
+        # stop at once: the model thread stops at the next token and the slots' jobs fail
+        # there (BatcherClosed) and are retried, as the main thread's job is
+        for slot in worker.slots:
+            slot._stop_requested = True
+        ctx.close()
+        for thread in threads:
+            thread.join(timeout=60)
+        raise SystemExit()
+    ctx.close()
     return any(results)
 
 

@@ -68,8 +68,15 @@ class WorkerContext:
 
                 s = self.settings
                 self._batcher = Batcher(pool, s.storyloom_batch_window_ms / 1000,
-                                        s.storyloom_batch_max_rows)
+                                        s.storyloom_batch_max_rows, s.storyloom_generate_slots)
             return self._batcher
+
+    def close(self) -> None:
+        """Stop the model thread, if one runs (a later job starts a new one)."""
+        with self._lock:
+            batcher, self._batcher = self._batcher, None
+        if batcher is not None:
+            batcher.close()
 
     def remote(self) -> tuple[VllmBackend, Any, int]:
         """(the vLLM client, the model's tokenizer, its context length): vllm backend only."""

@@ -124,9 +124,25 @@ def _plain(model: Any) -> Routing:
     return route
 
 
+def stopping(event: Any) -> Any:
+    """A generate stopping criterion: every row stops at once when the event is set."""
+    import torch
+    from transformers import StoppingCriteria
+
+    class Stop(StoppingCriteria):
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            return torch.full((input_ids.shape[0],), event.is_set(), dtype=torch.bool,
+                              device=input_ids.device)
+
+    return Stop()
+
+
 def generate(model: Any, pad: int, requests: Sequence[Request], sampling: Sampling,
-             routing: Routing | None = None) -> tuple[list[list[list[int]]], float]:
-    """New tokens of every request's rows (padding stripped by the caller), and seconds taken."""
+             routing: Routing | None = None,
+             stop: Any = None) -> tuple[list[list[list[int]]], float]:
+    """New tokens of every request's rows (padding stripped by the caller), and seconds taken.
+
+    stop: an event (threading.Event) that ends the batch at the next token when set."""
     import torch
 
     route = routing or _plain(model)
@@ -159,6 +175,7 @@ def generate(model: Any, pad: int, requests: Sequence[Request], sampling: Sampli
             out = net.generate(
                 input_ids=ids[per_row], attention_mask=mask[per_row], do_sample=False,
                 max_new_tokens=sampling.max_new_tokens, logits_processor=[sampler],
+                stopping_criteria=[stopping(stop)] if stop is not None else None,
                 streamer=FanOut(requests), pad_token_id=pad, **shared, **kwargs)
     seconds = time.perf_counter() - started
     new = out[:, width:].tolist()

@@ -22,7 +22,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -59,32 +58,32 @@ class _Task:
 class Batcher:
     """The model thread of a generate worker."""
 
-    def __init__(self, pool: AdapterPool, window_s: float, max_rows: int) -> None:
+    def __init__(self, pool: AdapterPool, window_s: float, max_rows: int, slots: int) -> None:
         self.pool = pool
         self.window_s = window_s
         self.max_rows = max(1, max_rows)
+        self.slots = max(1, slots)  # how many requests can come at once: a batch stops waiting
         self.batches = 0
-        self._active = 0  # jobs in hand in the worker's slots: who may still send drafts
-        self._active_lock = threading.Lock()
-        self._queue: queue.Queue[_Task] = queue.Queue()
+        self.closing = threading.Event()
+        self._queue: queue.Queue[_Task | None] = queue.Queue()
         self._held: deque[_Task] = deque()  # taken while forming a batch, not fitting it
         self._thread = threading.Thread(target=self._loop, name="storyloom-model", daemon=True)
         self._thread.start()
 
-    @contextmanager
-    def job(self) -> Iterator[None]:
-        """Mark a slot busy with a job for a block: a batch waits for busy slots' drafts."""
-        with self._active_lock:
-            self._active += 1
-        try:
-            yield
-        finally:
-            with self._active_lock:
-                self._active -= 1
+    def close(self, timeout: float = 30.0) -> None:
+        """Stop the model thread: a batch in hand stops at its next token, and its slots get
+        BatcherClosed; so does anything still waiting."""
+        self.closing.set()
+        self._queue.put(None)
+        self._thread.join(timeout)
 
     def _submit(self, task: _Task) -> _Task:
+        if self.closing.is_set():
+            raise BatcherClosed("the worker is stopping")
         self._queue.put(task)
-        task.done.wait()
+        while not task.done.wait(0.5):  # wakes now and then, so a stopping slot can be told
+            if self.closing.is_set() and not self._thread.is_alive():
+                raise BatcherClosed("the worker is stopping")
         if task.error is not None:
             raise task.error
         return task
@@ -102,6 +101,7 @@ class Batcher:
         return task.result, task.seconds, task.batch_rows
 
     def _next(self, timeout: float | None) -> _Task | None:
+        """The next task (None: none came in time, or the batcher is closing)."""
         if self._held:
             return self._held.popleft()
         try:
@@ -119,14 +119,15 @@ class Batcher:
         return rows <= self.max_rows and len(adapters - {None}) <= self.pool.capacity
 
     def _loop(self) -> None:
-        while True:
+        while not self.closing.is_set():
             task = self._next(None)
-            assert task is not None
+            if task is None:
+                continue
             if task.call is not None:
                 self._run_call(task)
                 continue
             tasks, deadline = [task], time.monotonic() + self.window_s
-            while len(tasks) < self._active or self._held:
+            while len(tasks) < self.slots and not self.closing.is_set():
                 more = self._next(max(0.0, deadline - time.monotonic()))
                 if more is None:
                     break
@@ -135,6 +136,8 @@ class Batcher:
                     break
                 tasks.append(more)
             self._run_batch(tasks)
+        for left in [*self._held, *iter_queue(self._queue)]:
+            left.finish(error=BatcherClosed("the worker is stopping"))
 
     def _run_call(self, task: _Task) -> None:
         assert task.call is not None
@@ -151,7 +154,10 @@ class Batcher:
                     self.pool.load(t.request.adapter, t.path)
             assert tasks[0].sampling is not None
             rows, seconds = batch.generate(self.pool.lm.model, self.pool.lm.tokenizer.pad_token_id,
-                                           requests, tasks[0].sampling, self.pool.routing)
+                                           requests, tasks[0].sampling, self.pool.routing,
+                                           stop=self.closing)
+            if self.closing.is_set():  # cut short: these drafts are not whole
+                raise BatcherClosed("the worker is stopping")
         except BaseException as exc:
             for t in tasks:
                 t.finish(error=exc)
@@ -166,6 +172,21 @@ class Batcher:
         for t, r in zip(tasks, rows, strict=True):
             t.seconds, t.batch_rows = seconds, total
             t.finish(r)
+
+
+class BatcherClosed(RuntimeError):
+    """The worker is stopping: no more drafting in this process (the job will be retried)."""
+
+
+def iter_queue(tasks: queue.Queue[_Task | None]) -> Iterator[_Task]:
+    """What is left in a queue, taken without waiting."""
+    while True:
+        try:
+            task = tasks.get_nowait()
+        except queue.Empty:
+            return
+        if task is not None:
+            yield task
 
 
 class ServedModel(LanguageModel):

@@ -54,7 +54,7 @@ class StoryMetrics(Record):
 
     faithfulness: float
     invented_rate: float
-    tone_match: float
+    tone_match: float = Field(description="the classifier's score for the tone asked (0..1)")
     distinct_2: float
     repetition: float
     score: float = Field(description="mean of faithfulness, 1 - invented, tone, distinct-2 "

@@ -5,6 +5,8 @@ plan, tone, prompt and seed for every model), drafted by the base model, the use
 current adapter and the candidate, and each draft is scored by the reranker's scorers.
 The numbers are the drafts' means, not the best draft's: they measure the model, not the
 reranker. Perplexity is left out of the story score: each model would judge its own text.
+Tone counts by the classifier's score for the tone (0..1), not by whether it passed: with a
+handful of drafts, one draft more or less passing would swing the score.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ if TYPE_CHECKING:
     from worker.llm.model import LanguageModel
     from worker.story.planner import Plan
     from worker.story.prompt import Prompt
+
+
+# drafts per model: more than the engine's 4, so that the means are steadier
+PROBE_DRAFTS = 8
 
 
 @dataclass
@@ -67,7 +73,7 @@ def story_metrics(scores: list[DraftScores]) -> StoryMetrics:
 
     faithful = mean([s.faithfulness for s in scores])
     invented = mean([1.0 if s.invented else 0.0 for s in scores])
-    tone = mean([1.0 if s.tone_ok else 0.0 for s in scores])
+    tone = mean([s.tone_match for s in scores])
     distinct = mean([s.distinct_2 for s in scores])
     repeated = mean([s.repetition for s in scores])
     score = round((faithful + (1 - invented) + tone + distinct + (1 - repeated)) / 5, 4)
@@ -82,7 +88,7 @@ def measure(settings: Settings, store: Store, model: LanguageModel, found: Probe
 
     user = found.request.user
     tuned = settings.model_copy(update={
-        "storyloom_repair": False, "storyloom_stream": False,
+        "storyloom_repair": False, "storyloom_stream": False, "storyloom_drafts": PROBE_DRAFTS,
         "storyloom_max_new_tokens": settings.storyloom_finetune_story_tokens})
     writer = StoryWriter(tuned, store, model)
     profile, prefs = store.get_profile(user), store.get_settings(user)
