@@ -73,4 +73,39 @@ def test_the_generate_worker_writes_two_users_stories_in_one_batch(
     assert ada.stats.model.endswith(f"+lora:v{version.version_id}")
     assert "+lora" not in bo.stats.model
     assert ada.text and ("Maria" in bo.text or "Porto" in bo.text)  # (ada's adapter is noise)
-    assert ctx.batcher().batches == 1
+
+
+def test_an_adapter_that_cannot_load_fails_only_its_own_request(
+    tmp_path: Path, language_model  # type: ignore[no-untyped-def]
+) -> None:
+    import threading
+
+    from worker.llm.batcher import Batcher, ServedModel
+
+    lm = private_copy(language_model)
+    good = random_adapter(lm, tmp_path / "good", seed=1)
+    batcher = Batcher(AdapterPool(lm, capacity=4), window_s=10.0, max_rows=16, slots=2)
+    outcome: dict[str, object] = {}
+
+    def write(name: str, path: Path) -> None:
+        model = ServedModel(batcher, name, path)
+        try:
+            outcome[name] = model.generate(PROMPT, max_new_tokens=6, temperature=0.8, top_p=0.9,
+                                           seed=1, num_return_sequences=2)
+        except Exception as exc:  # noqa: BLE001 - the test looks at which one failed
+            outcome[name] = exc
+
+    slots = [threading.Thread(target=write, args=("good", good)),
+             threading.Thread(target=write, args=("gone", tmp_path / "deleted-with-its-user"))]
+    for slot in slots:
+        slot.start()
+    for slot in slots:
+        slot.join(timeout=120)
+    batcher.close()
+    assert isinstance(outcome["gone"], Exception)
+    written = outcome["good"]
+    assert not isinstance(written, Exception) and len(written.texts) == 2  # type: ignore[union-attr]
+    assert written.stats.model.endswith("+lora:good")  # type: ignore[union-attr]
+
+
+PROMPT = [{"role": "user", "content": "Tell me about the shop on Calder Street."}]

@@ -146,12 +146,26 @@ class Batcher:
         except BaseException as exc:  # handed to the waiting slot, raised there
             task.finish(error=exc)
 
+    def _loaded(self, tasks: list[_Task]) -> list[_Task]:
+        """The tasks whose adapter is held now; one whose adapter cannot load fails alone."""
+        ready = []
+        for t in tasks:
+            assert t.request is not None
+            try:
+                if t.request.adapter is not None and t.path:
+                    self.pool.load(t.request.adapter, t.path)
+            except Exception as exc:  # e.g. deleted with its user: that user's job fails
+                t.finish(error=exc)
+                continue
+            ready.append(t)
+        return ready
+
     def _run_batch(self, tasks: list[_Task]) -> None:
+        tasks = self._loaded(tasks)
+        if not tasks:
+            return
         requests = [t.request for t in tasks if t.request is not None]
         try:
-            for t in tasks:
-                if t.request is not None and t.request.adapter is not None and t.path:
-                    self.pool.load(t.request.adapter, t.path)
             assert tasks[0].sampling is not None
             rows, seconds = batch.generate(self.pool.lm.model, self.pool.lm.tokenizer.pad_token_id,
                                            requests, tasks[0].sampling, self.pool.routing,

@@ -80,6 +80,8 @@ def routed(peft_model: Any, adapters: Sequence[str | None]) -> Iterator[None]:
         stack.enter_context(torch.no_grad())
         stack.enter_context(peft_model.disable_adapter())  # the layers give base output only
         for module in lora_layers(peft_model):
+            if not any(a is not None and a in module.lora_A for a in adapters):
+                continue  # no adapter of this batch changes this layer
             a_rows, b_rows = stacked(module, adapters)
 
             def add_lora(mod: Any, args: tuple[Any, ...], out: Any,
