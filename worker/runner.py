@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -168,23 +169,22 @@ def run_generate_worker(ctx: WorkerContext, burst: bool = False, preload: bool =
                     for i in range(2, count + 1)]
     level = logging.getLevelName(logging.getLogger().level)
     results: list[bool] = []
-    threads = []
+    finished: list[threading.Event] = []
     for slot in (worker, *worker.slots):
         slot.beat = beat
     for slot in worker.slots:
-        thread = threading.Thread(
-            target=lambda w=slot: results.append(w.work(burst=burst, logging_level=level)),
-            name=slot.name, daemon=True)
-        thread.start()
-        threads.append(thread)
+        done = threading.Event()
+        threading.Thread(target=_run_slot, args=(slot, burst, level, results, done),
+                         name=slot.name, daemon=True).start()
+        finished.append(done)
     try:
         results.append(worker.work(burst=burst, logging_level=level, with_scheduler=False))
         for slot in worker.slots:
             slot._stop_requested = True
-        # warm: a busy slot finishes its job, an idle one stops within SLOT_POLL_S
-        while not worker.cold and any(t.is_alive() for t in threads):
-            for thread in threads:
-                thread.join(timeout=0.5)
+        # warm: a busy slot finishes its job, an idle one stops within SLOT_POLL_S. (Polled,
+        # not Thread.join: a join a signal interrupts marks a live thread as finished.)
+        while not worker.cold and not all(done.is_set() for done in finished):
+            time.sleep(0.2)
     except SystemExit:  # a second SIGTERM, while the main thread's worker was idle
         worker.cold = True
     if worker.cold:
@@ -193,11 +193,21 @@ def run_generate_worker(ctx: WorkerContext, burst: bool = False, preload: bool =
         for slot in worker.slots:
             slot._stop_requested = True
         ctx.close()
-        for thread in threads:
-            thread.join(timeout=60)
+        deadline = time.monotonic() + 60
+        while not all(done.is_set() for done in finished) and time.monotonic() < deadline:
+            time.sleep(0.2)
         raise SystemExit()
     ctx.close()
     return any(results)
+
+
+def _run_slot(slot: SlotWorker, burst: bool, level: str, results: list[bool],
+              done: threading.Event) -> None:
+    """A job slot's thread: its RQ worker's loop, then a sign that it ended."""
+    try:
+        results.append(slot.work(burst=burst, logging_level=level))
+    finally:
+        done.set()
 
 
 def stop_on_sigterm(stop: object) -> None:
