@@ -7,8 +7,8 @@ Routes, as a vLLM server started with ``--enable-lora`` and
 - ``POST /v1/load_lora_adapter`` ``{"lora_name", "lora_path"}``: 200; 400 when the name is
   already loaded ("... has already been loaded") or no adapter is at the path.
 - ``POST /v1/completions``: ``prompt`` as token ids or a list of them, ``n``, ``seed``,
-  ``max_tokens``, ``temperature``, ``top_p``, ``repetition_penalty``; ``echo`` with
-  ``logprobs`` returns each prompt token's log-probability (the first is null).
+  ``max_tokens``, ``temperature``, ``top_p``, ``top_k`` (-1: off), ``repetition_penalty``;
+  ``echo`` with ``logprobs`` returns each prompt token's log-probability (the first is null).
 - ``POST /v1/chat/completions``: ``messages`` through the model's chat template.
 - ``model`` names the base model or a loaded adapter; anything else is a 404.
 
@@ -118,7 +118,8 @@ class FakeVllm:
         sampling = batch.Sampling(int(body.get("max_tokens", 16)),
                                   max(float(body.get("temperature", 1.0)), 1e-5),
                                   float(body.get("top_p", 1.0)),
-                                  float(body.get("repetition_penalty", 1.0)))
+                                  float(body.get("repetition_penalty", 1.0)),
+                                  max(int(body.get("top_k", -1)), 0))
         rows, _ = batch.generate(self.lm.model, self.lm.tokenizer.pad_token_id, [request],
                                  sampling, self.pool.routing)
         return rows[0]

@@ -37,6 +37,7 @@ class Sampling:
     temperature: float
     top_p: float
     repetition_penalty: float = 1.1
+    top_k: int = 50  # transformers' default for sampling, which the drafts were tuned with
 
 
 # A routing: given one adapter per batch row, a context holding the model to call and the
@@ -53,7 +54,7 @@ class RowSampler:
     def __init__(self, requests: Sequence[Request], sampling: Sampling, pad_left: Any,
                  device: str) -> None:
         import torch
-        from transformers import TemperatureLogitsWarper, TopPLogitsWarper
+        from transformers import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
 
         self.groups: list[tuple[int, int, Any]] = []
         start = 0
@@ -64,8 +65,10 @@ class RowSampler:
             start += r.rows
         self.pad_left = pad_left  # per row: how many padding tokens its prompt starts with
         self.penalty = sampling.repetition_penalty
-        self.warpers = [TemperatureLogitsWarper(sampling.temperature),
-                        TopPLogitsWarper(sampling.top_p)]
+        self.warpers: list[Any] = [TemperatureLogitsWarper(sampling.temperature)]
+        if sampling.top_k > 0:
+            self.warpers.append(TopKLogitsWarper(sampling.top_k))
+        self.warpers.append(TopPLogitsWarper(sampling.top_p))
 
     def _penalise(self, input_ids: Any, scores: Any) -> Any:
         """The repetition penalty over each row's own tokens (padding is not a token seen)."""

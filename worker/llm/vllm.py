@@ -87,11 +87,13 @@ class VllmBackend:
 
     def complete(self, prompt: list[int], adapter: str | None, *, max_new_tokens: int,
                  temperature: float, top_p: float, n: int, seed: int | None,
-                 repetition_penalty: float = 1.1) -> tuple[list[str], int]:
-        """(n sampled continuations of token ids, the tokens generated in all)."""
+                 repetition_penalty: float = 1.1, top_k: int = 50) -> tuple[list[str], int]:
+        """(n sampled continuations of token ids, the tokens generated in all), sampled as
+        the local backend samples (worker.llm.batch.Sampling's defaults)."""
         body: dict[str, Any] = {"model": adapter or self.model, "prompt": prompt,
                                 "max_tokens": max_new_tokens, "temperature": temperature,
-                                "top_p": top_p, "n": n, "repetition_penalty": repetition_penalty}
+                                "top_p": top_p, "top_k": top_k, "n": n,
+                                "repetition_penalty": repetition_penalty}
         if seed is not None:
             body["seed"] = seed
         reply = self._post("/v1/completions", body).json()
