@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -192,15 +192,3 @@ def generate(model: Any, pad: int, requests: Sequence[Request], sampling: Sampli
 def rows_of(requests: Sequence[Request]) -> int:
     """How many batch rows some requests take."""
     return sum(r.rows for r in requests)
-
-
-def chunks(requests: Sequence[Request], max_rows: int) -> Iterator[list[Request]]:
-    """Requests grouped in order into batches of at most max_rows rows (one at least)."""
-    batch: list[Request] = []
-    for r in requests:
-        if batch and rows_of(batch) + r.rows > max_rows:
-            yield batch
-            batch = []
-        batch.append(r)
-    if batch:
-        yield batch

@@ -16,6 +16,7 @@ waits for it to finish (no continuous batching; vLLM does that, see worker.llm.v
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -29,7 +30,7 @@ from typing import Any, TypeVar
 from worker import metrics
 from worker.llm import batch
 from worker.llm.adapters import AdapterPool
-from worker.llm.model import Generation, LanguageModel
+from worker.llm.model import LanguageModel
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,6 @@ class Batcher:
         self.window_s = window_s
         self.max_rows = max(1, max_rows)
         self.slots = max(1, slots)  # how many requests can come at once: a batch stops waiting
-        self.batches = 0
         self.closing = threading.Event()
         self._queue: queue.Queue[_Task | None] = queue.Queue()
         self._held: deque[_Task] = deque()  # taken while forming a batch, not fitting it
@@ -176,7 +176,6 @@ class Batcher:
             for t in tasks:
                 t.finish(error=exc)
             return
-        self.batches += 1
         total = batch.rows_of(requests)
         metrics.BATCH_REQUESTS.observe(len(requests))
         if len(requests) > 1:
@@ -215,16 +214,11 @@ class ServedModel(LanguageModel):
         self.adapter = adapter
         self.path = path
 
-    def generate(self, messages: list[dict[str, str]], *, prefix: str = "",
-                 max_new_tokens: int, temperature: float, top_p: float,
-                 seed: int | None = None, num_return_sequences: int = 1,
-                 streamer: Any = None) -> Generation:
-        prompt = self.story_prompt(messages, prefix, max_new_tokens)
-        request = batch.Request(prompt=prompt, rows=num_return_sequences, seed=seed,
-                                adapter=self.adapter, streamer=streamer)
-        rows, seconds, batch_rows = self.batcher.draft(
-            request, batch.Sampling(max_new_tokens, temperature, top_p), self.path)
-        return self.finish(rows, prefix, len(prompt), seconds, batch_rows)
+    def _draft(self, request: batch.Request,
+               sampling: batch.Sampling) -> tuple[list[list[int]], float, int]:
+        """Through the model thread, in a batch with other slots' requests."""
+        mine = dataclasses.replace(request, adapter=self.adapter)
+        return self.batcher.draft(mine, sampling, self.path)
 
     def perplexity(self, texts: list[str],
                    context: list[dict[str, str]] | None = None) -> list[float]:

@@ -110,10 +110,17 @@ class LanguageModel:
         prompt = self.story_prompt(messages, prefix, max_new_tokens)
         request = batch.Request(prompt=prompt, rows=num_return_sequences, seed=seed,
                                 streamer=streamer)
-        sampling = batch.Sampling(max_new_tokens, temperature, top_p)
+        rows, seconds, batch_rows = self._draft(
+            request, batch.Sampling(max_new_tokens, temperature, top_p))
+        return self.finish(rows, prefix, len(prompt), seconds, batch_rows)
+
+    def _draft(self, request: Any, sampling: Any) -> tuple[list[list[int]], float, int]:
+        """(a request's rows, seconds taken, rows in its batch): here, a batch of its own."""
+        from worker.llm import batch
+
         rows, seconds = batch.generate(self.model, self.tokenizer.pad_token_id, [request],
                                        sampling)
-        return self.finish(rows[0], prefix, len(prompt), seconds)
+        return rows[0], seconds, request.rows
 
     def story_prompt(self, messages: list[dict[str, str]], prefix: str,
                      max_new_tokens: int) -> list[int]:
@@ -125,7 +132,7 @@ class LanguageModel:
         return prompt[-budget:] if len(prompt) > budget else prompt
 
     def finish(self, rows: list[list[int]], prefix: str, prompt_tokens: int,
-               seconds: float, batch_rows: int | None = None) -> Generation:
+               seconds: float, batch_rows: int) -> Generation:
         """Decoded drafts and the stats of their generation."""
         pad = self.tokenizer.pad_token_id
         texts = [(prefix + self.tokenizer.decode(row, skip_special_tokens=True)).strip()
@@ -134,7 +141,7 @@ class LanguageModel:
         stats = GenerationStats(
             model=self.identity, prompt_tokens=prompt_tokens, new_tokens=new_tokens,
             seconds=round(seconds, 3), tokens_per_s=round(new_tokens / max(seconds, 1e-6), 2),
-            batch_rows=batch_rows or len(rows),
+            batch_rows=batch_rows,
         )
         return Generation(texts=texts, stats=stats)
 

@@ -146,9 +146,9 @@ class VllmModel(LanguageModel):
             prompt, self.adapter, max_new_tokens=max_new_tokens, temperature=temperature,
             top_p=top_p, n=num_return_sequences, seed=seed)
         seconds = time.perf_counter() - started
-        generation = self.finish([], prefix, len(prompt), seconds)
+        generation = self.finish([], prefix, len(prompt), seconds, num_return_sequences)
         stats = generation.stats.model_copy(update={
-            "new_tokens": tokens, "batch_rows": num_return_sequences,
+            "new_tokens": tokens,
             "tokens_per_s": round(tokens / max(seconds, 1e-6), 2)})
         return Generation(texts=[(prefix + t).strip() for t in texts], stats=stats)
 

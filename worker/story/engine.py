@@ -136,6 +136,18 @@ class StoryWriter:
             return plan_again(profile, story[-1], prefs.pov, prefs.name)
         return found
 
+    def prompt(self, user: str, plan: Plan, tone: str, prefs: UserSettings,
+               story: list[Installment], continuing: bool) -> tuple[Prompt, int]:
+        """The prompt of an installment in the user's current chapter, and that chapter."""
+        state = self.store.get_story_state(user)
+        chapter = state.chapters[-1].number if state.chapters else 1
+        prompt = build_prompt(
+            plan, tone, prefs.pov, prefs.tense, story,
+            chapters={c.number: c.title for c in state.chapters}, chapter=chapter,
+            name=prefs.name, continuing=continuing,
+            budget=self.settings.storyloom_prompt_tokens, count=self.model.count_tokens)
+        return prompt, chapter
+
     def judge(self, plan: Plan, tone: str, profile: Profile, earlier: list[str],
               prefs: UserSettings, prompt: Prompt) -> Judge:
         people = [n for p in profile.people for n in (p.name, *p.aliases)]
@@ -184,16 +196,11 @@ class StoryWriter:
             self._notice(request, NOTHING_YET if not profile.events else CAUGHT_UP)
             return None
         choice = choose_tone(request.tone, store.get_safety(user).level, profile, plan)
-        state = store.get_story_state(user)
-        chapters = {c.number: c.title for c in state.chapters}
-        chapter = state.chapters[-1].number if state.chapters else 1
         earlier = [i.text for i in story if i.installment_id != request.replaces]
-        prompt = build_prompt(
-            plan, choice.target, prefs.pov, prefs.tense,
+        prompt, chapter = self.prompt(
+            user, plan, choice.target, prefs,
             [i for i in story if i.installment_id != request.replaces],
-            chapters=chapters, chapter=chapter, name=prefs.name,
-            continuing=request.kind == "continue" and bool(story),
-            budget=self.settings.storyloom_prompt_tokens, count=self.model.count_tokens)
+            continuing=request.kind == "continue" and bool(story))
         judge = self.judge(plan, choice.target, profile, earlier, prefs, prompt)
         seed = request_seed(self.settings.storyloom_seed, request.request_id)
         round_ = self.draft(request, prompt, judge, seed)

@@ -44,7 +44,6 @@ class Probe:
 def probe(settings: Settings, store: Store, lm: LanguageModel, user: str) -> Probe | None:
     """The user's next installment as the story engine would prompt it (None: nothing to tell)."""
     from worker.story.engine import StoryWriter, choose_tone, request_seed
-    from worker.story.prompt import build_prompt
 
     writer = StoryWriter(settings, store, lm)
     profile, prefs = store.get_profile(user), store.get_settings(user)
@@ -56,12 +55,7 @@ def probe(settings: Settings, store: Store, lm: LanguageModel, user: str) -> Pro
     if plan is None:
         return None
     choice = choose_tone(request.tone, store.get_safety(user).level, profile, plan)
-    state = store.get_story_state(user)
-    prompt = build_prompt(
-        plan, choice.target, prefs.pov, prefs.tense, story,
-        chapters={c.number: c.title for c in state.chapters},
-        chapter=state.chapters[-1].number if state.chapters else 1, name=prefs.name,
-        continuing=bool(story), budget=settings.storyloom_prompt_tokens, count=lm.count_tokens)
+    prompt, _ = writer.prompt(user, plan, choice.target, prefs, story, continuing=bool(story))
     seed = request_seed(settings.storyloom_seed or 0, request.request_id) or 0
     return Probe(request, plan, choice.target, prompt, seed)
 
