@@ -29,8 +29,8 @@ test: setup lint
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check bot worker nlu tests scripts
-	$(BIN)/mypy bot worker nlu
+	$(BIN)/ruff check bot worker nlu bench tests scripts
+	$(BIN)/mypy bot worker nlu bench
 
 clean-venv:
 	rm -rf $(VENV)

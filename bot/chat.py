@@ -17,8 +17,8 @@ from typing import Any
 
 from bot.local import LEARNING_ROLES, LocalServices, prepare_model
 from bot.terminal import Output, TerminalSession, user_key
-from worker.commands import CommandContext
-from worker.profile_view import profile_json
+from worker.conversation.commands import CommandContext
+from worker.profile.view import profile_json
 from worker.settings import Settings
 
 BANNER = (

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from worker.records import Attachment, utcnow
+from worker.store.records import Attachment, utcnow
 
 Kind = Literal["text", "command", "press", "edit", "photo", "sticker", "voice", "document",
                "forward", "other"]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import redis
 
-from worker.connection import EmbeddedRedis, open_redis
+from worker.ops.connection import EmbeddedRedis, open_redis
 from worker.settings import BUNDLED_MODEL, Settings
 
 logger = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ class LocalServices:
         logs.mkdir(parents=True, exist_ok=True)
         with open(logs / f"worker-{role}.log", "ab") as log:
             self.procs[role] = subprocess.Popen(  # noqa: S603 - our own CLI
-                [sys.executable, "-m", "bot.cli", "worker", role],
+                [sys.executable, "-m", "bot.cli.main", "worker", role],
                 env=self._env(), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                 preexec_fn=_die_with_parent, cwd=Path.cwd(),
             )

@@ -18,8 +18,8 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Literal
 
-from worker.records import Delivery
 from worker.store import Store, platform_of
+from worker.store.records import Delivery
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """A private conversation on any chat platform: consent first, then the story.
 
 Nothing a person writes is stored before they agree (/start, then the button or
-/agree). After that every message becomes a turn through ``worker.intake`` and
-every registered chat command works through ``worker.commands.dispatch``; this
+/agree). After that every message becomes a turn through ``worker.conversation.intake`` and
+every registered chat command works through ``worker.conversation.commands.dispatch``; this
 module adds the platform-side rights: /forget (after a confirmation), /export
 (as files) and /share on|off (private memories in community stories).
 Adapters call these methods from a worker thread; they only return replies.
@@ -26,10 +26,10 @@ from bot.buttons import (
 )
 from bot.inbound import Inbound
 from bot.text import is_handled_language
-from worker.commands import HELP, CommandContext, dispatch
-from worker.intake import clean_text, receive_text
-from worker.records import Attachment, Feedback
-from worker.rights import ExportFile, export_user, forget_user
+from worker.conversation.commands import HELP, CommandContext, dispatch
+from worker.conversation.intake import clean_text, receive_text
+from worker.counsel.rights import ExportFile, export_user, forget_user
+from worker.store.records import Attachment, Feedback
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ class PrivateChat:
         return [Reply(AGREED)]
 
     def command(self, user: str, name: str, args: str) -> list[Reply]:
-        """Any command: the platform's own, or one registered in worker.commands."""
+        """Any command: the platform's own, or one registered in worker.conversation.commands."""
         if name == "start":
             return self.start(user)
         if name == "agree":

@@ -14,8 +14,8 @@ import sys
 from typing import Protocol
 
 from bot.local import LEARNING_ROLES, LocalServices, prepare_model
-from worker.commands import CommandContext
-from worker.health import Health, beat_forever, process_health
+from worker.conversation.commands import CommandContext
+from worker.ops.health import Health, beat_forever, process_health
 from worker.settings import Settings
 from worker.store import Store
 

@@ -13,10 +13,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from worker.commands import CommandContext, dispatch, parse
-from worker.intake import receive_text
-from worker.metrics import DELIVERIES
-from worker.records import Delivery, Installment
+from worker.conversation.commands import CommandContext, dispatch, parse
+from worker.conversation.intake import receive_text
+from worker.ops.metrics import DELIVERIES
+from worker.store.records import Delivery, Installment
 
 PLATFORM = "local"
 REPLY_WAIT_S = 120.0

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import threading
 
-from worker.connection import open_redis
-from worker.health import Health, redis_check, serve_health
-from worker.metrics import register_queue_collector
-from worker.queues import FINETUNE, GENERATE
-from worker.runtime import WorkerContext
+from worker.ops.connection import open_redis
+from worker.ops.health import Health, redis_check, serve_health
+from worker.ops.metrics import register_queue_collector
+from worker.ops.queues import FINETUNE, GENERATE
+from worker.ops.runtime import WorkerContext
 from worker.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def run_worker(settings: Settings, role: str, burst: bool = False) -> int:
         ctx = WorkerContext.build(settings, client)
         health = _health(settings, ctx, role)
         if settings.storyloom_metrics_port:
-            from worker.nlu_worker import GROUP
+            from worker.conversation.nlu_worker import GROUP
 
             register_queue_collector(client, ctx.store.keys.turns_streams(), GROUP,
                                      [GENERATE, FINETUNE])
@@ -46,9 +46,9 @@ def run_worker(settings: Settings, role: str, burst: bool = False) -> int:
                               settings.storyloom_metrics_port)
         if role == "nlu":
             from nlu.pipeline import Analyzer
-            from worker.nlu_worker import NluWorker
-            from worker.runner import stop_on_sigterm
-            from worker.safety_step import SafetyStep
+            from worker.conversation.nlu_worker import NluWorker
+            from worker.conversation.safety_step import SafetyStep
+            from worker.ops.runner import stop_on_sigterm
             from worker.training.schedule import note_turn
 
             # Both models load before the first turn, not while a user waits on it.
@@ -61,7 +61,7 @@ def run_worker(settings: Settings, role: str, burst: bool = False) -> int:
                 stop_on_sigterm(nlu.stop_event)
             nlu.run(burst=burst)
             return 0
-        from worker.runner import run_generate_worker
+        from worker.ops.runner import run_generate_worker
 
         run_generate_worker(ctx, burst=burst, beat=health.beat, role=role)
         return 0

@@ -30,10 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
-from worker.keys import Keys  # noqa: E402
-from worker.records import Turn  # noqa: E402
 from worker.store import Store  # noqa: E402
 from worker.store.crypto import MasterKey, new_data_key  # noqa: E402
+from worker.store.keys import Keys  # noqa: E402
+from worker.store.records import Turn  # noqa: E402
 
 # one throwaway master key for the bench and its adapter process (turns are sealed)
 MASTER = MasterKey(new_data_key(), "bench")
@@ -47,7 +47,7 @@ def start_adapter(tg: FakeTelegram, redis_url: str, prefix: str, data: Path) -> 
                STORYLOOM_LOG_LEVEL="WARNING", TELEGRAM_TOKEN=tg.token,
                TELEGRAM_API_BASE_URL=tg.base_url, TELEGRAM_FILE_BASE_URL=tg.base_file_url,
                PYTHONPATH=str(ROOT))
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--no-workers"],
+    return subprocess.Popen([sys.executable, "-m", "bot.cli.main", "serve", "--no-workers"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

@@ -35,7 +35,7 @@ def _env(data: Path, cache: Path, redis_url: str | None) -> dict[str, str]:
 def chat_start(env: dict[str, str]) -> float:
     """Seconds from launching `storyloom chat` to its banner (ready for input)."""
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "chat"], env=env, cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "chat"], env=env, cwd=ROOT,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     assert proc.stdout is not None and proc.stdin is not None
@@ -50,7 +50,7 @@ def chat_start(env: dict[str, str]) -> float:
 
 def story_latency(env: dict[str, str], script: Path) -> tuple[float, dict[str, object]]:
     """Seconds from sending /story to the installment line, and that installment."""
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "demo", "--json", "--script",
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "demo", "--json", "--script",
                              str(script), "--user", f"bench{os.getpid()}"], env=env, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert proc.stdout is not None

@@ -29,7 +29,7 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.bench_learning import serving  # noqa: E402
+from bench.learning import serving  # noqa: E402
 from worker.settings import Settings  # noqa: E402
 from worker.store import Store  # noqa: E402
 from worker.store.crypto import MasterKey, new_data_key  # noqa: E402
@@ -42,8 +42,8 @@ def seed_turns(store: Store, settings: Settings, user: str, path: Path) -> int:
     """One turn per paragraph of the corpus, told in chat and understood by the NLU worker
     (so the profile holds the people, places and events the story probe tells)."""
     from nlu.pipeline import Analyzer
-    from worker.intake import receive_text
-    from worker.nlu_worker import NluWorker
+    from worker.conversation.intake import receive_text
+    from worker.conversation.nlu_worker import NluWorker
 
     paragraphs = [p.strip() for p in path.read_text().split("\n\n") if p.strip()]
     for text in paragraphs:
@@ -122,7 +122,7 @@ def main() -> int:
                         storyloom_key_prefix=f"bench-learning-{uuid.uuid4().hex[:8]}",
                         storyloom_lora_epochs=args.epochs)
     client = redis.Redis.from_url(args.redis_url)
-    from worker.keys import Keys
+    from worker.store.keys import Keys
 
     store = Store(client, Keys(settings.storyloom_key_prefix), MasterKey(new_data_key(), "bench"))
     try:

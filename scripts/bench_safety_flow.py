@@ -1,7 +1,7 @@
 """Measure the safety step as the NLU worker runs it: crisis replies, pauses and alerts.
 
 Every labelled item becomes one turn of a fresh user and goes through
-worker.safety_step.SafetyStep (the detector, the store writes, the reply) in
+worker.conversation.safety_step.SafetyStep (the detector, the store writes, the reply) in
 batches like the worker's. Crisis = a crisis reply sent and the story paused;
 gold crisis = items labelled elevated or high. Alert = anything flagged for a
 counselor; gold alert = any item labelled with a risk category.
@@ -20,12 +20,12 @@ from pathlib import Path
 
 import redis
 
-from worker.keys import Keys
-from worker.nlu_worker import BATCH
-from worker.records import Turn, utcnow
-from worker.safety_step import SafetyStep
+from worker.conversation.nlu_worker import BATCH
+from worker.conversation.safety_step import SafetyStep
 from worker.store import Store
 from worker.store.crypto import MasterKey, new_data_key
+from worker.store.keys import Keys
+from worker.store.records import Turn, utcnow
 
 DATA = Path(__file__).resolve().parent.parent / "datasets" / "safety"
 

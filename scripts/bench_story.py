@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def _prompt() -> tuple[list[dict[str, str]], str]:
-    from worker.profile import LifeEvent, Person, Place, Profile
+    from worker.profile.model import LifeEvent, Person, Place, Profile
     from worker.story.planner import plan_next
     from worker.story.prompt import build_prompt
 

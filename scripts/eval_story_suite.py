@@ -35,7 +35,7 @@ def run(name: str, budget: int, out: Path, args: argparse.Namespace) -> list[dic
                    STORYLOOM_DRAFTS=str(args.drafts), STORYLOOM_PROMPT_TOKENS=str(budget))
         env.pop("REDIS_URL", None)  # each script on its own embedded Redis
         result = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "eval", "story", "--script",
+            [sys.executable, "-m", "bot.cli.main", "eval", "story", "--script",
              str(ROOT / "examples" / "eval" / f"{name}.txt"), "--json", "--user", name],
             env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     (out / f"{name}.jsonl").write_text(result.stdout)

@@ -15,10 +15,10 @@ from typing import Any, Protocol, TypeVar
 
 import redis
 
-from worker.commands import CommandContext
-from worker.nlu_worker import NluWorker
-from worker.runner import run_generate_worker
-from worker.runtime import WorkerContext
+from worker.conversation.commands import CommandContext
+from worker.conversation.nlu_worker import NluWorker
+from worker.ops.runner import run_generate_worker
+from worker.ops.runtime import WorkerContext
 
 T = TypeVar("T")
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from worker.connection import EmbeddedRedis
-from worker.runtime import WorkerContext, install
+from worker.ops.connection import EmbeddedRedis
+from worker.ops.runtime import WorkerContext, install
 from worker.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

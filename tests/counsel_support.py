@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from worker.commands import CommandContext, dispatch
-from worker.counsel_records import Account
-from worker.intake import receive_text
-from worker.nlu_worker import NluWorker
-from worker.records import Delivery, GenerationStats, Installment, new_id
-from worker.runtime import WorkerContext
-from worker.safety_step import SafetyStep
+from worker.conversation.commands import CommandContext, dispatch
+from worker.conversation.intake import receive_text
+from worker.conversation.nlu_worker import NluWorker
+from worker.conversation.safety_step import SafetyStep
+from worker.counsel.records import Account
+from worker.ops.runtime import WorkerContext
+from worker.store.records import Delivery, GenerationStats, Installment, new_id
 
 
 def tell(ctx: WorkerContext, analyzer, user: str, *texts: str) -> list[str]:  # type: ignore[no-untyped-def]

@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 
 from bot.dashboard.app import create_app
 from bot.dashboard.security import SESSION_COOKIE, hash_password
-from worker.counsel_guide import opening_message, plan_session
-from worker.counsel_records import Account, Alert
-from worker.profile import LifeEvent, Person, Profile
-from worker.records import Delivery, GenerationStats, Installment, SafetyState, new_id, utcnow
+from worker.counsel.guide import opening_message, plan_session
+from worker.counsel.records import Account, Alert
+from worker.profile.model import LifeEvent, Person, Profile
 from worker.settings import Settings
 from worker.store import Store
+from worker.store.records import Delivery, GenerationStats, Installment, SafetyState, new_id, utcnow
 
 PASSWORD = "a long test password"
 # Words only the first counselor's client ever said: they must never reach anyone else.

@@ -10,7 +10,7 @@ import redis
 from bot.discord.adapter import DiscordAdapter
 from tests.chat_harness import AdapterThread, command_context, wait_until
 from tests.fakes.discord_api import FakeDiscord
-from worker.runtime import WorkerContext, install
+from worker.ops.runtime import WorkerContext, install
 from worker.settings import Settings
 
 MEMBERS = ("alice", "bob", "carol")

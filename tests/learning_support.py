@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from worker.llm.model import LanguageModel
-from worker.records import Turn, new_id, utcnow
 from worker.settings import Settings
 from worker.store import Store
+from worker.store.records import Turn, new_id, utcnow
 from worker.training import registry
 from worker.training.config import train_config
 from worker.training.records import AdapterMetrics, AdapterVersion

@@ -10,7 +10,7 @@ import redis
 from bot.telegram.adapter import TelegramAdapter
 from tests.chat_harness import AdapterThread, command_context
 from tests.fakes.telegram_api import FakeTelegram
-from worker.runtime import WorkerContext, install
+from worker.ops.runtime import WorkerContext, install
 from worker.settings import Settings
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from worker import backpressure
-from worker.commands import CommandContext, dispatch
-from worker.queues import GENERATE, queue
-from worker.runner import run_generate_worker
-from worker.runtime import WorkerContext
+from worker.conversation.commands import CommandContext, dispatch
+from worker.ops import backpressure
+from worker.ops.queues import GENERATE, queue
+from worker.ops.runner import run_generate_worker
+from worker.ops.runtime import WorkerContext
 
 
 def _story(ctx: WorkerContext, user: str):  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from pathlib import Path
 import redis
 
 from tests.test_end_to_end import run_demo
-from worker.intake import CUT, EMPTY, clean_text, has_content, receive_text
+from worker.conversation.intake import CUT, EMPTY, clean_text, has_content, receive_text
 from worker.settings import Settings
 from worker.store import Store
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tests.counsel_support import counselor, deliveries, link, tell
-from worker.counsel_guide import (
+from worker.counsel.guide import (
     CLOSING,
     TEMPLATES,
     opening_message,
     parse_prompts,
     plan_session,
 )
-from worker.runtime import WorkerContext
+from worker.ops.runtime import WorkerContext
 
 
 def test_each_answer_gets_the_next_prompt_and_answers_join_the_story(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.counsel_support import counselor, link, say
-from worker.runtime import WorkerContext
+from worker.ops.runtime import WorkerContext
 
 
 def test_a_code_shows_what_the_counselor_sees_and_waits_for_consent(ctx: WorkerContext) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.counsel_support import counselor, deliveries, fake_installment, link, tell
-from worker.commands import CommandContext, dispatch
-from worker.counsel_guide import opening_message, plan_session
-from worker.runner import run_generate_worker
-from worker.runtime import WorkerContext
+from worker.conversation.commands import CommandContext, dispatch
+from worker.counsel.guide import opening_message, plan_session
+from worker.ops.runner import run_generate_worker
+from worker.ops.runtime import WorkerContext
 from worker.store.review import HELD_NOTICE, REJECTED_NOTICE
 
 

@@ -129,7 +129,7 @@ def test_lifting_a_pause_can_lower_the_risk_level(settings: Settings, client: re
 def test_users_add_reads_the_password_from_stdin(settings: Settings, client: redis.Redis) -> None:
     def add(email: str, password: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "bot.cli", "users", "add", "--email", email, "--role",
+            [sys.executable, "-m", "bot.cli.main", "users", "add", "--email", email, "--role",
              "counselor"], input=password + "\n", text=True, capture_output=True,
             env=cli_env(settings), cwd=ROOT, timeout=120)
 
@@ -148,7 +148,7 @@ def test_a_tone_floor_override_is_shown_to_the_counselor(
     settings: Settings, client: redis.Redis
 ) -> None:
     from bot.dashboard.views import tone_override
-    from worker.records import GenerationStats, Installment, new_id
+    from worker.store.records import GenerationStats, Installment, new_id
 
     assert tone_override({"tone_override": True, "requested_tone": "despair",
                           "tone_target": "hope"}) == "asked for despair, written as hope"

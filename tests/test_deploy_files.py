@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.cli import build_parser
-from worker.queues import FINETUNE, GENERATE
+from bot.cli.main import build_parser
+from worker.ops.queues import FINETUNE, GENERATE
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -256,7 +256,7 @@ def test_systemd_units_run_storyloom_and_stop_gracefully(unit: Path, tmp_path: P
 
 # -- alert rules -------------------------------------------------------------------------
 def _metric_names() -> set[str]:
-    from worker import metrics
+    from worker.ops import metrics
 
     names: set[str] = set()
     for obj in vars(metrics).values():

@@ -37,7 +37,7 @@ def test_int8_model_generates_and_keeps_the_models_sense(language_model, tmp_pat
 
 
 def test_a_users_adapter_serves_on_top_of_the_int8_model(language_model, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from bot.bench_learning import random_adapters
+    from bench.learning import random_adapters
     from worker.llm.adapters import AdapterPool
 
     settings = Settings(_env_file=None, storyloom_cache_dir=MODEL_CACHE,  # type: ignore[call-arg]

@@ -12,7 +12,7 @@ from tests.discord_fixtures import (  # noqa: F401 - fixtures
     posts,
 )
 from tests.fakes.discord_api import FakeDiscord
-from worker.runtime import WorkerContext
+from worker.ops.runtime import WorkerContext
 
 
 def start_story(dc: FakeDiscord, title: str, user: str) -> str:

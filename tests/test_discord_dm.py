@@ -12,8 +12,8 @@ from tests.discord_fixtures import (  # noqa: F401 - fixtures
     posts,
 )
 from tests.fakes.discord_api import FakeDiscord
-from worker.records import Delivery
-from worker.runtime import WorkerContext
+from worker.ops.runtime import WorkerContext
+from worker.store.records import Delivery
 
 
 def test_dm_consent_then_story_talk_and_commands(

@@ -9,7 +9,7 @@ from tests.discord_fixtures import DiscordRun, fake_discord, posts  # noqa: F401
 from tests.fakes.discord_api import FakeDiscord
 from tests.test_discord_community import start_story
 from worker.community.weave import shared_memories
-from worker.runtime import WorkerContext, install
+from worker.ops.runtime import WorkerContext, install
 from worker.settings import Settings
 
 CANARY = ("Zephyrine", "Quillfeather", "Vladivostok")

@@ -21,7 +21,7 @@ def run_demo(
 ) -> list[dict[str, Any]]:
     """Run `storyloom demo --json` and parse its JSON lines."""
     proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "demo", "--script", str(script), "--json",
+        [sys.executable, "-m", "bot.cli.main", "demo", "--script", str(script), "--json",
          "--user", user],
         env=cli_env(settings, **env), cwd=ROOT, capture_output=True, timeout=600,
     )

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 from bot.terminal import Output, TerminalSession
 from tests.conftest import ROOT, cli_env
-from worker.commands import CommandContext
-from worker.intake import EMPTY, receive_text
-from worker.keys import Keys
-from worker.nlu_worker import GROUP, NluWorker
-from worker.runtime import WorkerContext
+from worker.conversation.commands import CommandContext
+from worker.conversation.intake import EMPTY, receive_text
+from worker.conversation.nlu_worker import GROUP, NluWorker
+from worker.ops.runtime import WorkerContext
+from worker.store.keys import Keys
 
 FUZZ = settings(max_examples=120, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -133,7 +133,7 @@ def test_storyloom_nlu_jsonl_survives_a_hostile_file(settings) -> None:  # type:
         b'{"id": 3, "text": "\\ud800 lone surrogate", "date": "not a date"}',
         b'{"id": 4, "text": "\\u0000\\u202e", "date": "2020-02-30"}',
     ]) + b"\n"
-    proc = subprocess.run([sys.executable, "-m", "bot.cli", "nlu", "--jsonl"], input=hostile,
+    proc = subprocess.run([sys.executable, "-m", "bot.cli.main", "nlu", "--jsonl"], input=hostile,
                           env=cli_env(settings), cwd=ROOT, capture_output=True, timeout=300)
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
     records = [json.loads(r) for r in proc.stdout.decode().splitlines()]

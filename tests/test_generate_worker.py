@@ -12,14 +12,14 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from tests.conftest import ROOT, cli_env
-from worker.commands import CommandContext, dispatch
-from worker.intake import receive_text
-from worker.jobs import FAILED
-from worker.nlu_worker import NluWorker
-from worker.queues import GENERATE, queue, story_job_id
-from worker.records import StoryRequest
-from worker.runner import run_generate_worker
-from worker.runtime import WorkerContext
+from worker.conversation.commands import CommandContext, dispatch
+from worker.conversation.intake import receive_text
+from worker.conversation.nlu_worker import NluWorker
+from worker.ops.jobs import FAILED
+from worker.ops.queues import GENERATE, queue, story_job_id
+from worker.ops.runner import run_generate_worker
+from worker.ops.runtime import WorkerContext
+from worker.store.records import StoryRequest
 
 
 def _told(ctx: WorkerContext, analyzer, user: str) -> None:  # type: ignore[no-untyped-def]
@@ -58,7 +58,7 @@ def test_story_before_any_memory_says_what_to_do(ctx: WorkerContext, language_mo
 
 
 def _kill_mid_job(ctx: WorkerContext, request: StoryRequest) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "worker", "generate"],
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "worker", "generate"],
                             env=cli_env(ctx.settings, STORYLOOM_MAX_NEW_TOKENS="512"), cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     job_id = story_job_id(request)

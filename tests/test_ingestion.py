@@ -11,9 +11,9 @@ import time
 import redis
 
 from tests.conftest import ROOT, cli_env
-from worker.intake import receive_text
-from worker.nlu_worker import GROUP, NluWorker
-from worker.runtime import WorkerContext
+from worker.conversation.intake import receive_text
+from worker.conversation.nlu_worker import GROUP, NluWorker
+from worker.ops.runtime import WorkerContext
 from worker.settings import Settings
 
 MESSAGES = [
@@ -78,7 +78,7 @@ def test_malformed_stream_entries_go_to_dead_letters(ctx: WorkerContext, analyze
 
 
 def _worker(settings: Settings) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "worker", "nlu"],
+    return subprocess.Popen([sys.executable, "-m", "bot.cli.main", "worker", "nlu"],
                             env=cli_env(settings), cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.learning_support import private_copy, random_adapter, register_adapter
-from worker.commands import CommandContext, dispatch
-from worker.intake import receive_text
+from worker.conversation.commands import CommandContext, dispatch
+from worker.conversation.intake import receive_text
+from worker.conversation.nlu_worker import NluWorker
 from worker.llm import batch
 from worker.llm.adapters import AdapterPool
-from worker.nlu_worker import NluWorker
-from worker.runner import run_generate_worker
-from worker.runtime import WorkerContext
+from worker.ops.runner import run_generate_worker
+from worker.ops.runtime import WorkerContext
 
 
 def test_a_request_gets_the_same_drafts_alone_or_batched_with_another_user(

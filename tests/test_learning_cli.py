@@ -10,11 +10,11 @@ from pathlib import Path
 
 from tests.conftest import ROOT, cli_env
 from tests.learning_support import private_copy, register_adapter
-from worker.runtime import WorkerContext
+from worker.ops.runtime import WorkerContext
 
 
 def _cli(ctx: WorkerContext, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "bot.cli.main", *args], cwd=ROOT,
                           env=cli_env(ctx.settings), capture_output=True, text=True,
                           timeout=600)
 

@@ -4,8 +4,8 @@ withheld (private, withdrawn) turns and what was told from them are left out."""
 from __future__ import annotations
 
 from tests.learning_support import store_turns
-from worker.records import GenerationStats, Installment, PreferencePair, StoryFeedback
-from worker.runtime import WorkerContext
+from worker.ops.runtime import WorkerContext
+from worker.store.records import GenerationStats, Installment, PreferencePair, StoryFeedback
 from worker.training.data import build_dataset
 
 STATS = GenerationStats(model="m", prompt_tokens=1, new_tokens=1, seconds=1, tokens_per_s=1)

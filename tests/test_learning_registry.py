@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from tests.learning_support import WRITING, small, store_turns
-from worker.rights import adapter_dir, forget_user
-from worker.runtime import WorkerContext
+from worker.counsel.rights import adapter_dir, forget_user
+from worker.ops.runtime import WorkerContext
 from worker.training import registry
 from worker.training.data import build_dataset
 from worker.training.jobs import run_finetune
@@ -56,8 +56,8 @@ def test_promote_reject_withdraw_rollback_forget(
 def test_a_candidate_that_writes_worse_stories_is_not_promoted(
     ctx: WorkerContext, analyzer, language_model  # type: ignore[no-untyped-def]
 ) -> None:
-    from worker.intake import receive_text
-    from worker.nlu_worker import NluWorker
+    from worker.conversation.intake import receive_text
+    from worker.conversation.nlu_worker import NluWorker
 
     user, store = "local:ada", ctx.store
     for text in WRITING:  # told in chat: the profile now holds people, places, events

@@ -8,11 +8,11 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from tests.learning_support import WRITING, small
-from worker.intake import receive_text
-from worker.nlu_worker import NluWorker
-from worker.queues import FINETUNE, queue
-from worker.runner import run_generate_worker
-from worker.runtime import WorkerContext
+from worker.conversation.intake import receive_text
+from worker.conversation.nlu_worker import NluWorker
+from worker.ops.queues import FINETUNE, queue
+from worker.ops.runner import run_generate_worker
+from worker.ops.runtime import WorkerContext
 from worker.training.schedule import enqueue_finetune, finetune_job_id, note_turn
 
 
@@ -51,7 +51,7 @@ def test_notrain_keeps_messages_out_and_retrains_a_voice_that_learned_them(
     from datetime import UTC, datetime
 
     from tests.learning_support import store_turns
-    from worker.commands import CommandContext, dispatch
+    from worker.conversation.commands import CommandContext, dispatch
     from worker.training.config import train_config
     from worker.training.data import build_dataset
     from worker.training.records import AdapterMetrics, AdapterVersion

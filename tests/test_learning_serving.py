@@ -7,7 +7,7 @@ from pathlib import Path
 from tests.learning_support import private_copy, random_adapter, register_adapter
 from worker.llm import gathered
 from worker.llm.adapters import AdapterPool
-from worker.runtime import WorkerContext
+from worker.ops.runtime import WorkerContext
 
 PROMPT = [{"role": "user", "content": "Tell me about the shop on Calder Street."}]
 

@@ -10,13 +10,13 @@ import pytest
 
 from tests.fakes.vllm_server import FakeVllm
 from tests.learning_support import private_copy, register_adapter
-from worker.commands import CommandContext, dispatch
-from worker.intake import receive_text
+from worker.conversation.commands import CommandContext, dispatch
+from worker.conversation.intake import receive_text
+from worker.conversation.nlu_worker import NluWorker
 from worker.llm.adapters import AdapterPool, adapter_name
 from worker.llm.vllm import VllmBackend, VllmError, VllmModel
-from worker.nlu_worker import NluWorker
-from worker.runner import run_generate_worker
-from worker.runtime import WorkerContext
+from worker.ops.runner import run_generate_worker
+from worker.ops.runtime import WorkerContext
 from worker.settings import Settings
 
 BASE = "HuggingFaceTB/SmolLM2-135M-Instruct"

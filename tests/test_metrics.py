@@ -15,12 +15,12 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import ROOT, cli_env
-from worker.health import Health, HealthServer, redis_check
-from worker.intake import receive_text
-from worker.metrics import QueueCollector
-from worker.queues import GENERATE, enqueue_story
-from worker.records import StoryRequest
-from worker.runtime import WorkerContext
+from worker.conversation.intake import receive_text
+from worker.ops.health import Health, HealthServer, redis_check
+from worker.ops.metrics import QueueCollector
+from worker.ops.queues import GENERATE, enqueue_story
+from worker.ops.runtime import WorkerContext
+from worker.store.records import StoryRequest
 
 TEXTS = ["My sister Ana grew roses in Braga.", "In 1990 we sailed to Madeira with dad.",
          "I was so happy the day my son was born."]
@@ -52,7 +52,7 @@ def test_nlu_worker_serves_metrics_health_and_stops_on_sigterm(ctx: WorkerContex
     port = _free_port()
     env = cli_env(ctx.settings, STORYLOOM_METRICS_PORT=str(port),
                   STORYLOOM_METRICS_HOST="127.0.0.1")
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "worker", "nlu"], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "worker", "nlu"], env=env,
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -119,7 +119,7 @@ def test_serve_answers_health_probes_and_stops_on_sigterm(settings) -> None:  # 
         env = cli_env(settings, TELEGRAM_TOKEN=tg.token, TELEGRAM_API_BASE_URL=tg.base_url,
                       TELEGRAM_FILE_BASE_URL=tg.base_file_url, DISCORD_TOKEN="",
                       STORYLOOM_METRICS_PORT=str(port), STORYLOOM_METRICS_HOST="127.0.0.1")
-        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--no-workers"],
+        proc = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "serve", "--no-workers"],
                                 env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"

@@ -10,11 +10,11 @@ import redis
 from pydantic import SecretStr
 
 from tests.counsel_support import counselor, deliveries, fake_installment, link, say, tell
-from worker.counsel_guide import opening_message, plan_session
-from worker.records import UserSettings
-from worker.runtime import WorkerContext
+from worker.counsel.guide import opening_message, plan_session
+from worker.ops.runtime import WorkerContext
 from worker.settings import Settings
 from worker.store import Store, crypto
+from worker.store.records import UserSettings
 
 CANARIES = ("Thornbury", "Saltcombe", "Philippa", "lighthouse keeper", "marmalade",
             "Quillon")

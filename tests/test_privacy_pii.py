@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from worker.counsel_pii import redact_pii
+from worker.counsel.pii import redact_pii
 
 
 def test_contact_details_are_replaced_and_the_story_kept() -> None:

@@ -9,9 +9,9 @@ from xml.etree import ElementTree
 
 from tests.counsel_support import counselor, fake_installment, link, say, tell
 from tests.test_privacy_encryption import all_values, all_values_of
-from worker.counsel_privacy import adapter_dir, export_everything, forget_everything
-from worker.records import Chapter, StoryState
-from worker.runtime import WorkerContext
+from worker.counsel.privacy import adapter_dir, export_everything, forget_everything
+from worker.ops.runtime import WorkerContext
+from worker.store.records import Chapter, StoryState
 
 
 def _life(ctx: WorkerContext, analyzer, user: str) -> None:  # type: ignore[no-untyped-def]

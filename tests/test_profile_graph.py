@@ -6,11 +6,11 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
-from worker.graph import about, build_graph, events_at, events_in, to_graphml, to_json
-from worker.intake import receive_text
-from worker.nlu_worker import NluWorker
-from worker.profile import timeline, withdraw_turns
-from worker.runtime import WorkerContext
+from worker.conversation.intake import receive_text
+from worker.conversation.nlu_worker import NluWorker
+from worker.ops.runtime import WorkerContext
+from worker.profile.graph import about, build_graph, events_at, events_in, to_graphml, to_json
+from worker.profile.model import timeline, withdraw_turns
 
 LIFE = [
     (datetime(2026, 9, 10, tzinfo=UTC), "I live in Lisbon with my husband Rui."),

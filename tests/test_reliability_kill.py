@@ -35,11 +35,11 @@ from rq.serializers import JSONSerializer
 
 from tests.conftest import ROOT, cli_env
 from tests.learning_support import small
-from worker.commands import CommandContext, dispatch
-from worker.intake import receive_text
-from worker.nlu_worker import GROUP
-from worker.queues import FINETUNE, GENERATE, queue
-from worker.runtime import WorkerContext
+from worker.conversation.commands import CommandContext, dispatch
+from worker.conversation.intake import receive_text
+from worker.conversation.nlu_worker import GROUP
+from worker.ops.queues import FINETUNE, GENERATE, queue
+from worker.ops.runtime import WorkerContext
 from worker.training import registry
 from worker.training.records import AdapterVersion
 from worker.training.schedule import finetune_job_id
@@ -83,7 +83,7 @@ class Fleet:
                    STORYLOOM_METRICS_HOST="127.0.0.1")
         with (self.logs / f"{slot}.log").open("ab") as log:
             self.procs[slot] = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "worker", role], env=env, cwd=ROOT,
+                [sys.executable, "-m", "bot.cli.main", "worker", role], env=env, cwd=ROOT,
                 stdout=subprocess.DEVNULL, stderr=log)
 
     def wait_ready(self, slot: str, timeout_s: float = 90.0) -> None:

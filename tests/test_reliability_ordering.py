@@ -11,11 +11,11 @@ import time
 import pytest
 
 from tests.conftest import ROOT, cli_env
-from worker.intake import receive_text
-from worker.keys import TURN_SHARDS, Keys
-from worker.nlu_worker import GROUP, NluWorker
-from worker.runtime import WorkerContext
+from worker.conversation.intake import receive_text
+from worker.conversation.nlu_worker import GROUP, NluWorker
+from worker.ops.runtime import WorkerContext
 from worker.settings import Settings
+from worker.store.keys import TURN_SHARDS, Keys
 from worker.store.turns import LeaseLost
 
 TEXTS = [
@@ -40,7 +40,7 @@ def _users_on_distinct_shards(n: int) -> list[str]:
 
 
 def _worker(settings: Settings) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "worker", "nlu"],
+    return subprocess.Popen([sys.executable, "-m", "bot.cli.main", "worker", "nlu"],
                             env=cli_env(settings, STORYLOOM_NLU_LEASE_SECONDS="8"), cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

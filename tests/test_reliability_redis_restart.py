@@ -21,7 +21,7 @@ import redis
 
 from tests.conftest import MODEL_CACHE, ROOT, cli_env
 from tests.redis_procs import RedisProc
-from worker.intake import receive_text
+from worker.conversation.intake import receive_text
 from worker.settings import Settings
 from worker.store import Store
 
@@ -63,7 +63,7 @@ def test_redis_killed_and_restarted_under_load_loses_no_acknowledged_turn(
                          socket_connect_timeout=1)
     store = Store.from_settings(settings, client)  # the workers use the same master key
     log = tmp_path / "worker.log"
-    worker = subprocess.Popen([sys.executable, "-m", "bot.cli", "worker", "nlu"],
+    worker = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "worker", "nlu"],
                               env=cli_env(settings), cwd=ROOT, stdout=subprocess.DEVNULL,
                               stderr=log.open("wb"))
     acked: dict[str, list[str]] = {u: [] for u in USERS}

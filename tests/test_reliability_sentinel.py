@@ -12,9 +12,9 @@ import redis
 
 from tests.conftest import MODEL_CACHE
 from tests.redis_procs import RedisProc
-from worker.connection import open_redis, parse_sentinels
-from worker.intake import receive_text
-from worker.nlu_worker import NluWorker
+from worker.conversation.intake import receive_text
+from worker.conversation.nlu_worker import NluWorker
+from worker.ops.connection import open_redis, parse_sentinels
 from worker.settings import Settings
 from worker.store import Store
 

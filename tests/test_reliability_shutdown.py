@@ -12,13 +12,13 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from tests.conftest import ROOT, cli_env
-from worker.commands import CommandContext, dispatch
-from worker.intake import receive_text
-from worker.nlu_worker import NluWorker
-from worker.queues import GENERATE, queue, story_job_id
-from worker.records import StoryRequest
-from worker.runner import run_generate_worker
-from worker.runtime import WorkerContext
+from worker.conversation.commands import CommandContext, dispatch
+from worker.conversation.intake import receive_text
+from worker.conversation.nlu_worker import NluWorker
+from worker.ops.queues import GENERATE, queue, story_job_id
+from worker.ops.runner import run_generate_worker
+from worker.ops.runtime import WorkerContext
+from worker.store.records import StoryRequest
 
 
 def _request_story(ctx: WorkerContext, analyzer, user: str) -> str:  # type: ignore[no-untyped-def]
@@ -32,7 +32,7 @@ def _request_story(ctx: WorkerContext, analyzer, user: str) -> str:  # type: ign
 
 
 def _start_and_wait_busy(ctx: WorkerContext, job_id: str, tokens: str) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "worker", "generate"],
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "worker", "generate"],
                             env=cli_env(ctx.settings, STORYLOOM_MAX_NEW_TOKENS=tokens),
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 240

@@ -4,13 +4,13 @@ the counselor alerted; idioms pass; a turn seen twice acts once."""
 from __future__ import annotations
 
 from tests.counsel_support import counselor, deliveries, link, say, tell
-from worker.jobs import PAUSED
-from worker.nlu_worker import GROUP, NluWorker
-from worker.queues import enqueue_story
-from worker.records import StoryRequest
-from worker.runner import run_generate_worker
-from worker.runtime import WorkerContext
-from worker.safety_step import SafetyStep
+from worker.conversation.nlu_worker import GROUP, NluWorker
+from worker.conversation.safety_step import SafetyStep
+from worker.ops.jobs import PAUSED
+from worker.ops.queues import enqueue_story
+from worker.ops.runner import run_generate_worker
+from worker.ops.runtime import WorkerContext
+from worker.store.records import StoryRequest
 
 
 def test_a_crisis_turn_gets_crisis_lines_and_pauses_the_story(ctx: WorkerContext, analyzer) -> None:  # type: ignore[no-untyped-def]
@@ -83,7 +83,7 @@ def test_a_turn_processed_twice_alerts_and_replies_once(ctx: WorkerContext, anal
     user = "telegram:78"
     link(ctx, account, user)
     store = ctx.store
-    from worker.intake import receive_text
+    from worker.conversation.intake import receive_text
 
     receive_text(store, ctx.settings, user=user, platform="telegram", chat_id="78",
                  text="I don't want to be alive anymore.")

@@ -17,7 +17,7 @@ MEMORY = "My grandmother Odile kept a bakery in Lyon."
 
 
 def test_without_a_token_serve_says_how_to_set_one(settings: Settings) -> None:
-    proc = subprocess.run([sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, timeout=60,
+    proc = subprocess.run([sys.executable, "-m", "bot.cli.main", "serve"], cwd=ROOT, timeout=60,
                           env=cli_env(settings, TELEGRAM_TOKEN="", DISCORD_TOKEN=""),
                           capture_output=True, text=True)
     assert proc.returncode == 2
@@ -30,7 +30,7 @@ def test_serve_runs_both_adapters_and_the_workers(settings: Settings) -> None:
         env = cli_env(settings, TELEGRAM_TOKEN=tg.token, TELEGRAM_API_BASE_URL=tg.base_url,
                       TELEGRAM_FILE_BASE_URL=tg.base_file_url, DISCORD_TOKEN=dc.token,
                       DISCORD_API_BASE_URL=dc.api_base, DISCORD_GATEWAY_URL=dc.gateway_url)
-        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=ROOT, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "serve"], cwd=ROOT, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             tg.wait_for_sync(lambda: tg.calls("getUpdates"), timeout=120)

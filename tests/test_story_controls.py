@@ -10,12 +10,12 @@ from pathlib import Path
 import redis
 
 from tests.test_end_to_end import run_demo
-from worker.commands import CommandContext
-from worker.intake import receive_text
-from worker.nlu_worker import NluWorker
-from worker.queues import GENERATE, queue
-from worker.runner import run_generate_worker
-from worker.runtime import WorkerContext
+from worker.conversation.commands import CommandContext
+from worker.conversation.intake import receive_text
+from worker.conversation.nlu_worker import NluWorker
+from worker.ops.queues import GENERATE, queue
+from worker.ops.runner import run_generate_worker
+from worker.ops.runtime import WorkerContext
 from worker.settings import Settings
 from worker.store import Store
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from nlu.schema import TimeValue
-from worker.profile import LifeEvent, Person, Place, Profile
-from worker.records import GenerationStats, Installment
+from worker.profile.model import LifeEvent, Person, Place, Profile
+from worker.store.records import GenerationStats, Installment
 from worker.story.planner import plan_again, plan_next
 from worker.story.prompt import build_prompt
 

@@ -9,7 +9,7 @@ import pytest
 
 from nlu.lexicon import LexiconEmotionClassifier
 from nlu.safety import allowed_tones
-from worker.profile import FeelingPoint, LifeEvent, Person, Place, Profile
+from worker.profile.model import FeelingPoint, LifeEvent, Person, Place, Profile
 from worker.story.engine import choose_tone
 from worker.story.planner import plan_next
 from worker.story.rerank import Judge, best, repair, score

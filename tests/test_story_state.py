@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from worker.commands import CommandContext, dispatch
-from worker.records import Delivery, GenerationStats, Installment
-from worker.runtime import WorkerContext
+from worker.conversation.commands import CommandContext, dispatch
+from worker.ops.runtime import WorkerContext
+from worker.store.records import Delivery, GenerationStats, Installment
 
 USER = "local:kit"
 

@@ -9,8 +9,8 @@ from tests.telegram_fixtures import (  # noqa: F401 - fixtures
     telegram,
     telegram_context,
 )
-from worker.nlu_worker import REVISED
-from worker.runtime import WorkerContext
+from worker.conversation.nlu_worker import REVISED
+from worker.ops.runtime import WorkerContext
 
 ANA = {"id": 801, "first_name": "Ana"}
 USER = "telegram:801"

@@ -10,9 +10,9 @@ from tests.telegram_fixtures import (  # noqa: F401 - fixtures
     telegram,
     telegram_context,
 )
-from worker.queues import GENERATE, queue
-from worker.records import Delivery, GenerationStats, Installment, StoryRequest
-from worker.runtime import WorkerContext
+from worker.ops.queues import GENERATE, queue
+from worker.ops.runtime import WorkerContext
+from worker.store.records import Delivery, GenerationStats, Installment, StoryRequest
 
 ANA = {"id": 601, "first_name": "Ana"}
 USER = "telegram:601"

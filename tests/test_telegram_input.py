@@ -12,7 +12,7 @@ from tests.telegram_fixtures import (  # noqa: F401 - fixtures
     telegram_context,
     texts,
 )
-from worker.runtime import WorkerContext
+from worker.ops.runtime import WorkerContext
 
 ANA = {"id": 901, "first_name": "Ana"}
 USER = "telegram:901"

@@ -17,8 +17,8 @@ from tests.telegram_fixtures import (  # noqa: F401 - fixtures
     telegram_context,
     texts,
 )
-from worker.records import Delivery
-from worker.runtime import WorkerContext
+from worker.ops.runtime import WorkerContext
+from worker.store.records import Delivery
 
 ANA = {"id": 1101, "first_name": "Ana"}
 USER = "telegram:1101"

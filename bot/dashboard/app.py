@@ -98,8 +98,8 @@ def run_dashboard(settings: Settings, host: str | None = None, port: int | None 
     """Serve the dashboard until interrupted."""
     import uvicorn
 
-    from worker.connection import open_redis
-    from worker.health import process_health
+    from worker.ops.connection import open_redis
+    from worker.ops.health import process_health
 
     client, embedded = open_redis(settings)
     # liveness: the endpoints answer (uvicorn's own loop is not instrumented)

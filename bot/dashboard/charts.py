@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
-from worker.profile import FeelingPoint, Profile
+from worker.profile.model import FeelingPoint, Profile
 
 ARC_W, ARC_H, PAD = 640, 200, 28
 GRAPH_W = GRAPH_H = 420

@@ -20,7 +20,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 
 from bot.dashboard.state import dash
-from worker.counsel_records import Account, WebSession
+from worker.counsel.records import Account, WebSession
 
 SESSION_COOKIE = "storyloom_session"
 LOGIN_CSRF_COOKIE = "storyloom_login_csrf"

@@ -7,8 +7,8 @@ import sys
 from typing import TextIO
 
 from bot.dashboard.security import MIN_PASSWORD, hash_password
-from worker.connection import open_redis
-from worker.counsel_records import Account, Role
+from worker.counsel.records import Account, Role
+from worker.ops.connection import open_redis
 from worker.settings import Settings
 from worker.store import Store
 

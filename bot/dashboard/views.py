@@ -11,10 +11,10 @@ from typing import Any
 
 from bot.dashboard.charts import ArcChart, Graph, arc_chart, people_graph
 from bot.dashboard.security import Forbidden, Viewer
-from worker.counsel_records import Alert, ClientLink, GuidedSession, HeldInstallment
-from worker.profile import LifeEvent, timeline
-from worker.records import Installment, SafetyState
+from worker.counsel.records import Alert, ClientLink, GuidedSession, HeldInstallment
+from worker.profile.model import LifeEvent, timeline
 from worker.store import Store
+from worker.store.records import Installment, SafetyState
 
 NOT_YOURS = "This is not one of your clients."
 # Installment fields shown elsewhere on the page, or too long to show (the prompt);

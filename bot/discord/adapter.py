@@ -30,10 +30,10 @@ from bot.discord.views import make_view
 from bot.inbound import Inbound, Kind
 from bot.outbox import Outbox, SendResult, Typing
 from bot.private import Reply
-from worker.commands import CommandContext, parse
 from worker.community.stories import clean_title
-from worker.records import Attachment, Delivery, utcnow
+from worker.conversation.commands import CommandContext, parse
 from worker.settings import Settings
+from worker.store.records import Attachment, Delivery, utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from bot.buttons import decode
 from bot.discord.stories import PLATFORM, ThreadStories
 from bot.inbound import Inbound
 from bot.private import PrivateChat, Reply
-from worker.commands import CommandContext
+from worker.conversation.commands import CommandContext
 
 CHANNEL_HINT = ("Hello! To write a story together here, use /story start <title> and I'll "
                 "open a thread for it. For your own life story, send me a direct message.")

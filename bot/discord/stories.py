@@ -15,7 +15,6 @@ from datetime import datetime
 from bot.buttons import Press, vote_buttons
 from bot.inbound import Inbound
 from bot.private import Reply
-from worker.commands import CommandContext
 from worker.community.stories import (
     community_key,
     contribute,
@@ -27,6 +26,7 @@ from worker.community.stories import (
 )
 from worker.community.votes import cast, close_due_votes
 from worker.community.weave import begin_weave, weave_after_vote
+from worker.conversation.commands import CommandContext
 
 PLACE = "discord-thread"
 PLATFORM = "discord"

@@ -27,11 +27,11 @@ from bot.telegram.handlers import PLATFORM, TelegramHandlers
 from bot.telegram.keyboards import markup
 from bot.telegram.ordering import PerChatOrder
 from bot.telegram.pacing import paced, telegram_pacer
-from worker.commands import CommandContext
-from worker.records import Attachment, Delivery
-from worker.rights import ExportFile
+from worker.conversation.commands import CommandContext
+from worker.counsel.rights import ExportFile
 from worker.settings import Settings
 from worker.store import platform_of
+from worker.store.records import Attachment, Delivery
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from bot.inbound import Inbound
 from bot.private import Reply
-from worker.commands import CommandContext
 from worker.community.stories import (
     community_key,
     contribute,
@@ -21,6 +20,7 @@ from worker.community.stories import (
     start_story,
 )
 from worker.community.weave import begin_weave
+from worker.conversation.commands import CommandContext
 
 PLACE = "telegram-group"
 HELP = ("In this group I write the group's story with you. Mention me or reply to me with a "

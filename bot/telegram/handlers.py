@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.inbound import Inbound
 from bot.private import PrivateChat, Reply
 from bot.telegram.groups import GroupChat
-from worker.commands import CommandContext
+from worker.conversation.commands import CommandContext
 
 PLATFORM = "telegram"
 

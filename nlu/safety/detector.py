@@ -14,21 +14,12 @@ from nlu.safety.assessment import (
     level_for,
 )
 from nlu.safety.rules_engine import Hit, category_scores, rule_hits
-from nlu.safety.text import bound, normalise
+from nlu.safety.text import as_text, bound, normalise
 
 if TYPE_CHECKING:
     from nlu.safety.prototypes import PrototypeScorer
 
 logger = logging.getLogger(__name__)
-
-
-def as_text(value: object) -> str | None:
-    """Accept str or bytes (decoded leniently); anything else is not text."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bytes | bytearray):
-        return bytes(value).decode("utf-8", errors="replace")
-    return None
 
 
 def assess_rules(text: object) -> RiskAssessment:

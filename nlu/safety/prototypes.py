@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nlu.safety.assessment import CATEGORIES, Category, RiskAssessment
+from nlu.safety.assessment import CATEGORIES, Category, RiskAssessment, level_for
 from nlu.safety.rules_engine import backstop_blocked
-from nlu.safety.text import bound, normalise, sentences
+from nlu.safety.text import as_text, bound, normalise, sentences
 
 if TYPE_CHECKING:
     import torch
@@ -161,9 +161,6 @@ class PrototypeScorer:
         self, texts: Sequence[object], rule_results: list[RiskAssessment]
     ) -> list[RiskAssessment]:
         """Keep every rule verdict; where rules found nothing, a confident match may flag."""
-        from nlu.safety.detector import as_text
-        from nlu.safety.prototypes_merge import merge
-
         strings = [as_text(t) or "" for t in texts]
         todo = [i for i, r in enumerate(rule_results) if not r.flagged and strings[i].strip()]
         scores = self.score([strings[i] for i in todo])
@@ -178,3 +175,23 @@ def _riskiest(rows: list[dict[str, float]], classes: list[str]) -> dict[str, flo
     if not rows:
         return {c: 0.0 for c in classes}
     return max(rows, key=lambda r: max(r[c] for c in CATEGORIES) - r["none"])
+
+
+# Scores given to an embedding-only flag: never "high" (no rule saw a plan or a time).
+ELEVATED_SCORE = 0.60
+LOW_SCORE = 0.35
+
+
+def merge(rules: RiskAssessment, proto: ProtoScore, config: ProtoConfig) -> RiskAssessment:
+    """Rules first; a confident, clearly-not-idiom prototype match adds a flag."""
+    cat, sim = proto.best_risk
+    if sim < config.min_similarity or proto.margin < config.min_margin:
+        return rules
+    score = ELEVATED_SCORE if sim >= config.elevated_similarity else LOW_SCORE
+    categories = {c: (score if c == cat else rules.categories.get(c, 0.0)) for c in CATEGORIES}
+    return RiskAssessment(
+        level=level_for(max(categories.values())),
+        categories=categories,
+        matched=[*rules.matched, f"emb.{cat}"],
+        reasons=[*rules.reasons, f"close to known {cat.replace('_', ' ')} phrasings"],
+    )

@@ -47,3 +47,12 @@ def normalise(text: str) -> str:
 def sentences(text: str) -> list[str]:
     """Split normalised text into sentences; empty pieces are dropped."""
     return [s.strip() for s in _SENTENCE_RE.split(text) if s and s.strip()]
+
+
+def as_text(value: object) -> str | None:
+    """Accept str or bytes (decoded leniently); anything else is not text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", errors="replace")
+    return None

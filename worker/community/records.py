@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from worker.records import GenerationStats, Record, new_id, utcnow
+from worker.store.records import GenerationStats, Record, new_id, utcnow
 
 
 class CommunityStory(Record):

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from worker.community.records import CommunityStory, Contribution
-from worker.intake import clean_text
-from worker.records import utcnow
-from worker.rights import ExportFile
+from worker.conversation.intake import clean_text
+from worker.counsel.rights import ExportFile
 from worker.settings import Settings
 from worker.store import Store
+from worker.store.records import utcnow
 
 logger = logging.getLogger(__name__)
 

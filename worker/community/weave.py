@@ -14,14 +14,14 @@ from datetime import datetime
 import redis
 from rq import Callback, Retry
 
-from worker import runtime
 from worker.community.records import Contribution, Vote, Weave, WeaveRequest
 from worker.community.stories import credit_line, open_story
 from worker.community.votes import open_vote
-from worker.queues import GENERATE, queue
-from worker.records import Delivery
+from worker.ops import runtime
+from worker.ops.queues import GENERATE, queue
 from worker.settings import Settings
 from worker.store import Store
+from worker.store.records import Delivery
 from worker.story.prompt import Prompt
 
 logger = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ def weave_after_vote(client: redis.Redis, settings: Settings, vote: Vote,
 
 def weave_installment(request_json: str) -> str | None:
     """Write, store and deliver the next part of a community story; returns its id."""
-    from worker.jobs import tidy
+    from worker.ops.jobs import tidy
 
     ctx = runtime.current()
     request = WeaveRequest.model_validate_json(request_json)

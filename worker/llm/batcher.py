@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from worker import metrics
 from worker.llm import batch
 from worker.llm.adapters import AdapterPool
 from worker.llm.model import LanguageModel
+from worker.ops import metrics
 
 logger = logging.getLogger(__name__)
 

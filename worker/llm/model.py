@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from worker.llm import bundled, quantize
-from worker.records import GenerationStats
 from worker.settings import BUNDLED_MODEL, Settings
+from worker.store.records import GenerationStats
 
 logger = logging.getLogger(__name__)
 

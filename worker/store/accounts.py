@@ -13,9 +13,9 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from worker.counsel_records import Account, WebSession
-from worker.records import utcnow
+from worker.counsel.records import Account, WebSession
 from worker.store.base import StoreBase
+from worker.store.records import utcnow
 
 M = TypeVar("M", bound=BaseModel)
 # Unambiguous characters for codes a person types (no 0/O, 1/I/L).

@@ -2,7 +2,7 @@
 
 Versions are sealed user records under the user's keys (so /forget erases them
 with everything else); the adapter files live in the data folder
-(``worker.rights.adapter_dir``). Turns a user keeps out of training, and the
+(``worker.counsel.rights.adapter_dir``). Turns a user keeps out of training, and the
 count of new tokens since their last fine-tune, live here too.
 """
 

@@ -10,9 +10,9 @@ import hashlib
 
 from pydantic import ValidationError
 
-from worker.counsel_records import Alert, AuditEntry
-from worker.records import utcnow
+from worker.counsel.records import Alert, AuditEntry
 from worker.store.base import StoreBase
+from worker.store.records import utcnow
 
 AUDIT_LEN = 100_000
 

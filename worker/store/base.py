@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import redis
 from pydantic import BaseModel, ValidationError
 
-from worker.keys import Keys
-from worker.records import utcnow
 from worker.store import crypto
 from worker.store.crypto import MasterKey
+from worker.store.keys import Keys
+from worker.store.records import utcnow
 
 if TYPE_CHECKING:
     from worker.settings import Settings

@@ -11,8 +11,8 @@ from datetime import datetime
 import redis
 
 from worker.community.records import CommunityStory, Contribution, Vote, Weave
-from worker.records import Delivery
 from worker.store.deliveries import DeliveryStore
+from worker.store.records import Delivery
 
 
 class CommunityStore(DeliveryStore):

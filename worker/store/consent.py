@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from worker.records import Consent, utcnow
 from worker.store.base import StoreBase
+from worker.store.records import Consent, utcnow
 
 
 class ConsentStore(StoreBase):

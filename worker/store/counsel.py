@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from worker.counsel_records import ClientLink, Invite, Privacy
-from worker.records import utcnow
+from worker.counsel.records import ClientLink, Invite, Privacy
 from worker.store.accounts import AccountStore, clean_code, new_code
 from worker.store.alerts import AlertStore
 from worker.store.guided import GuidedStore
+from worker.store.records import utcnow
 from worker.store.review import ReviewStore
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import redis
 
-from worker.records import Delivery
 from worker.store.base import StoreBase, platform_of
+from worker.store.records import Delivery
 
 DELIVERY_WAKE_LEN = 100
 Entry = tuple[str, Delivery]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from worker.records import Feedback
 from worker.store.base import StoreBase
+from worker.store.records import Feedback
 
 # A person presses a few buttons per installment; this bounds a runaway client.
 MAX_FEEDBACK = 10_000

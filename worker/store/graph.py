@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from worker.graph import Edge, Graph, Node, build_graph, make_graph
-from worker.profile import Profile
+from worker.profile.graph import Edge, Graph, Node, build_graph, make_graph
+from worker.profile.model import Profile
 from worker.store.base import StoreBase
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import redis
 
-from worker.counsel_records import GuidedSession
-from worker.records import Delivery, utcnow
+from worker.counsel.records import GuidedSession
 from worker.store.deliveries import DeliveryStore
+from worker.store.records import Delivery, utcnow
 
 
 class GuidedStore(DeliveryStore):

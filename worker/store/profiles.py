@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import redis
 
-from worker.profile import Profile
-from worker.records import Delivery, Turn, UserSettings
+from worker.profile.model import Profile
 from worker.store.deliveries import DeliveryStore
 from worker.store.graph import GraphStore
+from worker.store.records import Delivery, Turn, UserSettings
 from worker.store.turns import LeaseLost
 
 Update = Callable[[Profile], tuple[Profile, list[Delivery]]]

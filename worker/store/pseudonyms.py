@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from worker.counsel_records import Pseudonyms
+from worker.counsel.records import Pseudonyms
 from worker.store.base import StoreBase
 
 MAX_PSEUDONYMS = 200

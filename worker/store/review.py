@@ -15,8 +15,8 @@ from typing import Literal
 
 import redis
 
-from worker.counsel_records import HeldInstallment
-from worker.records import Delivery, utcnow
+from worker.counsel.records import HeldInstallment
+from worker.store.records import Delivery, utcnow
 from worker.store.story import StoryStore
 
 logger = logging.getLogger(__name__)

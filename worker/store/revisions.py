@@ -2,7 +2,7 @@
 
 An edit keeps the turn's id and sequence number and bumps its revision. The
 revision goes on the turns stream like any turn; the NLU worker then replaces
-what the previous text contributed to the profile (see ``worker.profile``).
+what the previous text contributed to the profile (see ``worker.profile.model``).
 Each revision is applied exactly once, with its own processed-marker.
 """
 
@@ -12,8 +12,8 @@ from datetime import datetime
 
 import redis
 
-from worker.records import Turn
 from worker.store.profiles import ProfileStore, Update
+from worker.store.records import Turn
 from worker.store.turns import TurnStore
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from worker.records import SafetyState
 from worker.store.base import StoreBase
+from worker.store.records import SafetyState
 
 
 class SafetyStore(StoreBase):

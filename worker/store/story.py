@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 import redis
 
-from worker.records import Delivery, Installment, PreferencePair, StoryFeedback
 from worker.store.deliveries import DeliveryStore
+from worker.store.records import Delivery, Installment, PreferencePair, StoryFeedback
 
 
 class StoryStore(DeliveryStore):

@@ -4,8 +4,8 @@ of an installment being written, and the records training learns from.
 
 from __future__ import annotations
 
-from worker.records import PreferencePair, StoryFeedback, StoryProgress, StoryState
 from worker.store.base import StoreBase
+from worker.store.records import PreferencePair, StoryFeedback, StoryProgress, StoryState
 
 # A progress stream is only read while its installment is written.
 PROGRESS_TTL_S = 900

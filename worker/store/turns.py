@@ -9,9 +9,9 @@ from functools import cached_property
 import redis
 from redis.commands.core import Script
 
-from worker.keys import TURN_SHARDS
-from worker.records import Turn
 from worker.store.base import StoreBase
+from worker.store.keys import TURN_SHARDS
+from worker.store.records import Turn
 
 # Atomic "store this turn once": a platform that re-sends an update (after a
 # reconnect) must not create a second turn.

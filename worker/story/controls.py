@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 
-from worker import backpressure
-from worker.commands import CommandContext, CommandResult, command
-from worker.profile import Profile
-from worker.queues import enqueue_story
-from worker.records import Chapter, Installment, StoryKind, StoryRequest, new_id, utcnow
+from worker.conversation.command import CommandContext, CommandResult
+from worker.ops import backpressure
+from worker.ops.queues import enqueue_story
+from worker.profile.model import Profile
+from worker.store.records import Chapter, Installment, StoryKind, StoryRequest, new_id, utcnow
 from worker.story import tones
 from worker.story.planner import make_beat, matches_about, moments
 from worker.story.training import feedback
@@ -43,23 +43,20 @@ def _start(ctx: CommandContext, user: str, kind: StoryKind, text: str,
     return CommandResult(text, request.request_id)
 
 
-@command("story", "/story: write the next installment of your life story")
-def _story(ctx: CommandContext, user: str, args: str) -> CommandResult:
+def cmd_story(ctx: CommandContext, user: str, args: str) -> CommandResult:
     if args:
         return CommandResult("/story takes no arguments. To choose what it tells, use "
                              "/about <person, place or event>; to set the mood, /tone.")
     return _start(ctx, user, "next", "Writing the next part of your story...")
 
 
-@command("continue", "/continue: go on from where the last installment ended")
-def _continue(ctx: CommandContext, user: str, args: str) -> CommandResult:
+def cmd_continue(ctx: CommandContext, user: str, args: str) -> CommandResult:
     if ctx.store.last_installment(user) is None:
         return _start(ctx, user, "next", "There's no story yet, so I'll begin it...")
     return _start(ctx, user, "continue", "Going on from where we left off...")
 
 
-@command("retry", "/retry: another version of the last installment")
-def _retry(ctx: CommandContext, user: str, args: str) -> CommandResult:
+def cmd_retry(ctx: CommandContext, user: str, args: str) -> CommandResult:
     last = ctx.store.last_installment(user)
     if last is None:
         return CommandResult("There's no installment to redo yet. Send /story first.")
@@ -67,8 +64,7 @@ def _retry(ctx: CommandContext, user: str, args: str) -> CommandResult:
                   replaces=last.installment_id)
 
 
-@command("undo", "/undo: take back the last installment")
-def _undo(ctx: CommandContext, user: str, args: str) -> CommandResult:
+def cmd_undo(ctx: CommandContext, user: str, args: str) -> CommandResult:
     last = ctx.store.last_installment(user)
     if last is None or not ctx.store.withdraw_last(user, last.installment_id):
         return CommandResult("There's nothing to take back yet.")
@@ -77,8 +73,7 @@ def _undo(ctx: CommandContext, user: str, args: str) -> CommandResult:
                          "/story tells them anew.")
 
 
-@command("edit", "/edit <text>: replace the last installment with your own words")
-def _edit(ctx: CommandContext, user: str, args: str) -> CommandResult:
+def cmd_edit(ctx: CommandContext, user: str, args: str) -> CommandResult:
     last = ctx.store.last_installment(user)
     if last is None:
         return CommandResult("There's no installment to edit yet. Send /story first.")
@@ -109,8 +104,7 @@ def _knows_about(profile: Profile, about: str) -> bool:
                for m in moments(profile))
 
 
-@command("about", "/about <person, place or event>: the next installment tells about it")
-def _about(ctx: CommandContext, user: str, args: str) -> CommandResult:
+def cmd_about(ctx: CommandContext, user: str, args: str) -> CommandResult:
     about = " ".join(args.split())[:MAX_ABOUT_CHARS]
     if not about:
         return CommandResult("Tell me who or what: /about <person, place or event>.")
@@ -120,8 +114,7 @@ def _about(ctx: CommandContext, user: str, args: str) -> CommandResult:
     return _start(ctx, user, "next", "Writing a part of your story about that...", about=about)
 
 
-@command("chapter", "/chapter <title>: start a new chapter with the next installment")
-def _chapter(ctx: CommandContext, user: str, args: str) -> CommandResult:
+def cmd_chapter(ctx: CommandContext, user: str, args: str) -> CommandResult:
     title = " ".join(args.split())[:MAX_TITLE_CHARS]
     if not title:
         return CommandResult("Give the chapter a title: /chapter <title>.")
@@ -139,8 +132,7 @@ def _chapter(ctx: CommandContext, user: str, args: str) -> CommandResult:
                          "installment.")
 
 
-@command("pov", "/pov first|second|third [name]: who tells your story")
-def _pov(ctx: CommandContext, user: str, args: str) -> CommandResult:
+def cmd_pov(ctx: CommandContext, user: str, args: str) -> CommandResult:
     choice, _, name = args.strip().partition(" ")
     choice = choice.lower()
     if choice not in ("first", "second", "third"):
@@ -155,8 +147,7 @@ def _pov(ctx: CommandContext, user: str, args: str) -> CommandResult:
     return CommandResult(f"From now on your story is told {who}.")
 
 
-@command("tense", "/tense past|present: the tense your story is told in")
-def _tense(ctx: CommandContext, user: str, args: str) -> CommandResult:
+def cmd_tense(ctx: CommandContext, user: str, args: str) -> CommandResult:
     tense = args.strip().lower()
     if tense not in ("past", "present"):
         return CommandResult(f"Choose past or present. Now: {ctx.store.get_settings(user).tense}.")
@@ -165,9 +156,7 @@ def _tense(ctx: CommandContext, user: str, args: str) -> CommandResult:
     return CommandResult(f"From now on your story is told in the {tense} tense.")
 
 
-@command("tone", "/tone <mood>: the feeling of the next installments (auto, joy, sadness, "
-         "bittersweet nostalgia, hope, humour, calm)")
-def _tone(ctx: CommandContext, user: str, args: str) -> CommandResult:
+def cmd_tone(ctx: CommandContext, user: str, args: str) -> CommandResult:
     mood = tones.canonical(args) if args.strip() else None
     prefs = ctx.store.get_settings(user)
     if mood is None:

@@ -1,6 +1,6 @@
 """The story engine: plan, prompt, N drafts in one batched call, rerank, repair, deliver.
 
-Runs inside the generate worker (``worker.jobs``); everything it loads (the
+Runs inside the generate worker (``worker.ops.jobs``); everything it loads (the
 language model, spaCy, the emotion classifier) is loaded once per process.
 """
 
@@ -14,23 +14,23 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from nlu.safety import allowed_tones
-from worker import metrics
-from worker.llm.model import Generation, LanguageModel
-from worker.profile import Profile
-from worker.records import (
+from worker.llm.model import LanguageModel
+from worker.ops import metrics
+from worker.profile.model import Profile
+from worker.settings import Settings
+from worker.store import Store
+from worker.store.records import (
     ChatMessage,
     Delivery,
-    DraftScores,
     Installment,
     StoryRequest,
     UserSettings,
 )
-from worker.settings import Settings
-from worker.store import Store
 from worker.story import tones
+from worker.story.draft import Draft
 from worker.story.planner import Plan, plan_again, plan_next
 from worker.story.prompt import Prompt, build_prompt
-from worker.story.rerank import Judge, best, repair, score
+from worker.story.rerank import Judge, repair, score
 from worker.story.scoring import known_vocabulary
 from worker.story.streaming import DraftStreamer, LivePreview
 from worker.story.training import training_records
@@ -88,33 +88,6 @@ def choose_tone(requested: str, risk: str, profile: Profile, plan: Plan) -> Tone
     if overridden:
         return ToneChoice(label=safe, target=safe, overridden=True)
     return ToneChoice(label=wanted, target=target, overridden=False)
-
-
-@dataclass
-class Draft:
-    """What one round of generation produced: raw drafts and their repaired versions."""
-
-    prompt: Prompt
-    generation: Generation
-    texts: list[str]
-    scores: list[DraftScores]
-    final_texts: list[str]
-    final_scores: list[DraftScores]
-
-    def choose(self) -> int | None:
-        """The draft to deliver (see rerank.best)."""
-        return best(self.scores, self.final_scores)
-
-    def extend(self, more: Draft) -> Draft:
-        """This round and another of the same prompt, as one pool of drafts."""
-        a, b = self.generation.stats, more.generation.stats
-        tokens, seconds = a.new_tokens + b.new_tokens, a.seconds + b.seconds
-        rate = round(tokens / seconds, 2) if seconds else 0.0
-        stats = a.model_copy(update={"new_tokens": tokens, "seconds": round(seconds, 3),
-                                     "tokens_per_s": rate})
-        return Draft(self.prompt, Generation(self.generation.texts + more.generation.texts, stats),
-                     self.texts + more.texts, self.scores + more.scores,
-                     self.final_texts + more.final_texts, self.final_scores + more.final_scores)
 
 
 class StoryWriter:

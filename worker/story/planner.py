@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from worker.profile import LifeEvent, Person, Profile, timeline
-from worker.records import Installment, Pov
+from worker.profile.model import LifeEvent, Person, Profile, timeline
+from worker.store.records import Installment, Pov
 from worker.story import anchors
 from worker.story.anchors import Anchor, words
 from worker.story.voice import in_pov

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from worker.records import Installment, Pov, Tense
+from worker.store.records import Installment, Pov, Tense
 from worker.story.anchors import time_phrase
 from worker.story.planner import Plan
 from worker.story.tones import STYLE, TONES

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nlu.safety import moderate
-from worker.records import DraftScores
+from worker.store.records import DraftScores
 from worker.story import anchors
 from worker.story.planner import Plan
 from worker.story.scoring import distinct_2, invented_names, repetition, sentences

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from worker.profile import Profile
+from worker.profile.model import Profile
 from worker.story.anchors import words
 
 NAME_LABELS = ("PERSON", "GPE", "LOC", "FAC")

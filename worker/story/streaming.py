@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from nlu.safety import moderate
-from worker.records import StoryProgress
+from worker.store.records import StoryProgress
 from worker.story import anchors
 
 # Publish every few tokens: a word or two at a time, without flooding Redis.

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from worker.profile import FeelingPoint, Profile
+from worker.profile.model import FeelingPoint, Profile
 
 TONES = {
     "auto": "warm, following the feelings they expressed",

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from worker.records import FeedbackKind, Installment, PreferencePair, StoryFeedback
+from worker.store.records import FeedbackKind, Installment, PreferencePair, StoryFeedback
 
 if TYPE_CHECKING:
-    from worker.story.engine import Draft
+    from worker.story.draft import Draft
     from worker.story.planner import Plan
 
 

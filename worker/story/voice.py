@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from worker.records import Pov
+from worker.store.records import Pov
 
 _SECOND = {
     "i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself",

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from worker.commands import CommandContext, CommandResult, command
+from worker.conversation.command import CommandContext, CommandResult
 from worker.training import schedule
 
 MAX_AT_ONCE = 50
 
 
-@command("notrain", "/notrain [N]: keep your last message (or last N) out of what I learn "
-         "your voice from")
-def _notrain(ctx: CommandContext, user: str, args: str) -> CommandResult:
+def cmd_notrain(ctx: CommandContext, user: str, args: str) -> CommandResult:
     word = args.strip() or "1"
     if not word.isdigit() or not 1 <= int(word) <= MAX_AT_ONCE:
         return CommandResult(f"Send /notrain for your last message, or /notrain N for your "

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from worker.counsel_pii import redact_pii
+from worker.counsel.pii import redact_pii
 from worker.store import Store
 from worker.training.records import TrainingExample
 

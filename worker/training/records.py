@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from worker.records import ChatMessage, Record, utcnow
+from worker.store.records import ChatMessage, Record, utcnow
 
 ExampleKind = Literal["turn", "edit", "installment", "pair"]
 

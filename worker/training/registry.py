@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from worker.rights import adapter_dir
+from worker.counsel.rights import adapter_dir
 from worker.settings import Settings
 from worker.store import Store
 from worker.training.records import AdapterVersion

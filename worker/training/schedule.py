@@ -19,10 +19,10 @@ import logging
 import redis
 from rq import Callback, Retry
 
-from worker.queues import FINETUNE, queue
-from worker.records import Turn
+from worker.ops.queues import FINETUNE, queue
 from worker.settings import Settings
 from worker.store import Store
+from worker.store.records import Turn
 
 logger = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ import statistics
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from worker.records import DraftScores, StoryRequest
 from worker.settings import Settings
 from worker.store import Store
+from worker.store.records import DraftScores, StoryRequest
 from worker.training.records import StoryMetrics
 
 if TYPE_CHECKING:

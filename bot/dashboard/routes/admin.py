@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from bot.dashboard.security import AdminViewer, csrf_guard, hash_password
 from bot.dashboard.state import dash, render
-from worker.counsel_records import ROLES, Account, Role
+from worker.counsel.records import ROLES, Account, Role
 
 router = APIRouter(prefix="/admin")
 

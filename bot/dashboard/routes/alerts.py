@@ -11,9 +11,9 @@ from fastapi.responses import RedirectResponse, Response
 from bot.dashboard.security import AnyViewer, Forbidden, Viewer, csrf_guard
 from bot.dashboard.state import dash, render
 from bot.dashboard.views import may_act_on
-from worker.counsel_records import Alert
-from worker.records import SafetyState, utcnow
+from worker.counsel.records import Alert
 from worker.store import Store, platform_of
+from worker.store.records import SafetyState, utcnow
 
 router = APIRouter()
 

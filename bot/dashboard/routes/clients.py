@@ -8,9 +8,9 @@ from fastapi.responses import RedirectResponse, Response
 from bot.dashboard.security import CounselorViewer, csrf_guard
 from bot.dashboard.state import dash, render
 from bot.dashboard.views import client_view, own_client, when
-from worker.counsel_guide import TEMPLATES
-from worker.queues import enqueue_story
-from worker.records import StoryRequest
+from worker.counsel.guide import TEMPLATES
+from worker.ops.queues import enqueue_story
+from worker.store.records import StoryRequest
 
 router = APIRouter()
 

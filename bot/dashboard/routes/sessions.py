@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from bot.dashboard.security import CounselorViewer, csrf_guard
 from bot.dashboard.state import dash, render
 from bot.dashboard.views import own_client
-from worker.counsel_guide import opening_message, plan_session
+from worker.counsel.guide import opening_message, plan_session
 
 router = APIRouter()
 

@@ -1,0 +1,31 @@
+"""What a chat command receives and answers: the types every command module shares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import redis
+
+from worker.settings import Settings
+from worker.store import Store
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """What a command may touch."""
+
+    settings: Settings
+    store: Store
+    redis: redis.Redis
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """The immediate answer to a command, and the request it started if any."""
+
+    text: str
+    request_id: str | None = None
+
+
+Handler = Callable[[CommandContext, str, str], CommandResult]

@@ -1,0 +1,111 @@
+"""A person's rights over their data: erasure (/forget) and a copy of it (/export).
+
+Both go through the store, the one place that holds user data. Forgetting
+crypto-shreds: the user's data key is destroyed first, so every sealed copy of
+their records stops opening, then the data, the stream entries and (given the
+settings) their adapters are deleted. An export is the JSON of everything plus
+the story as a Markdown book and an EPUB, with the user's pseudonyms.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from worker.counsel.book import epub_book, markdown_book
+from worker.profile.view import profile_json
+from worker.settings import Settings
+from worker.store import Store
+from worker.store.records import utcnow
+
+logger = logging.getLogger(__name__)
+
+EXPORT_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """One file of a user's export: its name, bytes and media type."""
+
+    name: str
+    data: bytes
+    mime: str
+
+
+BOOK_TITLE = "My story"
+
+
+def adapter_dir(settings: Settings, user: str) -> Path:
+    """Where the user's LoRA adapters live in the data folder."""
+    return settings.storyloom_data_dir / "adapters" / quote(user, safe="")
+
+
+def forget_user(store: Store, user: str, settings: Settings | None = None) -> None:
+    """Delete everything storyloom holds about the user (consent included): key first."""
+    store.shred_user(user)
+    if settings is not None and adapter_dir(settings, user).exists():
+        shutil.rmtree(adapter_dir(settings, user))
+    logger.info("user %s: all data deleted at their request", user)
+
+
+def _counsel_data(store: Store, user: str) -> dict[str, Any]:
+    link, session = store.client_link(user), store.guided(user)
+    return {
+        "alerts": [a.model_dump(mode="json") for a in store.user_alerts(user)],
+        "counselor_link": link.model_dump(mode="json") if link else None,
+        "privacy": store.get_privacy(user).model_dump(mode="json"),
+        "guided_session": session.model_dump(mode="json") if session else None,
+        "held_for_review": [h.model_dump(mode="json") for h in store.held(user)],
+        "pseudonyms": store.pseudonyms(user),
+    }
+
+
+def _user_data(store: Store, user: str) -> dict[str, Any]:
+    consent = store.get_consent(user)
+    return {
+        "format": EXPORT_FORMAT,
+        "user": user,
+        "exported_at": utcnow().isoformat(),
+        "consent": consent.model_dump(mode="json") if consent else None,
+        "settings": store.get_settings(user).model_dump(mode="json"),
+        "turns": [t.model_dump(mode="json") for t in store.turns(user)],
+        "profile": profile_json(store.get_profile(user)),
+        "installments": [i.model_dump(mode="json") for i in store.installments(user)],
+        "feedback": [f.model_dump(mode="json") for f in store.feedback(user)],
+        "safety": store.get_safety(user).model_dump(mode="json"),
+        "community_contributions": [
+            c.model_dump(mode="json") for c in store.member_contributions(user)
+        ],
+        **_counsel_data(store, user),
+    }
+
+
+def export_file_name(user: str) -> str:
+    """A file name safe on every platform, derived from the opaque user key."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in user)
+    return f"storyloom-{safe}.json"
+
+
+def export_user(store: Store, user: str) -> list[ExportFile]:
+    """Everything storyloom holds about the user, as files to hand them."""
+    data = json.dumps(_user_data(store, user), ensure_ascii=False, indent=2).encode()
+    stem = export_file_name(user).removesuffix(".json")
+    story, names = store.installments(user), store.pseudonyms(user)
+    titles = {c.number: c.title for c in store.get_story_state(user).chapters}
+    files = [
+        ExportFile(name=f"{stem}.json", data=data, mime="application/json"),
+        ExportFile(name=f"{stem}.md", mime="text/markdown",
+                   data=markdown_book(BOOK_TITLE, story, names, titles).encode()),
+        ExportFile(name=f"{stem}.epub", data=epub_book(BOOK_TITLE, story, names, titles),
+                   mime="application/epub+zip"),
+    ]
+    logger.info("user %s: export of %s files", user, len(files))
+    return files
+
+
+__all__ = ["ExportFile", "export_user", "forget_user"]

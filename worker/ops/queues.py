@@ -1,0 +1,39 @@
+"""RQ queues and how jobs are put on them."""
+
+from __future__ import annotations
+
+import redis
+from rq import Callback, Queue, Retry
+from rq.serializers import JSONSerializer
+
+from worker.settings import Settings
+from worker.store.records import StoryRequest
+
+GENERATE = "generate"
+FINETUNE = "finetune"
+
+
+def queue(name: str, client: redis.Redis) -> Queue:
+    """A queue whose job payloads are JSON, never pickles."""
+    return Queue(name, connection=client, serializer=JSONSerializer)
+
+
+def story_job_id(request: StoryRequest) -> str:
+    """One job per story request: re-enqueueing the same request is a no-op."""
+    return f"story-{request.request_id}"
+
+
+def enqueue_story(client: redis.Redis, settings: Settings, request: StoryRequest) -> str:
+    """Queue the writing of one installment; returns the job id."""
+    job = queue(GENERATE, client).enqueue(
+        "worker.ops.jobs.generate_installment",
+        request.model_dump_json(),
+        job_id=story_job_id(request),
+        job_timeout=settings.storyloom_job_timeout,
+        retry=Retry(max=settings.storyloom_job_retries) if settings.storyloom_job_retries else None,
+        on_failure=Callback("worker.ops.jobs.story_failed"),
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,
+        description="write a story installment",
+    )
+    return str(job.id)
