@@ -127,6 +127,13 @@ class DraftScores(Record):
     total: float = 0.0
 
 
+class SourcedSentence(Record):
+    """One sentence of an installment and the turns it rests on (none: a bridge)."""
+
+    text: str
+    sources: tuple[str, ...] = Field(default=(), description="turn ids the sentence retells")
+
+
 class Installment(Record):
     """One delivered piece of a user's life story."""
 
@@ -163,6 +170,8 @@ class Installment(Record):
     after_turn: str | None = None
     turn_ids: tuple[str, ...] = Field(default=(), description="turns whose memories it tells")
     context_parts: int = Field(default=0, ge=0, description="earlier parts in the prompt")
+    # grounded composition: the delivered text sentence by sentence, each with its sources
+    sentences: tuple[SourcedSentence, ...] = ()
 
 
 class UserSettings(Record):
