@@ -78,8 +78,8 @@ def _percentile(values: list[float], q: float) -> float:
 
 def _ingest_latencies(client: redis.Redis, settings: Settings, n: int) -> list[float]:
     from worker.conversation.intake import receive_text
-    from worker.store import Store
     from worker.store.keys import Keys
+    from worker.store.store import Store
 
     store = Store(client, Keys(settings.storyloom_key_prefix))
     out = []

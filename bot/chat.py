@@ -47,6 +47,9 @@ def output_json(out: Output) -> dict[str, Any]:
                 "tone_override": inst.tone_override, "replaces": inst.replaces,
                 "drafts": inst.drafts, "repaired": inst.repaired,
                 "scores": inst.scores.model_dump(mode="json") if inst.scores else None,
+                "turn_ids": list(inst.turn_ids),
+                "sentences": [{"text": s.text, "sources": list(s.sources)}
+                              for s in inst.sentences],
             })
         return data
     return {"type": out.kind, "text": out.text}
@@ -95,7 +98,7 @@ def _emit_json(out: Output) -> None:
 
 def _session(services: LocalServices, settings: Settings, user: str,
              emit: Callable[[Output], None], stream: bool = False) -> TerminalSession:
-    from worker.store import Store
+    from worker.store.store import Store
 
     assert services.client is not None
     store = Store.from_settings(settings, services.client)

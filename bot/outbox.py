@@ -18,8 +18,9 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Literal
 
-from worker.store import Store, platform_of
+from worker.store.base import platform_of
 from worker.store.records import Delivery
+from worker.store.store import Store
 
 logger = logging.getLogger(__name__)
 

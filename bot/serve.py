@@ -17,7 +17,7 @@ from bot.local import LEARNING_ROLES, LocalServices, prepare_model
 from worker.conversation.commands import CommandContext
 from worker.ops.health import Health, beat_forever, process_health
 from worker.settings import Settings
-from worker.store import Store
+from worker.store.store import Store
 
 logger = logging.getLogger(__name__)
 

@@ -30,10 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
-from worker.store import Store  # noqa: E402
 from worker.store.crypto import MasterKey, new_data_key  # noqa: E402
 from worker.store.keys import Keys  # noqa: E402
 from worker.store.records import Turn  # noqa: E402
+from worker.store.store import Store  # noqa: E402
 
 # one throwaway master key for the bench and its adapter process (turns are sealed)
 MASTER = MasterKey(new_data_key(), "bench")

@@ -18,9 +18,9 @@ import numpy as np
 from nlu.emotions import LABELS, EmotionClassifier
 from nlu.emotions.data import load_split
 from nlu.emotions.labels import BLOCKS
+from nlu.emotions.lexicon import LexiconEmotionClassifier
 from nlu.emotions.metrics import report
 from nlu.emotions.train import evaluate
-from nlu.lexicon import LexiconEmotionClassifier
 
 PAPER = {"labels": 0.46, "ekman": 0.64, "sentiment": 0.69}  # BERT-base, Demszky et al. 2020
 

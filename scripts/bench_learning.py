@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.learning import serving  # noqa: E402
 from worker.settings import Settings  # noqa: E402
-from worker.store import Store  # noqa: E402
 from worker.store.crypto import MasterKey, new_data_key  # noqa: E402
+from worker.store.store import Store  # noqa: E402
 
 CORPUS = ROOT / "examples" / "learning" / "user_memoir.txt"
 USER = "local:memoir"

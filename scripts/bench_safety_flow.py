@@ -22,10 +22,10 @@ import redis
 
 from worker.conversation.nlu_worker import BATCH
 from worker.conversation.safety_step import SafetyStep
-from worker.store import Store
 from worker.store.crypto import MasterKey, new_data_key
 from worker.store.keys import Keys
 from worker.store.records import Turn, utcnow
+from worker.store.store import Store
 
 DATA = Path(__file__).resolve().parent.parent / "datasets" / "safety"
 

@@ -16,8 +16,8 @@ from worker.counsel.guide import opening_message, plan_session
 from worker.counsel.records import Account, Alert
 from worker.profile.model import LifeEvent, Person, Profile
 from worker.settings import Settings
-from worker.store import Store
 from worker.store.records import Delivery, GenerationStats, Installment, SafetyState, new_id, utcnow
+from worker.store.store import Store
 
 PASSWORD = "a long test password"
 # Words only the first counselor's client ever said: they must never reach anyone else.

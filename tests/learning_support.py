@@ -10,8 +10,8 @@ from typing import Any
 
 from worker.llm.model import LanguageModel
 from worker.settings import Settings
-from worker.store import Store
 from worker.store.records import Turn, new_id, utcnow
+from worker.store.store import Store
 from worker.training import registry
 from worker.training.config import train_config
 from worker.training.records import AdapterMetrics, AdapterVersion

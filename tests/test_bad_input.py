@@ -9,7 +9,7 @@ import redis
 from tests.test_end_to_end import run_demo
 from worker.conversation.intake import CUT, EMPTY, clean_text, has_content, receive_text
 from worker.settings import Settings
-from worker.store import Store
+from worker.store.store import Store
 
 
 def test_clean_text_keeps_words_and_drops_control_characters() -> None:

@@ -11,7 +11,7 @@ from bot.dashboard.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE
 from tests.conftest import ROOT, cli_env
 from tests.dashboard_support import CANARY, PASSWORD, World, browser_for, build_world, login_token
 from worker.settings import Settings
-from worker.store import Store
+from worker.store.store import Store
 
 
 def _login(world: World, email: str, password: str):  # type: ignore[no-untyped-def]

@@ -14,9 +14,9 @@ import pytest
 from nlu.emotions import EKMAN, LABELS, SENTIMENTS, EmotionClassifier, EmotionScores, load_default
 from nlu.emotions import classifier as classifier_module
 from nlu.emotions.data import data_hashes
+from nlu.emotions.lexicon import LexiconEmotionClassifier
 from nlu.emotions.metrics import decide, f1, tune_thresholds
 from nlu.emotions.model import base_dir
-from nlu.lexicon import LexiconEmotionClassifier
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,7 @@ def test_a_missing_artifact_falls_back_to_the_lexicon(tmp_path: Path,
 
 
 def test_importing_the_package_does_not_import_torch() -> None:
-    code = "import sys, nlu.emotions, nlu.lexicon; print('torch' in sys.modules)"
+    code = "import sys, nlu.emotions, nlu.emotions.lexicon; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "False"

@@ -13,8 +13,9 @@ from tests.counsel_support import counselor, deliveries, fake_installment, link,
 from worker.counsel.guide import opening_message, plan_session
 from worker.ops.runtime import WorkerContext
 from worker.settings import Settings
-from worker.store import Store, crypto
+from worker.store import crypto
 from worker.store.records import UserSettings
+from worker.store.store import Store
 
 CANARIES = ("Thornbury", "Saltcombe", "Philippa", "lighthouse keeper", "marmalade",
             "Quillon")

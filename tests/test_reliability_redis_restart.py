@@ -23,7 +23,7 @@ from tests.conftest import MODEL_CACHE, ROOT, cli_env
 from tests.redis_procs import RedisProc
 from worker.conversation.intake import receive_text
 from worker.settings import Settings
-from worker.store import Store
+from worker.store.store import Store
 
 PORT = 6390
 USERS = ("local:r1", "local:r2", "local:r3")

@@ -16,7 +16,7 @@ from worker.conversation.intake import receive_text
 from worker.conversation.nlu_worker import NluWorker
 from worker.ops.connection import open_redis, parse_sentinels
 from worker.settings import Settings
-from worker.store import Store
+from worker.store.store import Store
 
 MASTER, REPLICA, SENTINELS = 6392, 6393, (6394, 6395, 6396)
 NAME = "storyloom"

@@ -17,7 +17,7 @@ from worker.ops.queues import GENERATE, queue
 from worker.ops.runner import run_generate_worker
 from worker.ops.runtime import WorkerContext
 from worker.settings import Settings
-from worker.store import Store
+from worker.store.store import Store
 
 MEMORIES = (
     "My grandmother Maria taught me to bake bread in her kitchen in Lisbon when I was seven.\n"

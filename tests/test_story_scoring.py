@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from nlu.lexicon import LexiconEmotionClassifier
+from nlu.emotions.lexicon import LexiconEmotionClassifier
 from nlu.safety import allowed_tones
 from worker.profile.model import FeelingPoint, LifeEvent, Person, Place, Profile
 from worker.story.engine import choose_tone

@@ -198,6 +198,17 @@ class Settings(BaseSettings):
     storyloom_stream: bool = Field(
         default=True, description="Publish the leading draft while it is written (live display)."
     )
+    storyloom_composer: Literal["grounded", "free"] = Field(
+        default="grounded",
+        description="grounded: installments built sentence by sentence from what the user told "
+        "(the model only rewords, checked); free: the model drafts whole paragraphs, and only "
+        "the sentences that pass the same checks are delivered.",
+    )
+    storyloom_rephrase_samples: int = Field(
+        default=4, ge=0, le=16,
+        description="Rewordings the model proposes for each told sentence (0: deterministic "
+        "retelling only).",
+    )
 
     # -- learning: per-user LoRA fine-tunes ------------------------------------------------
     storyloom_lora_rank: int = Field(

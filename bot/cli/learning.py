@@ -22,7 +22,7 @@ from worker.settings import Settings
 @contextmanager
 def _store(settings: Settings) -> Iterator[Any]:
     from worker.ops.connection import open_redis
-    from worker.store import Store
+    from worker.store.store import Store
 
     client, embedded = open_redis(settings)
     try:

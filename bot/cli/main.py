@@ -104,7 +104,7 @@ def _cmd_users(settings: Settings, args: argparse.Namespace) -> int:
 
 def _open_store(settings: Settings):  # type: ignore[no-untyped-def]
     from worker.ops.connection import open_redis
-    from worker.store import Store
+    from worker.store.store import Store
 
     client, embedded = open_redis(settings)
     return Store.from_settings(settings, client), client, embedded

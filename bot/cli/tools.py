@@ -10,7 +10,7 @@ from bot.terminal import user_key
 from worker.ops.connection import open_redis
 from worker.profile.graph import about, events_at, events_in, to_graphml, to_json
 from worker.settings import Settings
-from worker.store import Store
+from worker.store.store import Store
 
 
 def run_nlu_jsonl(stdin: TextIO, stdout: TextIO) -> int:

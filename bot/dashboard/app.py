@@ -17,7 +17,7 @@ from bot.dashboard.routes import ROUTERS
 from bot.dashboard.security import Forbidden, LoginRequired, csrf_guard, login_csrf_guard
 from bot.dashboard.state import Dashboard, build_templates, render
 from worker.settings import Settings
-from worker.store import Store
+from worker.store.store import Store
 
 logger = logging.getLogger(__name__)
 

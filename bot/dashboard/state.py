@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from worker.settings import Settings
-from worker.store import Store
+from worker.store.store import Store
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

@@ -10,7 +10,7 @@ from bot.dashboard.security import MIN_PASSWORD, hash_password
 from worker.counsel.records import Account, Role
 from worker.ops.connection import open_redis
 from worker.settings import Settings
-from worker.store import Store
+from worker.store.store import Store
 
 
 def read_password(stdin: TextIO = sys.stdin) -> str:

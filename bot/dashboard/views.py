@@ -13,8 +13,8 @@ from bot.dashboard.charts import ArcChart, Graph, arc_chart, people_graph
 from bot.dashboard.security import Forbidden, Viewer
 from worker.counsel.records import Alert, ClientLink, GuidedSession, HeldInstallment
 from worker.profile.model import LifeEvent, timeline
-from worker.store import Store
 from worker.store.records import Installment, SafetyState
+from worker.store.store import Store
 
 NOT_YOURS = "This is not one of your clients."
 # Installment fields shown elsewhere on the page, or too long to show (the prompt);

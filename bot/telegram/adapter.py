@@ -30,7 +30,7 @@ from bot.telegram.pacing import paced, telegram_pacer
 from worker.conversation.commands import CommandContext
 from worker.counsel.rights import ExportFile
 from worker.settings import Settings
-from worker.store import platform_of
+from worker.store.base import platform_of
 from worker.store.records import Attachment, Delivery
 
 logger = logging.getLogger(__name__)

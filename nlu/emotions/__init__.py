@@ -13,7 +13,7 @@ from nlu.emotions.classifier import EmotionClassifier
 from nlu.emotions.labels import EKMAN, LABELS, SENTIMENTS, EmotionScores
 
 if TYPE_CHECKING:
-    from nlu.lexicon import LexiconEmotionClassifier
+    from nlu.emotions.lexicon import LexiconEmotionClassifier
 
 __all__ = ["EKMAN", "LABELS", "SENTIMENTS", "EmotionClassifier", "EmotionScores", "load_default"]
 
@@ -25,7 +25,7 @@ def load_default() -> EmotionClassifier | LexiconEmotionClassifier:
     try:
         return EmotionClassifier.load()
     except FileNotFoundError:
-        from nlu.lexicon import LexiconEmotionClassifier
+        from nlu.emotions.lexicon import LexiconEmotionClassifier
 
         logger.warning("GoEmotions artifact missing (nlu/emotions/artifact); "
                        "emotions fall back to the lexicon scorer")

@@ -1,6 +1,6 @@
 """GoEmotions' labels, its Ekman and sentiment groupings, and the record a classifier returns.
 
-Shared by the trained classifier (nlu.emotions) and the lexicon stand-in (nlu.lexicon), so
+Shared by the trained classifier (nlu.emotions) and the lexicon stand-in (nlu.emotions.lexicon), so
 both speak the same labels in the same order. Pure Python: importing this imports no torch.
 """
 

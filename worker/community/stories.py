@@ -10,8 +10,8 @@ from worker.community.records import CommunityStory, Contribution
 from worker.conversation.intake import clean_text
 from worker.counsel.rights import ExportFile
 from worker.settings import Settings
-from worker.store import Store
 from worker.store.records import utcnow
+from worker.store.store import Store
 
 logger = logging.getLogger(__name__)
 

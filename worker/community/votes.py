@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from worker.community.records import Vote
 from worker.settings import Settings
-from worker.store import Store
+from worker.store.store import Store
 
 DIRECTIONS = (
     "A surprise changes everything",

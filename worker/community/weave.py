@@ -20,8 +20,8 @@ from worker.community.votes import open_vote
 from worker.ops import runtime
 from worker.ops.queues import GENERATE, queue
 from worker.settings import Settings
-from worker.store import Store
 from worker.store.records import Delivery
+from worker.store.store import Store
 from worker.story.prompt import Prompt
 
 logger = logging.getLogger(__name__)

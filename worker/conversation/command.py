@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import redis
 
 from worker.settings import Settings
-from worker.store import Store
+from worker.store.store import Store
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from worker.counsel import commands as counsel
 from worker.counsel import privacy
 from worker.profile.view import render_profile
 from worker.story import controls as story
+from worker.story import sources
 from worker.training import commands as training
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,8 @@ TABLE: tuple[Command, ...] = (
     Command("tone", story.cmd_tone,
             "/tone <mood>: the feeling of the next installments (auto, joy, sadness, "
             "bittersweet nostalgia, hope, humour, calm)"),
+    Command("sources", sources.cmd_sources,
+            "/sources [N]: which of your messages each sentence of a part comes from"),
     Command("notrain", training.cmd_notrain,
             "/notrain [N]: keep your last message (or last N) out of what I learn your voice from"),
 )

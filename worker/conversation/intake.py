@@ -14,8 +14,8 @@ from datetime import datetime
 
 from worker.ops import metrics
 from worker.settings import Settings
-from worker.store import Store
 from worker.store.records import Attachment, Turn, new_id, utcnow
+from worker.store.store import Store
 
 logger = logging.getLogger(__name__)
 

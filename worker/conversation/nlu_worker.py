@@ -31,11 +31,11 @@ from worker.counsel.guide import guided_reply
 from worker.ops import metrics
 from worker.ops.procs import process_gone, process_name
 from worker.profile.model import Profile, apply_analysis, revise_analysis
-from worker.store import Store
 from worker.store.keys import TURN_SHARDS
 from worker.store.profiles import Update
 from worker.store.records import Delivery, Turn, utcnow
 from worker.store.revisions import revision_marker
+from worker.store.store import Store
 from worker.store.turns import LeaseLost, ShardEntry
 
 logger = logging.getLogger(__name__)

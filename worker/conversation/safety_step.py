@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from nlu.safety import RiskAssessment, crisis_reply
 from nlu.safety.assessment import LEVELS
 from worker.counsel.records import Alert
-from worker.store import Store
 from worker.store.alerts import alert_id_for
 from worker.store.records import Delivery, SafetyState, Turn, utcnow
+from worker.store.store import Store
 
 if TYPE_CHECKING:
     from nlu.safety import RiskDetector

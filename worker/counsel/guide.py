@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from worker.conversation.intake import clean_text
 from worker.counsel.records import GuidedSession
-from worker.store import Store
 from worker.store.records import Turn
+from worker.store.store import Store
 
 MAX_PROMPTS = 20
 MAX_PROMPT_CHARS = 500

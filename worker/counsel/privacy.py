@@ -7,7 +7,7 @@ import logging
 from worker.conversation.command import CommandContext, CommandResult
 from worker.counsel.rights import ExportFile, adapter_dir, export_user, forget_user
 from worker.settings import Settings
-from worker.store import Store
+from worker.store.store import Store
 
 logger = logging.getLogger(__name__)
 __all__ = ["ExportFile", "adapter_dir", "export_everything", "forget_everything"]

@@ -20,8 +20,8 @@ from urllib.parse import quote
 from worker.counsel.book import epub_book, markdown_book
 from worker.profile.view import profile_json
 from worker.settings import Settings
-from worker.store import Store
 from worker.store.records import utcnow
+from worker.store.store import Store
 
 logger = logging.getLogger(__name__)
 

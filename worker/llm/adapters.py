@@ -22,7 +22,7 @@ from worker.llm.model import LanguageModel
 
 if TYPE_CHECKING:
     from worker.settings import Settings
-    from worker.store import Store
+    from worker.store.store import Store
 
 logger = logging.getLogger(__name__)
 

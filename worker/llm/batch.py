@@ -27,6 +27,10 @@ class Request:
     seed: int | None = None
     adapter: str | None = None
     streamer: Any = None
+    # token ids that may not start a word except at a sentence's start (worker.llm.names)
+    guard: Any = None
+    # a bool tensor over the vocabulary: a row ends at the first such token (one sentence)
+    ends: Any = None
 
 
 @dataclass(frozen=True)
@@ -57,11 +61,14 @@ class RowSampler:
         from transformers import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
 
         self.groups: list[tuple[int, int, Any]] = []
+        self.guards: list[tuple[int, int, Any]] = []
         start = 0
         for r in requests:
             gen = torch.Generator(device=device)
             gen.manual_seed(r.seed if r.seed is not None else random.randrange(2**63))
             self.groups.append((start, start + r.rows, gen))
+            if r.guard is not None:
+                self.guards.append((start, start + r.rows, r.guard))
             start += r.rows
         self.pad_left = pad_left  # per row: how many padding tokens its prompt starts with
         self.penalty = sampling.repetition_penalty
@@ -91,6 +98,8 @@ class RowSampler:
         import torch
 
         scores = self._penalise(input_ids, scores.float())
+        for start, end, guard in self.guards:
+            scores[start:end] = guard.apply(input_ids[start:end], scores[start:end])
         for warp in self.warpers:
             scores = warp(input_ids, scores)
         probs = torch.softmax(scores, dim=-1)
@@ -140,6 +149,32 @@ def stopping(event: Any) -> Any:
     return Stop()
 
 
+def sentence_stop(requests: Sequence[Request], width: int) -> Any:
+    """A generate stopping criterion: rows of requests with ``ends`` stop at their first
+    sentence end (after a few tokens), so short answers do not run to max_new_tokens."""
+    import torch
+    from transformers import StoppingCriteria
+
+    bounds, start = [], 0
+    for r in requests:
+        if r.ends is not None:
+            bounds.append((start, start + r.rows, r.ends))
+        start += r.rows
+
+    class Stop(StoppingCriteria):
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            done = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+            if input_ids.shape[1] - width < 3:
+                return done
+            last = input_ids[:, -1]
+            for lo, hi, ends in bounds:
+                table = ends.to(input_ids.device)
+                done[lo:hi] = table[last[lo:hi].clamp(max=len(table) - 1)]
+            return done
+
+    return Stop()
+
+
 def generate(model: Any, pad: int, requests: Sequence[Request], sampling: Sampling,
              routing: Routing | None = None,
              stop: Any = None) -> tuple[list[list[list[int]]], float]:
@@ -178,7 +213,10 @@ def generate(model: Any, pad: int, requests: Sequence[Request], sampling: Sampli
             out = net.generate(
                 input_ids=ids[per_row], attention_mask=mask[per_row], do_sample=False,
                 max_new_tokens=sampling.max_new_tokens, logits_processor=[sampler],
-                stopping_criteria=[stopping(stop)] if stop is not None else None,
+                stopping_criteria=[c for c in (
+                    stopping(stop) if stop is not None else None,
+                    sentence_stop(requests, width) if any(r.ends is not None for r in requests)
+                    else None) if c is not None] or None,
                 streamer=FanOut(requests), pad_token_id=pad, **shared, **kwargs)
     seconds = time.perf_counter() - started
     new = out[:, width:].tolist()

@@ -41,7 +41,7 @@ T = TypeVar("T")
 class _Task:
     """Work for the model thread: drafts to sample, or a call to run there."""
 
-    request: batch.Request | None = None
+    requests: list[batch.Request] = field(default_factory=list)
     sampling: batch.Sampling | None = None
     path: str | None = None  # the adapter's folder, loaded on the model thread if needed
     call: Callable[[], Any] | None = None
@@ -96,7 +96,13 @@ class Batcher:
     def draft(self, request: batch.Request, sampling: batch.Sampling,
               path: Path | str | None) -> tuple[list[list[int]], float, int]:
         """(the request's rows, seconds its batch took, rows in that batch)."""
-        task = self._submit(_Task(request=request, sampling=sampling,
+        rows, seconds, batch_rows = self.draft_many([request], sampling, path)
+        return rows[0], seconds, batch_rows
+
+    def draft_many(self, requests: list[batch.Request], sampling: batch.Sampling,
+                   path: Path | str | None) -> tuple[list[list[list[int]]], float, int]:
+        """Several prompts of one slot, sampled together (in a batch with other slots')."""
+        task = self._submit(_Task(requests=list(requests), sampling=sampling,
                                   path=None if path is None else str(path)))
         return task.result, task.seconds, task.batch_rows
 
@@ -111,11 +117,10 @@ class Batcher:
 
     def _fits(self, tasks: list[_Task], task: _Task) -> bool:
         first = tasks[0]
-        if task.request is None or task.sampling != first.sampling:
+        if not task.requests or task.sampling != first.sampling:
             return False
-        assert task.request is not None
-        rows = sum(t.request.rows for t in tasks if t.request) + task.request.rows
-        adapters = {t.request.adapter for t in tasks if t.request} | {task.request.adapter}
+        rows = sum(batch.rows_of(t.requests) for t in [*tasks, task])
+        adapters = {r.adapter for t in [*tasks, task] for r in t.requests}
         return rows <= self.max_rows and len(adapters - {None}) <= self.pool.capacity
 
     def _loop(self) -> None:
@@ -150,10 +155,10 @@ class Batcher:
         """The tasks whose adapter is held now; one whose adapter cannot load fails alone."""
         ready = []
         for t in tasks:
-            assert t.request is not None
+            adapter = t.requests[0].adapter
             try:
-                if t.request.adapter is not None and t.path:
-                    self.pool.load(t.request.adapter, t.path)
+                if adapter is not None and t.path:
+                    self.pool.load(adapter, t.path)
             except Exception as exc:  # e.g. deleted with its user: that user's job fails
                 t.finish(error=exc)
                 continue
@@ -164,7 +169,7 @@ class Batcher:
         tasks = self._loaded(tasks)
         if not tasks:
             return
-        requests = [t.request for t in tasks if t.request is not None]
+        requests = [r for t in tasks for r in t.requests]
         try:
             assert tasks[0].sampling is not None
             rows, seconds = batch.generate(self.pool.lm.model, self.pool.lm.tokenizer.pad_token_id,
@@ -182,9 +187,11 @@ class Batcher:
             logger.info("drafted %d requests (%d rows, %d adapters) in one batch in %.1fs",
                         len(requests), total, len({r.adapter for r in requests} - {None}),
                         seconds)
-        for t, r in zip(tasks, rows, strict=True):
+        at = 0
+        for t in tasks:
             t.seconds, t.batch_rows = seconds, total
-            t.finish(r)
+            t.finish(rows[at: at + len(t.requests)])
+            at += len(t.requests)
 
 
 class BatcherClosed(RuntimeError):
@@ -214,11 +221,11 @@ class ServedModel(LanguageModel):
         self.adapter = adapter
         self.path = path
 
-    def _draft(self, request: batch.Request,
-               sampling: batch.Sampling) -> tuple[list[list[int]], float, int]:
+    def _draft_many(self, requests: list[batch.Request],
+                    sampling: batch.Sampling) -> tuple[list[list[list[int]]], float, int]:
         """Through the model thread, in a batch with other slots' requests."""
-        mine = dataclasses.replace(request, adapter=self.adapter)
-        return self.batcher.draft(mine, sampling, self.path)
+        mine = [dataclasses.replace(r, adapter=self.adapter) for r in requests]
+        return self.batcher.draft_many(mine, sampling, self.path)
 
     def perplexity(self, texts: list[str],
                    context: list[dict[str, str]] | None = None) -> list[float]:

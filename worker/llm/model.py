@@ -116,11 +116,41 @@ class LanguageModel:
 
     def _draft(self, request: Any, sampling: Any) -> tuple[list[list[int]], float, int]:
         """(a request's rows, seconds taken, rows in its batch): here, a batch of its own."""
+        rows, seconds, batch_rows = self._draft_many([request], sampling)
+        return rows[0], seconds, batch_rows
+
+    def _draft_many(self, requests: list[Any],
+                    sampling: Any) -> tuple[list[list[list[int]]], float, int]:
+        """(each request's rows, seconds taken, rows in the batch): one batch of their own."""
         from worker.llm import batch
 
-        rows, seconds = batch.generate(self.model, self.tokenizer.pad_token_id, [request],
+        rows, seconds = batch.generate(self.model, self.tokenizer.pad_token_id, requests,
                                        sampling)
-        return rows[0], seconds, request.rows
+        return rows, seconds, batch.rows_of(requests)
+
+    def sample(self, chats: list[list[dict[str, str]]], *, rows: int, max_new_tokens: int,
+               temperature: float, top_p: float, seed: int | None = None,
+               guard: Any = None) -> tuple[list[list[str]], GenerationStats]:
+        """rows samples of each chat's answer, all in one batched call (short answers: the
+        story engine's rephrasings), each chat with its own seed derived from seed. With a
+        guard (worker.llm.names.NameGuard) no row starts an unknown name mid-sentence and
+        each row stops at its first sentence end."""
+        from worker.llm import batch
+
+        ends = guard.ends if guard is not None else None
+        requests = [batch.Request(prompt=self.story_prompt(chat, "", max_new_tokens), rows=rows,
+                                  seed=None if seed is None else seed + i, guard=guard, ends=ends)
+                    for i, chat in enumerate(chats)]
+        sampling = batch.Sampling(max_new_tokens, temperature, top_p)
+        found, seconds, batch_rows = self._draft_many(requests, sampling)
+        gens = [self.finish(r, "", len(q.prompt), seconds, batch_rows)
+                for r, q in zip(found, requests, strict=True)]
+        tokens = sum(g.stats.new_tokens for g in gens)
+        stats = gens[0].stats.model_copy(update={
+            "new_tokens": tokens, "prompt_tokens": sum(len(q.prompt) for q in requests),
+            "tokens_per_s": round(tokens / max(seconds, 1e-6), 2)}) if gens else GenerationStats(
+            model=self.identity, prompt_tokens=0, new_tokens=0, seconds=0.0, tokens_per_s=0.0)
+        return [g.texts for g in gens], stats
 
     def story_prompt(self, messages: list[dict[str, str]], prefix: str,
                      max_new_tokens: int) -> list[int]:

@@ -23,10 +23,11 @@ import httpx
 
 from worker.llm.adapters import adapter_name
 from worker.llm.model import Generation, LanguageModel
+from worker.store.records import GenerationStats
 
 if TYPE_CHECKING:
     from worker.settings import Settings
-    from worker.store import Store
+    from worker.store.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +152,27 @@ class VllmModel(LanguageModel):
             "new_tokens": tokens,
             "tokens_per_s": round(tokens / max(seconds, 1e-6), 2)})
         return Generation(texts=[(prefix + t).strip() for t in texts], stats=stats)
+
+    def sample(self, chats: list[list[dict[str, str]]], *, rows: int, max_new_tokens: int,
+               temperature: float, top_p: float, seed: int | None = None,
+               guard: Any = None) -> tuple[list[list[str]], GenerationStats]:
+        """rows answers to each chat from the server (the name guard runs only locally; the
+        sentence checks see every answer either way)."""
+        import time
+
+        started, tokens, out = time.perf_counter(), 0, []
+        for i, chat in enumerate(chats):
+            prompt = self.story_prompt(chat, "", max_new_tokens)
+            texts, used = self.backend.complete(
+                prompt, self.adapter, max_new_tokens=max_new_tokens, temperature=temperature,
+                top_p=top_p, n=rows, seed=None if seed is None else seed + i)
+            out.append([t.strip() for t in texts])
+            tokens += used
+        seconds = time.perf_counter() - started
+        return out, GenerationStats(model=self.identity, prompt_tokens=0, new_tokens=tokens,
+                                    seconds=round(seconds, 3),
+                                    tokens_per_s=round(tokens / max(seconds, 1e-6), 2),
+                                    batch_rows=rows * len(chats))
 
     def perplexity(self, texts: list[str],
                    context: list[dict[str, str]] | None = None) -> list[float]:

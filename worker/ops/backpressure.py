@@ -22,8 +22,8 @@ from rq.worker import Worker
 
 from worker.ops import metrics
 from worker.ops.queues import GENERATE, queue
-from worker.store import Store
 from worker.store.records import utcnow
+from worker.store.store import Store
 
 RECENT_JOBS = 20
 _DONE = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}

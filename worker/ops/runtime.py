@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from worker.settings import Settings
-from worker.store import Store
+from worker.store.store import Store
 
 if TYPE_CHECKING:
     import redis

@@ -182,8 +182,9 @@ class UserSettings(Record):
     locale: str | None = None
     pov: Pov = "second"
     tense: Tense = "past"
-    # The name the story calls the user by in the third person.
+    # The name the story calls the user by in the third person, and the pronoun after it.
     name: str | None = None
+    pronoun: Literal["she", "he", "they"] = "they"
 
 
 class Chapter(Record):

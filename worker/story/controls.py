@@ -96,6 +96,7 @@ def _edited(last: Installment, text: str) -> Installment:
         "installment_id": new_id(), "request_id": new_id(), "text": text, "kind": "edit",
         "source": "user", "replaces": last.installment_id, "scores": None,
         "first_draft": None, "best_raw": None, "repaired": False, "created_at": utcnow(),
+        "sentences": (),
     })
 
 
@@ -133,17 +134,22 @@ def cmd_chapter(ctx: CommandContext, user: str, args: str) -> CommandResult:
 
 
 def cmd_pov(ctx: CommandContext, user: str, args: str) -> CommandResult:
-    choice, _, name = args.strip().partition(" ")
+    choice, _, rest = args.strip().partition(" ")
     choice = choice.lower()
     if choice not in ("first", "second", "third"):
         now = ctx.store.get_settings(user).pov
         return CommandResult(f"Choose first (\"I\"), second (\"you\") or third (about you by "
-                             f"name: /pov third Ana). Now: {now}.")
+                             f"name, and the pronoun after it: /pov third Ana she). Now: {now}.")
     prefs = ctx.store.get_settings(user)
-    clean = " ".join(name.split())[:40] or prefs.name
-    ctx.store.save_settings(user, prefs.model_copy(update={"pov": choice, "name": clean}))
+    words = rest.split()
+    pronoun = prefs.pronoun
+    if words and words[-1].lower() in ("she", "he", "they"):
+        pronoun = words.pop().lower()  # type: ignore[assignment]
+    clean = " ".join(words)[:40] or prefs.name
+    ctx.store.save_settings(user, prefs.model_copy(update={"pov": choice, "name": clean,
+                                                            "pronoun": pronoun}))
     who = {"first": "in your own voice (\"I\")", "second": "to you (\"you\")",
-           "third": f"about {clean or 'you'}, in the third person"}[choice]
+           "third": f"about {clean or 'you'} ({pronoun}), in the third person"}[choice]
     return CommandResult(f"From now on your story is told {who}.")
 
 

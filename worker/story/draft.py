@@ -1,11 +1,11 @@
-"""One round of drafts for an installment: raw texts, their repaired versions and scores."""
+"""What an installment is made of before delivery: a round of free drafts, or the written text."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from worker.llm.model import Generation
-from worker.store.records import DraftScores
+from worker.store.records import ChatMessage, DraftScores, GenerationStats, SourcedSentence
 from worker.story.prompt import Prompt
 from worker.story.rerank import best
 
@@ -35,3 +35,22 @@ class Draft:
         return Draft(self.prompt, Generation(self.generation.texts + more.generation.texts, stats),
                      self.texts + more.texts, self.scores + more.scores,
                      self.final_texts + more.final_texts, self.final_scores + more.final_scores)
+
+
+@dataclass
+class Written:
+    """An installment ready to deliver, however it was written."""
+
+    text: str
+    sentences: tuple[SourcedSentence, ...]
+    scores: DraftScores | None
+    stats: GenerationStats
+    prompt: tuple[ChatMessage, ...] = ()
+    prefix: str = ""
+    first_draft: DraftScores | None = None
+    best_raw: DraftScores | None = None
+    repaired: bool = False
+    drafts: int = 1
+    context_parts: int = 0
+    round_: Draft | None = None  # free drafting: the drafts the preference pair comes from
+    chosen: int = 0

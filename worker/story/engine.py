@@ -9,16 +9,11 @@ from __future__ import annotations
 import logging
 import re
 import zlib
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
 
-from nlu.safety import allowed_tones
 from worker.llm.model import LanguageModel
 from worker.ops import metrics
 from worker.profile.model import Profile
 from worker.settings import Settings
-from worker.store import Store
 from worker.store.records import (
     ChatMessage,
     Delivery,
@@ -26,18 +21,19 @@ from worker.store.records import (
     StoryRequest,
     UserSettings,
 )
+from worker.store.store import Store
 from worker.story import tones
-from worker.story.draft import Draft
+from worker.story.draft import Draft, Written
+from worker.story.grounded import checked_sentences, compose_installment
 from worker.story.planner import Plan, plan_again, plan_next
 from worker.story.prompt import Prompt, build_prompt
 from worker.story.rerank import Judge, repair, score
 from worker.story.scoring import known_vocabulary
 from worker.story.streaming import DraftStreamer, LivePreview
+from worker.story.tones import ToneChoice, choose_tone
+from worker.story.tools import emotion_classifier, spacy_pipeline
 from worker.story.training import training_records
 from worker.story.voice import in_pov
-
-if TYPE_CHECKING:
-    from nlu.pipeline import EmotionModel
 
 logger = logging.getLogger(__name__)
 
@@ -55,41 +51,6 @@ UNSAFE = (
 )
 
 
-@lru_cache(maxsize=1)
-def emotion_classifier() -> EmotionModel:
-    """The GoEmotions classifier, loaded once per process (the lexicon if its artifact is gone)."""
-    from nlu.emotions import load_default
-
-    return load_default()
-
-
-def spacy_pipeline() -> Any:
-    """The NLU stage's spaCy pipeline (cached per process)."""
-    from nlu.spacy_model import load_pipeline
-
-    return load_pipeline()
-
-
-@dataclass(frozen=True)
-class ToneChoice:
-    """The tone an installment is told in."""
-
-    label: str  # what the user sees: their setting, or the safe tone that replaced it
-    target: str  # the concrete mood the prompt asks for and drafts are scored against
-    overridden: bool
-
-
-def choose_tone(requested: str, risk: str, profile: Profile, plan: Plan) -> ToneChoice:
-    """Resolve auto from the user's feelings, then apply the safety floor."""
-    wanted = tones.canonical(requested) or "auto"
-    target = tones.resolve_auto(profile, plan.turn_ids) if wanted == "auto" else wanted
-    allowed, overridden = allowed_tones(risk, target)
-    safe = tones.canonical(allowed) or "calm"
-    if overridden:
-        return ToneChoice(label=safe, target=safe, overridden=True)
-    return ToneChoice(label=wanted, target=target, overridden=False)
-
-
 class StoryWriter:
     """Writes one installment for one request."""
 
@@ -104,7 +65,8 @@ class StoryWriter:
         if request.kind == "retry" and request.replaces:
             old = self.store.get_installment(request.user, request.replaces)
             return plan_again(profile, old, prefs.pov, prefs.name) if old else None
-        found = plan_next(profile, story, prefs.pov, prefs.name, about=request.about)
+        found = plan_next(profile, story, prefs.pov, prefs.name, about=request.about,
+                          tone=tones.canonical(request.tone))
         if found is None and request.kind == "continue" and story:
             return plan_again(profile, story[-1], prefs.pov, prefs.name)
         return found
@@ -122,13 +84,14 @@ class StoryWriter:
         return prompt, chapter
 
     def judge(self, plan: Plan, tone: str, profile: Profile, earlier: list[str],
-              prefs: UserSettings, prompt: Prompt) -> Judge:
+              prefs: UserSettings, prompt: Prompt | None) -> Judge:
         people = [n for p in profile.people for n in (p.name, *p.aliases)]
         extra = [prefs.name] if prefs.name else []
         return Judge(plan=plan, tone=tone, known=known_vocabulary(profile, extra),
                      known_people=[in_pov(n, prefs.pov, prefs.name) for n in people],
                      earlier=earlier, nlp=spacy_pipeline(), classifier=emotion_classifier(),
-                     perplexity=lambda texts: self.model.perplexity(texts, prompt.messages))
+                     perplexity=lambda texts: self.model.perplexity(
+                         texts, prompt.messages if prompt else None))
 
     def draft(self, request: StoryRequest, prompt: Prompt, judge: Judge, seed: int | None,
               stream: bool = True) -> Draft:
@@ -169,13 +132,31 @@ class StoryWriter:
             self._notice(request, NOTHING_YET if not profile.events else CAUGHT_UP)
             return None
         choice = choose_tone(request.tone, store.get_safety(user).level, profile, plan)
+        seed = request_seed(self.settings.storyloom_seed, request.request_id)
+        if self.settings.storyloom_composer == "grounded":
+            done = compose_installment(self.settings, self.store, self.model, request, plan,
+                                       choice, profile, story, prefs, seed,
+                                       lambda: self.judge(plan, choice.target, profile,
+                                                          [i.text for i in story], prefs, None))
+        else:
+            done = self._free(request, plan, choice, profile, story, prefs, seed)
+        store.end_progress(user, request.request_id)
+        if done is None:
+            self._notice(request, UNSAFE)
+            return None
+        return self._deliver(request, plan, choice, done, story)
+
+    def _free(self, request: StoryRequest, plan: Plan, choice: ToneChoice, profile: Profile,
+              story: list[Installment], prefs: UserSettings, seed: int | None) -> Written | None:
+        """The model's own paragraphs, reranked and repaired, then kept only sentence by
+        sentence where each passes the grounding checks."""
+        user = request.user
         earlier = [i.text for i in story if i.installment_id != request.replaces]
-        prompt, chapter = self.prompt(
+        prompt, _ = self.prompt(
             user, plan, choice.target, prefs,
             [i for i in story if i.installment_id != request.replaces],
             continuing=request.kind == "continue" and bool(story))
         judge = self.judge(plan, choice.target, profile, earlier, prefs, prompt)
-        seed = request_seed(self.settings.storyloom_seed, request.request_id)
         round_ = self.draft(request, prompt, judge, seed)
         chosen = round_.choose()
         if chosen is None:  # every draft failed moderation: one more batch, then give up
@@ -190,38 +171,48 @@ class StoryWriter:
                               stream=False)
             round_ = round_.extend(more)
             chosen = round_.choose()
-        store.end_progress(user, request.request_id)
         if chosen is None:
-            self._notice(request, UNSAFE)
             return None
-        return self._deliver(request, plan, choice, round_, chosen, judge, story, chapter)
+        text = round_.final_texts[chosen]
+        sentences = checked_sentences(self.store, text, plan, profile, prefs)
+        if not sentences:
+            return None
+        kept = " ".join(s.text for s in sentences)
+        scores = round_.final_scores[chosen] if kept == text else score([kept], judge)[0]
+        return Written(text=kept, sentences=sentences, scores=scores,
+                       stats=round_.generation.stats, prompt=to_messages(round_.prompt),
+                       prefix=round_.prompt.prefix, first_draft=round_.scores[0],
+                       best_raw=round_.scores[chosen], repaired=kept != round_.texts[chosen],
+                       drafts=len(round_.scores), context_parts=round_.prompt.context_parts,
+                       round_=round_, chosen=chosen)
 
-    def _deliver(self, request: StoryRequest, plan: Plan, choice: ToneChoice, round_: Draft,
-                 chosen: int, judge: Judge, story: list[Installment], chapter: int) -> str | None:
+    def _deliver(self, request: StoryRequest, plan: Plan, choice: ToneChoice, done: Written,
+                 story: list[Installment]) -> str | None:
         prefs = self.store.get_settings(request.user)
-        text, scores = round_.final_texts[chosen], round_.final_scores[chosen]
-        repaired = text != round_.texts[chosen]
+        state = self.store.get_story_state(request.user)
+        chapter = state.chapters[-1].number if state.chapters else 1
         old = story[-1] if request.kind == "retry" and story else None
         replaces = old.installment_id if old and old.installment_id == request.replaces else None
         profile_people = tuple(dict.fromkeys(a.label for a in plan.anchors if a.kind == "person"))
         installment = Installment(
             user=request.user, request_id=request.request_id,
-            number=old.number if replaces and old else len(story) + 1, text=text,
+            number=old.number if replaces and old else len(story) + 1, text=done.text,
             tone=choice.label, event_ids=plan.event_ids, people=profile_people,
             places=tuple(a.label for a in plan.anchors if a.kind == "place"),
-            stats=round_.generation.stats, kind=request.kind, chapter=chapter, pov=prefs.pov,
+            stats=done.stats, kind=request.kind, chapter=chapter, pov=prefs.pov,
             tense=prefs.tense, requested_tone=request.tone, tone_target=choice.target,
             tone_override=choice.overridden, beats=tuple(b.text for b in plan.beats),
-            planned=tuple(a.label for a in plan.anchors), prompt=to_messages(round_.prompt),
-            prefix=round_.prompt.prefix, scores=scores, first_draft=round_.scores[0],
-            best_raw=round_.scores[chosen], repaired=repaired, drafts=len(round_.scores),
+            planned=tuple(a.label for a in plan.anchors), prompt=done.prompt,
+            prefix=done.prefix, scores=done.scores, first_draft=done.first_draft,
+            best_raw=done.best_raw, repaired=done.repaired, drafts=done.drafts,
             replaces=replaces, after_turn=request.after_turn, turn_ids=plan.turn_ids,
-            context_parts=round_.prompt.context_parts,
+            context_parts=done.context_parts, sentences=done.sentences,
         )
-        delivery = Delivery(user=request.user, kind="installment", text=text,
+        delivery = Delivery(user=request.user, kind="installment", text=done.text,
                             in_reply_to=request.request_id,
                             installment_id=installment.installment_id, tone=choice.label)
-        records = training_records(installment, round_, chosen, old if replaces else None,
+        records = training_records(installment, done.round_, done.chosen,
+                                   old if replaces else None,
                                    story[-1] if story and not replaces else None, plan)
         if not self.store.save_installment(installment, delivery, replace=replaces,
                                            records=records):
@@ -230,7 +221,7 @@ class StoryWriter:
             return self.store.request_done(request.request_id)
         logger.info("user %s: installment %s written (%s drafts, %s tokens, %.1f tok/s)",
                     request.user, installment.installment_id, installment.drafts,
-                    round_.generation.stats.new_tokens, round_.generation.stats.tokens_per_s)
+                    done.stats.new_tokens, done.stats.tokens_per_s)
         return installment.installment_id
 
     def _notice(self, request: StoryRequest, text: str) -> None:

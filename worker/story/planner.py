@@ -19,9 +19,12 @@ from worker.story import anchors
 from worker.story.anchors import Anchor, words
 from worker.story.voice import in_pov
 
-# Beats per installment: enough to say something, few enough for a 135M model
-# to keep every name in one paragraph.
-BEATS_PER_INSTALLMENT = 2
+# Moments per installment: a page of a life (the composer also caps the words told).
+BEATS_PER_INSTALLMENT = 3
+# Whether a moment's feeling (the valence of the turn that told it) suits a tone asked for:
+# /tone sadness tells a sad moment next, /tone joy a happy one, when one is still untold.
+_SUITS = {"sadness": lambda v: v < -0.1, "joy": lambda v: v > 0.1, "hope": lambda v: v > 0.1,
+          "humour": lambda v: v > 0.1, "calm": lambda v: v > -0.1}
 
 
 @dataclass(frozen=True)
@@ -116,13 +119,32 @@ def _related(first: Beat, candidate: Beat) -> bool:
     return any(a.label.lower() in labels for a in candidate.anchors if a.kind != "time")
 
 
-def _pick(beats: list[Beat]) -> list[Beat]:
-    """The first beat, and a second that fits it (shares someone or somewhere, else the next)."""
-    if len(beats) <= 1:
-        return beats
-    rest = beats[1:]
-    second = next((b for b in rest if _related(beats[0], b)), rest[0])
-    return [beats[0], second][:BEATS_PER_INSTALLMENT]
+def _pick(beats: list[Beat], first: int = 0) -> list[Beat]:
+    """A first beat, then the ones that fit it (share someone or somewhere, else come next),
+    in life order."""
+    if not beats:
+        return []
+    picked = [first]
+    rest = [i for i in range(len(beats)) if i != first]
+    while rest and len(picked) < BEATS_PER_INSTALLMENT:
+        related = [i for i in rest if any(_related(beats[p], beats[i]) for p in picked)]
+        after = [i for i in rest if i > max(picked)]
+        nxt = (related or after or rest)[0]
+        if not related and len(picked) >= 2:
+            break  # a third moment only when it belongs with the first two
+        picked.append(nxt)
+        rest.remove(nxt)
+    return [beats[i] for i in sorted(picked)]
+
+
+def _suited(beats: list[Beat], profile: Profile, tone: str | None) -> int:
+    """The first beat whose feeling suits the tone asked for (else the first)."""
+    suits = _SUITS.get(tone or "")
+    if suits is None:
+        return 0
+    valence = {p.turn_id: p.valence for p in profile.arc}
+    return next((i for i, b in enumerate(beats) if b.turn_id in valence
+                 and suits(valence[b.turn_id])), 0)
 
 
 def matches_about(beat: Beat, about: str, profile: Profile) -> bool:
@@ -142,7 +164,7 @@ def matches_about(beat: Beat, about: str, profile: Profile) -> bool:
 
 def plan_next(
     profile: Profile, story: Sequence[Installment], pov: Pov, name: str | None = None,
-    about: str | None = None,
+    about: str | None = None, tone: str | None = None,
 ) -> Plan | None:
     """The next installment's plan: untold moments (about something, if asked); None if none."""
     told = {e for inst in story for e in inst.event_ids}
@@ -155,7 +177,7 @@ def plan_next(
         beats = untold or matching
     else:
         beats = [b for b in beats if not set(b.event_ids) & told]
-    picked = _pick(beats)
+    picked = _pick(beats, _suited(beats, profile, tone))
     return Plan(beats=tuple(picked), retelling=retelling) if picked else None
 
 

@@ -17,8 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from nlu.safety import allowed_tones
 from worker.profile.model import FeelingPoint, Profile
+
+if TYPE_CHECKING:
+    from worker.story.planner import Plan
 
 TONES = {
     "auto": "warm, following the feelings they expressed",
@@ -124,3 +129,23 @@ def tone_match(emotions: Mapping[str, float], tone: str) -> ToneMatch:
     a = max(float(emotions.get(label, 0.0)) for label in AGAINST[tone])
     score = min(1.0, max(0.0, 0.5 + 0.5 * (t - a)))
     return ToneMatch(score=round(score, 4), ok=score >= MATCH_AT and t >= PRESENT_AT)
+
+
+@dataclass(frozen=True)
+class ToneChoice:
+    """The tone an installment is told in."""
+
+    label: str  # what the user sees: their setting, or the safe tone that replaced it
+    target: str  # the concrete mood the prompt asks for and drafts are scored against
+    overridden: bool
+
+
+def choose_tone(requested: str, risk: str, profile: Profile, plan: Plan) -> ToneChoice:
+    """Resolve auto from the user's feelings, then apply the safety floor."""
+    wanted = canonical(requested) or "auto"
+    target = resolve_auto(profile, plan.turn_ids) if wanted == "auto" else wanted
+    allowed, overridden = allowed_tones(risk, target)
+    safe = canonical(allowed) or "calm"
+    if overridden:
+        return ToneChoice(label=safe, target=safe, overridden=True)
+    return ToneChoice(label=wanted, target=target, overridden=False)

@@ -31,14 +31,16 @@ def feedback(kind: FeedbackKind, inst: Installment, edited: str | None = None,
                          replaced_by=replaced_by, prompt=inst.prompt, turn_ids=inst.turn_ids)
 
 
-def training_records(new: Installment, round_: Draft, chosen: int, redone: Installment | None,
+def training_records(new: Installment, round_: Draft | None, chosen: int,
+                     redone: Installment | None,
                      previous: Installment | None, plan: Plan,
                      ) -> list[PreferencePair | StoryFeedback]:
     """The pairs and feedback one delivered installment gives (stored with it, at once)."""
-    turns, texts, model = plan.turn_ids, round_.texts, round_.generation.stats.model
+    turns, model = plan.turn_ids, new.stats.model
     out: list[PreferencePair | StoryFeedback] = []
-    safe = [i for i, s in enumerate(round_.scores) if s.safe and i != chosen]
-    if safe:
+    texts = round_.texts if round_ is not None else []
+    safe = [i for i, s in enumerate(round_.scores) if s.safe and i != chosen] if round_ else []
+    if round_ is not None and safe:
         worst = min(safe, key=lambda i: round_.final_scores[i].total)
         out.append(PreferencePair(
             user=new.user, source="rerank", prompt=new.prompt, prefix=new.prefix,

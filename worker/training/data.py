@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from worker.counsel.pii import redact_pii
-from worker.store import Store
+from worker.store.store import Store
 from worker.training.records import TrainingExample
 
 # A turn this short ("yes", "ok") says nothing about a voice.

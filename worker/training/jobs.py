@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from worker.ops import metrics, runtime
 from worker.settings import Settings
-from worker.store import Store
 from worker.store.records import new_id, utcnow
+from worker.store.store import Store
 from worker.training import registry, schedule, story_eval
 from worker.training.config import train_config
 from worker.training.data import Dataset, build_dataset

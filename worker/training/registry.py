@@ -12,7 +12,7 @@ from pathlib import Path
 
 from worker.counsel.rights import adapter_dir
 from worker.settings import Settings
-from worker.store import Store
+from worker.store.store import Store
 from worker.training.records import AdapterVersion
 
 logger = logging.getLogger(__name__)

@@ -21,8 +21,8 @@ from rq import Callback, Retry
 
 from worker.ops.queues import FINETUNE, queue
 from worker.settings import Settings
-from worker.store import Store
 from worker.store.records import Turn
+from worker.store.store import Store
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from worker.settings import Settings
-from worker.store import Store
 from worker.store.records import DraftScores, StoryRequest
+from worker.store.store import Store
 from worker.training.records import StoryMetrics
 
 if TYPE_CHECKING:

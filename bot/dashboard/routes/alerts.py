@@ -12,8 +12,9 @@ from bot.dashboard.security import AnyViewer, Forbidden, Viewer, csrf_guard
 from bot.dashboard.state import dash, render
 from bot.dashboard.views import may_act_on
 from worker.counsel.records import Alert
-from worker.store import Store, platform_of
+from worker.store.base import platform_of
 from worker.store.records import SafetyState, utcnow
+from worker.store.store import Store
 
 router = APIRouter()
 

@@ -1,0 +1,166 @@
+"""Grounded composition, part by part, on the real spaCy pipeline (and the real model where
+the model has a part): retelling, reshaping, the sentence checks, the name guard, sources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from worker.story import bridges, checks, reshape
+from worker.story.retell import Voice, retell, strip_fillers
+from worker.story.told import is_material
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Any:
+    from nlu.spacy_model import load_pipeline
+
+    return load_pipeline()
+
+
+def told(nlp: Any, text: str, voice: Voice | None = None) -> str:
+    return retell(nlp(strip_fillers(text))[:], voice or Voice())
+
+
+@pytest.mark.parametrize("said, voice, story", [
+    ("I was seven when we moved to Lisbon.", Voice(), "You were seven when you moved to Lisbon."),
+    ("I'm a nurse and I've worked there since 1990.", Voice("third", "past", "Ana", "she"),
+     "Ana is a nurse and she has worked there since 1990."),
+    ("I'd never seen snow before that winter.", Voice("third", "past", "Ana", "she"),
+     "Ana had never seen snow before that winter."),
+    ("My mother died when I was twelve.", Voice("second", "present"),
+     "Your mother dies when you are twelve."),
+    ("I love my brother Tom and he loves me.", Voice("third", "past", "Ana", "he"),
+     "Ana loves his brother Tom and he loves him."),
+    ("I wasn't allowed to go.", Voice("first", "present"), "I am not allowed to go."),
+    ("Well, haha, I guess I was a difficult kid you know.", Voice(),
+     "You were a difficult kid."),
+])
+def test_a_told_sentence_is_retold_in_the_voice_with_its_verbs_agreeing(
+        nlp: Any, said: str, voice: Voice, story: str) -> None:
+    assert told(nlp, said, voice) == story
+
+
+def test_chat_with_storyloom_is_not_material() -> None:
+    assert is_material("My grandmother Rosa raised me in Porto.")
+    for chat in ("Can you write that down?", "haha yes", "Thanks so much!",
+                 "I don't remember much else.", "Where did we go next?", "ok"):
+        assert not is_material(chat), chat
+
+
+def test_reshaping_moves_and_splits_but_never_adds_a_word(nlp: Any) -> None:
+    cases = {
+        "You were very sad when your dog Max died.": "When your dog Max died, you were very sad.",
+        "You met your husband Arthur at a dance hall in Manchester in 1962.":
+            "In 1962, you met your husband Arthur at a dance hall in Manchester.",
+    }
+    for before, after in cases.items():
+        assert reshape.front_time(nlp(before)[:]) == after
+    assert reshape.back_time(nlp("In 2005 you started university in Coimbra.")[:]) == (
+        "You started university in Coimbra in 2005.")
+    parts = reshape.split_clauses(nlp(
+        "You ran a small bakery in Leeds for twenty years, and every morning Arthur made the "
+        "first loaf.")[:])
+    assert parts == ["You ran a small bakery in Leeds for twenty years.",
+                     "Every morning Arthur made the first loaf."]
+    a, b = nlp("You loved the sea."), nlp("You swam every day.")
+    assert reshape.join(a[:], b[:]) == "You loved the sea and swam every day."
+    for text in [*cases.values(), *parts]:
+        source = " ".join(cases) + " You ran a small bakery in Leeds for twenty years, and " \
+            "every morning Arthur made the first loaf."
+        assert set(text.lower().replace(",", "").replace(".", "").split()) <= set(
+            source.lower().replace(",", "").replace(".", "").split())
+
+
+def _grounding(nlp: Any, *turns: str) -> checks.Grounding:
+    return checks.Grounding.of(nlp.pipe(list(turns)), [], {"ana": "cousin"},
+                               {"you", "your"} | set(bridges.BRIDGE_WORDS))
+
+
+def test_the_checks_refuse_what_a_reader_would_not_keep(nlp: Any) -> None:
+    g = _grounding(nlp, "My grandmother Rosa raised me in a small flat above a bakery in Porto.",
+                   "My cousin Ana visited us.")
+    ok = checks.check(nlp("Your grandmother Rosa raised you in a small flat in Porto."), g)
+    assert ok.ok, ok.reasons
+    bad = {
+        "She had a sea-fisherwoman friend, Elena, in Porto.": "name never told",
+        "Rosa chose a sturdy small fathmer for you.": "non-word",
+        "Here's what I have: your grandmother Rosa raised you.": "prompt or list text",
+        "Rosa raised you in Porto. 3.": "prompt or list text",
+        "Your grandmother Rosa in a small flat above the": "unfinished",
+        "Your sister Ana visited you.": "contradicts the profile",
+    }
+    for text, why in bad.items():
+        verdict = checks.check(nlp(text), g)
+        assert any(why in r for r in verdict.reasons), (text, verdict.reasons)
+
+
+def test_a_rewording_must_keep_every_fact_of_the_sentence_it_retells(nlp: Any) -> None:
+    from worker.story.grounded import sentence_encoder
+
+    source = "Your brother Tom moved to Canada when you were twelve."
+    g = _grounding(nlp, "My brother Tom moved to Canada when I was twelve.")
+    judge = checks.Rephrasing(g, sentence_encoder().embed)
+    candidates = {
+        "When you were twelve, your brother Tom moved to Canada.": None,
+        "Your brother Tom moved to Canada when you were ten.": "numbers changed",
+        "Your brother Tom never moved to Canada when you were twelve.": "negation changed",
+        "Your brother Tom moved to Canada when he was twelve.": "someone else",
+        "Your brother Tom moved near Canada when you were twelve.": "where or when",
+        "Your brother Tom, a baker, moved to Canada when you were twelve.": "never told",
+    }
+    verdicts = judge.judge(list(nlp.pipe(list(candidates))), [nlp(source)] * len(candidates))
+    for (text, why), verdict in zip(candidates.items(), verdicts, strict=True):
+        if why is None:
+            assert verdict.ok, (text, verdict.reasons)
+        else:
+            assert any(why in r for r in verdict.reasons), (text, verdict.reasons)
+
+
+def test_transitions_follow_from_the_dates_only() -> None:
+    from datetime import date
+
+    from nlu.schema import TimeValue
+
+    def year(y: int) -> TimeValue:
+        return TimeValue(text=str(y), start=date(y, 1, 1), end=date(y, 12, 31), precision="year")
+
+    def summer(y: int) -> TimeValue:
+        return TimeValue(text="summer", start=date(y, 6, 1), end=date(y, 8, 31),
+                         precision="season")
+
+    assert bridges.transition(year(1962), year(2015)) == "Fifty-three years later"
+    assert bridges.transition(year(1998), year(1999)) == "A year later"
+    assert bridges.transition(summer(2001), summer(2003)) == "Two summers later"
+    assert bridges.transition(year(1998), year(1998)) == "That same year"
+    assert bridges.transition(year(1998), None) is None, "undated: nothing says when"
+    assert bridges.transition(TimeValue(text="when I was 7", age=7, precision="age"),
+                              TimeValue(text="when I was 12", age=12, precision="age")) == (
+        "Five years later")
+
+
+def test_the_name_guard_never_lets_decoding_start_an_unknown_name(language_model: Any) -> None:
+    from worker.llm.names import NameGuard
+
+    lm = language_model
+    guard = NameGuard(lm.tokenizer, ["Rosa", "Porto"])
+    chat = [{"role": "user", "content": "Tell me a short story about a fisherman and his "
+             "friends, naming each of them."}]
+    texts, _ = lm.sample([chat], rows=4, max_new_tokens=40, temperature=1.0, top_p=1.0,
+                         seed=3, guard=guard)
+    unguarded, _ = lm.sample([chat], rows=4, max_new_tokens=40, temperature=1.0, top_p=1.0,
+                             seed=3)
+    import re
+
+    def mid_capitals(text: str) -> set[str]:
+        found = set()
+        for sentence in re.split(r"(?<=[.!?:\n\"])\s*", text):
+            found |= {w for w in re.findall(r"(?<=\s)[A-Z][a-z]+", sentence)}
+        return found
+
+    assert any(mid_capitals(t) - {"I", "Rosa", "Porto"} for t in unguarded[0]), \
+        "the model names strangers when it may"
+    for text in texts[0]:
+        starts = {w[:2] for w in mid_capitals(text)}
+        assert starts <= {"Ro", "Po", "I"}, text

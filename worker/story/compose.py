@@ -1,0 +1,262 @@
+"""Grounded composition: an installment built sentence by sentence from what the user told.
+
+For each planned moment, in life order: the user's own sentences (worker.story.told),
+retold in the story's voice and tense (retell), some reshaped without a new word
+(reshape), some reworded by the model and kept only when the rewording passes every check
+(rephrase, checks). Moments are joined by transitions the dates support, and the tone's
+closing line ends the installment (bridges). Every delivered sentence passes the checks
+once more and records the turns it rests on; a bridge rests on none.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nlu.safety import moderate
+from worker.profile.model import Profile
+from worker.store.records import GenerationStats, SourcedSentence, UserSettings
+from worker.story import bridges, checks, referents, reshape
+from worker.story.planner import Plan
+from worker.story.rephrase import SAME_WORDING, Rephraser, shots_for, wording_overlap
+from worker.story.retell import Voice, retell
+from worker.story.told import Told, gather
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Line:
+    """A sentence being composed: its text, the turns it rests on, how it came to be."""
+
+    text: str
+    sources: tuple[str, ...]
+    beat: int
+    told: str = ""  # the retold sentence it stands for ("" for a bridge)
+    said: str = ""  # the user's own sentence it comes from
+    how: str = "retold"  # retold, split, moved (a time phrase), reworded, joined, bridge
+
+
+@dataclass
+class Composition:
+    """A composed installment and what it took."""
+
+    lines: list[Line]
+    stats: GenerationStats | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return " ".join(line.text for line in self.lines)
+
+    @property
+    def sentences(self) -> tuple[SourcedSentence, ...]:
+        return tuple(SourcedSentence(text=line.text, sources=line.sources) for line in self.lines)
+
+
+def voice_of(prefs: UserSettings) -> Voice:
+    return Voice(pov=prefs.pov, tense=prefs.tense, name=prefs.name, pronoun=prefs.pronoun)
+
+
+def grounding(nlp: Any, texts: Sequence[str], profile: Profile,
+              prefs: UserSettings) -> checks.Grounding:
+    """What the user told, for the checks: the planned turns and the profile's names."""
+    names = [n for p in profile.people for n in (p.name, *p.aliases)]
+    names += [p.name for p in profile.places] + [o.name for o in profile.organisations]
+    relations = {p.name.lower(): (p.relation or "").lower() for p in profile.people
+                 if p.relation and " " not in p.name}
+    extra = set(bridges.BRIDGE_WORDS) | {"you", "your", "yours", "yourself", "they", "their",
+                                         "them", "she", "he", "her", "his", "him"}
+    if prefs.name:
+        extra.update(w.lower() for w in prefs.name.split())
+    return checks.Grounding.of(nlp.pipe(list(texts)), names, relations, extra)
+
+
+class Composer:
+    """Composes installments; one per generate worker, its tools loaded once."""
+
+    def __init__(self, nlp: Any, embed: Callable[[Sequence[str]], Any],
+                 rephraser: Rephraser | None, count: Callable[[str], int],
+                 tokenizer: Any = None) -> None:
+        self.nlp = nlp
+        self.embed = embed
+        self.rephraser = rephraser
+        self.count = count
+        self.tokenizer = tokenizer
+
+    def retold(self, material: Sequence[Told], voice: Voice) -> list[Line]:
+        docs = self.nlp.pipe([m.text for m in material])
+        return [Line(text=retell(doc[:], voice), sources=(m.turn_id,), beat=m.beat, said=m.text)
+                for m, doc in zip(material, docs, strict=True)]
+
+    def compose(self, plan: Plan, turn_texts: dict[str, str], profile: Profile,
+                prefs: UserSettings, tone: str, seed: int | None,
+                earlier: Sequence[str] = (), variant: int = 0,
+                preview: Callable[[str], None] | None = None,
+                said_before: dict[str, str] | None = None) -> Composition:
+        """The installment for a plan: every sentence told, retold, checked. variant > 0
+        asks for another version of the same moments (/retry); said_before: for a planned
+        turn, the user's message before it (where 'he' and 'she' may be named)."""
+        voice = voice_of(prefs)
+        order = list(dict.fromkeys(b.turn_id for b in plan.beats))
+        material = gather(self.nlp, [(t, turn_texts.get(t, "")) for t in order])
+        g = grounding(self.nlp, [turn_texts.get(t, "") for t in order], profile, prefs)
+        lines = self._split([ln for ln in self.retold(material, voice) if ln.text])
+        self._name_pronouns(lines, turn_texts, said_before or {}, profile, voice)
+        for ln in lines:
+            ln.told = ln.text
+        counts: dict[str, int] = {"told": len(lines)}
+        if preview is not None and lines:
+            preview(" ".join(ln.text for ln in lines))
+        stats = self._reword(lines, g, voice, seed, counts, variant)
+        if variant % 2 == 0:
+            lines = self._join(lines, g, counts)
+        self._bridge(lines, plan, profile)
+        closing = self._closer(lines, plan, tone, voice, (seed or 0) + variant, earlier)
+        if closing:
+            lines.append(Line(text=closing, sources=(), beat=len(order), how="bridge"))
+        lines = self._gate(lines, g, counts)
+        return Composition(lines=lines, stats=stats, counts=counts)
+
+    def _reword(self, lines: list[Line], g: checks.Grounding, voice: Voice,
+                seed: int | None, counts: dict[str, int],
+                variant: int = 0) -> GenerationStats | None:
+        """Each sentence reworded where a rewording passes the checks (else fronted, else as
+        retold)."""
+        if not lines:
+            return None
+        told_docs = list(self.nlp.pipe([ln.text for ln in lines]))
+        options: list[list[str]] = [[] for _ in lines]
+        for i, doc in enumerate(told_docs):
+            for moved in (reshape.front_time(doc[:]), reshape.back_time(doc[:])):
+                if moved:
+                    options[i].append(moved)
+        stats = None
+        if self.rephraser is not None and self.rephraser.samples > 0:
+            from worker.llm.names import NameGuard
+
+            guard = NameGuard(self.tokenizer, g.names_cased) if self.tokenizer else None
+            shots = shots_for(lambda s: retell(self.nlp(s)[:], voice))
+            proposals = self.rephraser.propose([ln.text for ln in lines], shots, seed, guard,
+                                               self.count)
+            for i, found in enumerate(proposals):
+                options[i].extend(found)
+            stats = getattr(self.rephraser, "last_stats", None)
+        flat = [(i, text) for i, opts in enumerate(options) for text in dict.fromkeys(opts)]
+        counts["proposals"] = len(flat)
+        if not flat:
+            return stats
+        docs = list(self.nlp.pipe([text for _, text in flat]))
+        judge = checks.Rephrasing(g, self.embed)
+        verdicts = judge.judge(docs, [told_docs[i] for i, _ in flat])
+        passing: list[list[str]] = [[] for _ in lines]
+        for (i, text), verdict in zip(flat, verdicts, strict=True):
+            if verdict.ok:
+                passing[i].append(text)
+            else:
+                counts["rejected"] = counts.get("rejected", 0) + 1
+        for i, ln in enumerate(lines):
+            chosen = self.rephraser.choose(ln.text, passing[i], variant) if self.rephraser else (
+                next((p for p in passing[i] if wording_overlap(p, ln.text) < SAME_WORDING),
+                     None))
+            if chosen:
+                shifted = {reshape.front_time(told_docs[i][:]),
+                           reshape.back_time(told_docs[i][:])}
+                ln.how = "moved" if chosen in shifted else "reworded"
+                ln.text = chosen
+                counts[ln.how] = counts.get(ln.how, 0) + 1
+        return stats
+
+    def _name_pronouns(self, lines: list[Line], turn_texts: dict[str, str],
+                       said_before: dict[str, str], profile: Profile, voice: Voice) -> None:
+        """A he/she the installment has not named yet becomes the person the user meant."""
+        people = referents.people_of(profile.people, voice.pov)
+        told = ""
+        for ln in lines:
+            source = ln.sources[0]
+            whole = turn_texts.get(source, "")
+            at = whole.find(ln.said[:24]) if ln.said else -1
+            context = [said_before.get(source, ""), whole[:at] if at > 0 else ""]
+            ln.text = referents.resolve(ln.text, told, context, people)
+            told += " " + ln.text
+
+    def _split(self, lines: list[Line]) -> list[Line]:
+        """Long sentences of two whole clauses told as two."""
+        out = []
+        for ln, doc in zip(lines, self.nlp.pipe([ln.text for ln in lines]), strict=True):
+            parts = reshape.split_clauses(doc[:])
+            if parts:
+                out += [Line(p, ln.sources, ln.beat, how="split", said=ln.said) for p in parts]
+            else:
+                out.append(ln)
+        return out
+
+    def _join(self, lines: list[Line], g: checks.Grounding,
+              counts: dict[str, int]) -> list[Line]:
+        """Two short sentences of one moment, both still in the user's wording, as one."""
+        out: list[Line] = []
+        i = 0
+        while i < len(lines):
+            a = lines[i]
+            b = lines[i + 1] if i + 1 < len(lines) else None
+            if b is not None and a.beat == b.beat and a.how == "retold" and b.how == "retold":
+                docs = list(self.nlp.pipe([a.text, b.text]))
+                joined = reshape.join(docs[0][:], docs[1][:])
+                if joined and checks.check(self.nlp(joined), g).ok:
+                    out.append(Line(joined, tuple(dict.fromkeys(a.sources + b.sources)), a.beat,
+                                    told=f"{a.told} {b.told}", how="joined"))
+                    counts["joined"] = counts.get("joined", 0) + 1
+                    i += 2
+                    continue
+            out.append(a)
+            i += 1
+        return out
+
+    def _bridge(self, lines: list[Line], plan: Plan, profile: Profile) -> None:
+        """A transition the dates support at the head of each later moment's first line."""
+        events = {e.event_id: e for e in profile.events}
+        when = [bridges.when_of([events[e].time_value for e in b.event_ids if e in events])
+                for b in plan.beats]
+        for k in range(1, len(plan.beats)):
+            phrase = bridges.transition(when[k - 1], when[k], profile.birth_year)
+            first = next((ln for ln in lines if ln.beat == k), None)
+            if phrase and first is not None:
+                opener = self.nlp(first.text)[0]
+                first.text = f"{phrase}, {reshape.lower_first(first.text, opener)}"
+
+    def _closer(self, lines: list[Line], plan: Plan, tone: str, voice: Voice, seed: int,
+                earlier: Sequence[str]) -> str | None:
+        text = " ".join(ln.text for ln in lines)
+        who = _most_told([a.label for a in plan.anchors if a.kind == "person"], text)
+        where = _most_told([a.label for a in plan.anchors if a.kind == "place"], text)
+        last = earlier[-1] if earlier else ""
+        for shift in range(3):
+            line = bridges.closer(tone, seed + shift, voice.pov, voice.name, who, where)
+            if line is None or line not in last:
+                return line
+        return None
+
+    def _gate(self, lines: list[Line], g: checks.Grounding,
+              counts: dict[str, int]) -> list[Line]:
+        """Every sentence once more through the checks and moderation; failures never go."""
+        docs = list(self.nlp.pipe([ln.text for ln in lines]))
+        kept = []
+        for ln, doc in zip(lines, docs, strict=True):
+            verdict = checks.check(doc, g)
+            if verdict.ok and moderate(ln.text, known_people=g.people).ok:
+                kept.append(ln)
+            else:
+                counts["dropped"] = counts.get("dropped", 0) + 1
+                logger.info("a composed sentence failed the gate (%s)",
+                            ", ".join(verdict.reasons) or "moderation")
+        return kept
+
+
+def _most_told(labels: Sequence[str], text: str) -> str | None:
+    """The label the text mentions most (the first on a tie), None if it mentions none."""
+    low = text.lower()
+    counted = [(low.count(label.lower()), -i, label) for i, label in enumerate(labels)]
+    best = max(counted, default=(0, 0, None))
+    return best[2] if best[0] else None

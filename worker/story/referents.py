@@ -1,0 +1,98 @@
+"""Who 'he' and 'she' are: a pronoun whose person the installment has not named yet.
+
+The user says "My father Jan worked at the shipyard. In 1981 he took me to see the big
+ships." If the installment tells only the second sentence, "he" points at nobody. Such a
+pronoun becomes the person it meant, as the user named them ("your father Jan"): the last
+person of that gender named before it in the user's own words (the same message, then the
+one before).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from worker.profile.model import Person
+from worker.store.records import Pov
+
+_PRONOUNS = {"he": ("male", "subject"), "him": ("male", "object"), "his": ("male", "poss"),
+             "she": ("female", "subject"), "her": ("female", "object"),
+             "hers": ("female", "poss")}
+_WORD = re.compile(r"[A-Za-z']+")
+
+
+@dataclass(frozen=True)
+class Someone:
+    """A person of the profile as the story names them, and the words that find them."""
+
+    gender: str | None
+    keys: tuple[str, ...]  # lower-case words: their name and aliases, their relation
+    label: str  # "your father Jan", "Rosa", "your aunt"
+
+
+def people_of(people: Sequence[Person], pov: Pov) -> list[Someone]:
+    owner = {"first": "my", "second": "your", "third": "their"}[pov]
+    out = []
+    for p in people:
+        named = not p.name.lower().startswith(("your ", "my "))
+        keys = {w.lower() for n in (p.name, *p.aliases) for w in _WORD.findall(n)
+                if w.lower() not in ("your", "my")}
+        if p.relation:
+            keys.add(p.relation.lower())
+        if named and p.relation:
+            label = f"{owner} {p.relation} {p.name}"
+        elif named:
+            label = p.name
+        else:
+            label = f"{owner} {p.relation}" if p.relation else p.name
+        out.append(Someone(p.gender, tuple(sorted(keys)), label))
+    return out
+
+
+def _mentions(text: str, people: Sequence[Someone]) -> list[Someone]:
+    """People named in a text, in the order of their last mention."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    last: dict[int, int] = {}
+    for i, w in enumerate(words):
+        for k, person in enumerate(people):
+            if w in person.keys:
+                last[k] = i
+    return [people[k] for k, _ in sorted(last.items(), key=lambda x: x[1])]
+
+
+def _fits(person: Someone, gender: str) -> bool:
+    return person.gender in (gender, None)
+
+
+def resolve(line: str, before: str, context: Sequence[str],
+            people: Sequence[Someone]) -> str:
+    """The line with its first unanchored he/she (him, his, her) replaced by its person.
+
+    before: the installment so far; context: the user's words that came before this
+    sentence, nearest last."""
+    match = next((m for m in _WORD.finditer(line) if m.group(0).lower() in _PRONOUNS), None)
+    if match is None:
+        return line
+    gender, role = _PRONOUNS[match.group(0).lower()]
+    if any(_fits(p, gender) for p in _mentions(before + " " + line[:match.start()], people)):
+        return line
+    for text in reversed(context):
+        found = [p for p in _mentions(text, people) if _fits(p, gender)]
+        if found:
+            person = found[-1]
+            break
+    else:
+        return line
+    if role == "object" and match.group(0).lower() == "her" and _followed_by_noun(line, match):
+        role = "poss"
+    label = person.label + ("'s" if role == "poss" else "")
+    if match.start() == 0:
+        label = label[:1].upper() + label[1:]
+    return line[:match.start()] + label + line[match.end():]
+
+
+def _followed_by_noun(line: str, match: re.Match[str]) -> bool:
+    """'her' as a possessive ('her kitchen') rather than an object ('missed her.')."""
+    rest = line[match.end():].lstrip()
+    return bool(rest) and rest[0].isalpha()

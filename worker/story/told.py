@@ -1,0 +1,81 @@
+"""The material of an installment: the sentences the user told, for each planned moment.
+
+A planned beat is one turn's moment. Its material is that turn's own sentences, minus what
+was said to storyloom rather than about a life (questions, thanks, "can you write that",
+"haha", "I don't remember much else"), with chat filler taken out. Every sentence keeps the
+id of the turn it came from: that is what "sources shown" points to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from worker.story.retell import strip_fillers
+
+# An installment tells at most this much of what was said: a page, not a transcript.
+MAX_SENTENCES = 9
+MAX_WORDS = 170
+# Shorter than this, a sentence is a reply to storyloom ("yes", "so true"), not a memory.
+MIN_WORDS = 3
+
+_TO_STORYLOOM = re.compile(
+    r"^(can|could|would|will) you\b|\b(thanks|thank you|please)\b|\bstoryloom\b|"
+    r"\b(this|the|my|our|your) (story|installment|chapter)\b|^(ok|okay|sure|yes|no|yep|nope|"
+    r"right|exactly|true|lol|haha)\b[.!]*$|^(hi|hello|hey)\b|\b(write|tell) (it|that|this)\b",
+    re.I)
+_META = re.compile(
+    r"^(i )?(don'?t|do not|can'?t|cannot) (really )?(remember|recall)( much| anything)?"
+    r"( else| more)?[.!]*$|^that'?s (all|it|about it)\b|^(not sure|no idea|i forget)\b|"
+    r"^anyway\b|^where was i\b|^(let me|i'?ll) (think|tell you)\b",
+    re.I)
+
+
+@dataclass(frozen=True)
+class Told:
+    """One sentence the user told, cleaned, with where it came from."""
+
+    text: str
+    turn_id: str
+    beat: int  # the planned beat (moment) it belongs to
+    index: int  # its place among the turn's sentences
+
+
+def is_material(text: str) -> bool:
+    """True when a sentence tells something of a life (not chat with storyloom)."""
+    words = re.findall(r"[A-Za-z']+", text)
+    if len(words) < MIN_WORDS or text.rstrip().endswith("?"):
+        return False
+    return not (_TO_STORYLOOM.search(text) or _META.search(text.strip()))
+
+
+def sentences_of(doc: Any) -> list[str]:
+    """A parsed turn's sentences, filler taken out, that tell something of a life."""
+    out = []
+    for sent in doc.sents:
+        text = strip_fillers(sent.text.strip())
+        if text and is_material(text):
+            out.append(text)
+    return out
+
+
+def gather(nlp: Any, turn_texts: Sequence[tuple[str, str]],
+           max_sentences: int = MAX_SENTENCES, max_words: int = MAX_WORDS) -> list[Told]:
+    """The material of some beats: [(turn_id, its text)] in plan order, within a page.
+
+    Every beat keeps at least its first sentence; later sentences stop at the budget."""
+    docs = list(nlp.pipe([text for _, text in turn_texts]))
+    per_beat = [sentences_of(doc) for doc in docs]
+    out: list[Told] = []
+    words = 0
+    for beat, ((turn_id, _), found) in enumerate(zip(turn_texts, per_beat, strict=True)):
+        for index, text in enumerate(found):
+            size = len(text.split())
+            first = index == 0
+            if not first and (len(out) >= max_sentences or words + size > max_words):
+                break
+            out.append(Told(text=text, turn_id=turn_id, beat=beat, index=index))
+            words += size
+    return out
