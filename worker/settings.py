@@ -304,6 +304,34 @@ class Settings(BaseSettings):
         description="Where the vLLM server sees the data folder's adapters (a shared volume).",
     )
 
+    # -- trust: erasure that holds (issue 15: key store, tombstones, adapter store) --------
+    storyloom_keystore_url: SecretStr | None = Field(
+        default=None,
+        description="A Redis of its own for the wrapped user keys and erasure tombstones, "
+        "kept without long-lived backups (unset: the data Redis).",
+    )
+    storyloom_tombstone_days: float = Field(
+        default=30, gt=0,
+        description="Days a forgotten user's tombstone refuses late writes (longer than any "
+        "job, retry or fine-tune can run).",
+    )
+    storyloom_keystore_rewrite_aof: bool = Field(
+        default=True,
+        description="After /forget, ask the key store to rewrite its append-only file, so "
+        "the destroyed key leaves its disk too.",
+    )
+    storyloom_adapter_store_url: str | None = Field(
+        default=None,
+        description="Where sealed LoRA adapters live: s3://bucket/prefix (an S3-compatible "
+        "store every process reaches) or file:///path; unset: <data dir>/adapters.",
+    )
+    storyloom_s3_endpoint: str | None = Field(
+        default=None, description="The S3-compatible endpoint (MinIO, SeaweedFS); unset: AWS."
+    )
+    storyloom_s3_region: str = Field(default="us-east-1", description="The S3 region.")
+    storyloom_s3_access_key: SecretStr | None = Field(default=None, description="S3 access key.")
+    storyloom_s3_secret_key: SecretStr | None = Field(default=None, description="S3 secret key.")
+
     def redis_url_value(self) -> str | None:
         """The Redis URL as a plain string, or None for the embedded server."""
         return self.redis_url.get_secret_value() if self.redis_url else None

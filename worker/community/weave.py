@@ -152,7 +152,8 @@ def weave_installment(request_json: str) -> str | None:
     shared = shared_memories(store, pending)
     prompt = weave_prompt(record.title, pending, shared, request.direction,
                           weaves[-1].text if weaves else None)
-    generation = ctx.model().generate(
+    # never ctx.model(): once a user's adapter is loaded, peft has wrapped that model in place
+    generation = ctx.base_model().generate(
         prompt.messages, prefix=prompt.prefix, max_new_tokens=settings.storyloom_max_new_tokens,
         temperature=settings.storyloom_temperature, top_p=settings.storyloom_top_p,
         seed=settings.storyloom_seed,
