@@ -154,7 +154,8 @@ class Settings(BaseSettings):
         default=8443, ge=1, le=65535, description="Port the webhook server listens on."
     )
     telegram_webhook_secret: SecretStr | None = Field(
-        default=None, description="Secret Telegram sends with each webhook call (recommended)."
+        default=None,
+        description="Secret Telegram sends with each webhook call (required with a webhook).",
     )
     discord_token: SecretStr | None = Field(
         default=None, description="Discord bot token; set it to serve Discord."

@@ -46,15 +46,24 @@ class Shared:
     text: str
 
 
+def shareable_memories(store: Store, user: str) -> list[str]:
+    """The private memories of a user that a community story may use if they allow it: the
+    latest events, leaving out any told in a turn flagged for safety or kept out of training
+    (/notrain, withdrawn). What /share preview shows them."""
+    held = set(store.withheld_turns(user)) | {a.turn_id for a in store.user_alerts(user)}
+    events = sorted((e for e in store.get_profile(user).events if e.turn_id not in held),
+                    key=lambda e: e.said_at)
+    return [e.text for e in events[-SHARED_PER_MEMBER:]]
+
+
 def shared_memories(store: Store, contributions: list[Contribution]) -> list[Shared]:
     """Private memories of the contributors who turned /share on; nobody else's."""
     out: list[Shared] = []
-    names = {c.author: c.name for c in contributions}
+    names = {c.author: c.name for c in contributions if not c.removed}
     for author, name in names.items():
         if not store.shares_with_community(author):
             continue
-        events = sorted(store.get_profile(author).events, key=lambda e: e.said_at)
-        out += [Shared(author, name, e.text) for e in events[-SHARED_PER_MEMBER:]]
+        out += [Shared(author, name, text) for text in shareable_memories(store, author)]
     return out
 
 
