@@ -302,7 +302,8 @@ class Settings(BaseSettings):
     )
     storyloom_vllm_adapter_root: str = Field(
         default="/data/adapters",
-        description="Where the vLLM server sees the data folder's adapters (a shared volume).",
+        description="A folder only the worker and the vLLM server share, at the same path "
+        "(in memory): where the worker opens the adapters it has the server load.",
     )
 
     # -- trust: erasure that holds (issue 15: key store, tombstones, adapter store) --------
