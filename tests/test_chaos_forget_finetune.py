@@ -96,8 +96,6 @@ def test_forget_while_the_users_fine_tune_runs_leaves_nothing(
                 time.sleep(0.2)
             forget_user(store, USER, tuned)  # /forget, at the serve pod, mid-training
             worker.wait(timeout=600)
-        said = log.read_text()
-        assert "was forgotten during their fine-tune" in said, said[-3000:]
         wanted = (USER.encode(), finetune_job_id(USER).encode(), *WORDS)
         after = {"keys naming the user": _redis_traces(client, wanted),
                  "key store entries": [k for k in keys.client().scan_iter()
@@ -108,6 +106,8 @@ def test_forget_while_the_users_fine_tune_runs_leaves_nothing(
                  "scratch left": list(scratch.iterdir())}
         print(json.dumps({"before": before, "after": {k: len(v) for k, v in after.items()}}))
         assert not any(after.values()), after
+        said = log.read_text()
+        assert "was forgotten during their fine-tune" in said, said[-3000:]
     finally:
         keys.stop()
         s3.stop()
