@@ -270,7 +270,7 @@ def _metric_names() -> set[str]:
                 names.add(family.name)
                 names.update(family.name + suffix for suffix in (
                     "_total", "_count", "_sum", "_bucket"))
-    source = (ROOT / "worker" / "metrics.py").read_text()
+    source = (ROOT / "worker" / "ops" / "metrics.py").read_text()
     names.update(re.findall(r'GaugeMetricFamily\(\s*"([a-z_]+)"', source))
     return names
 
