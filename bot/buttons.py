@@ -2,7 +2,7 @@
 
 A button's data is a short ASCII string (Telegram allows 64 bytes of
 callback_data, Discord 100 characters of custom_id): ``fb:keep:<id>``,
-``fb:tone:joy:<id>``, ``consent:yes``, ``forget:yes``, ``vote:<id>:<n>``.
+``fb:tone:joy:<id>``, ``consent:yes``, ``forget:yes``, ``join:yes``, ``vote:<id>:<n>``.
 """
 
 from __future__ import annotations
@@ -41,6 +41,12 @@ def consent_buttons() -> Rows:
     return ((Button("I agree", "consent:yes"), Button("Not now", "consent:no")),)
 
 
+def join_buttons() -> Rows:
+    """A member agrees (or not) that their words are kept in the story of this place."""
+    return ((Button("Keep my words in this story", "join:yes"),
+             Button("No thanks", "join:no")),)
+
+
 def forget_buttons() -> Rows:
     """Confirm or cancel deleting everything."""
     return ((Button("Yes, delete everything", "forget:yes"),), (Button("Cancel", "forget:no"),))
@@ -72,7 +78,7 @@ def vote_buttons(vote_id: str, options: tuple[str, ...]) -> Rows:
 def decode(data: str) -> Press | None:
     """The press a button's data stands for; None for data storyloom never sent."""
     parts = data.split(":")
-    if parts[0] in ("consent", "forget") and len(parts) == 2:
+    if parts[0] in ("consent", "forget", "join") and len(parts) == 2:
         return Press(parts[0], parts[1])
     if parts[0] == "fb" and len(parts) == 3:
         return Press("fb", parts[1], parts[2])

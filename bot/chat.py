@@ -105,6 +105,8 @@ def _session(services: LocalServices, settings: Settings, user: str,
     ctx = CommandContext(settings=settings, store=store, redis=services.client)
     # wait as long as a job may take, so a slow machine delays but never drops a reply
     wait = settings.storyloom_job_timeout + settings.storyloom_nlu_wait_seconds + 30
+    # the person at the terminal starts (or starts again, after a forget) by opening it
+    store.revive_user(user_key(user))
     return TerminalSession(ctx=ctx, user=user_key(user), emit=emit, wait_s=wait, stream=stream)
 
 

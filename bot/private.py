@@ -26,10 +26,12 @@ from bot.buttons import (
 )
 from bot.inbound import Inbound
 from bot.text import is_handled_language
+from worker.community.weave import shareable_memories
 from worker.conversation.commands import HELP, CommandContext, dispatch
 from worker.conversation.intake import clean_text, receive_text
 from worker.counsel.rights import ExportFile, export_user, forget_user
 from worker.store.records import Attachment, Feedback
+from worker.store.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -69,13 +71,16 @@ MEDIA = {
 ADAPTER_COMMANDS = {
     "start": "/start: what I do and what I keep",
     "agree": "/agree: agree that I keep your story",
-    "share": "/share on|off: let group stories use what you told me (off by default)",
+    "share": "/share on|off|preview: let group stories use what you told me (off by "
+             "default); preview shows what they would use",
     "export": "/export: a copy of everything I keep about you",
     "forget": "/forget: delete everything I keep about you",
 }
 SHARE_ON = ("Sharing is on: when you write in a group story, I may weave in memories you told "
             "me here. /share off stops it.")
 SHARE_OFF = "Sharing is off: nothing you tell me here appears in a group story."
+SHARE_NOTHING = ("Nothing you told me here would be shared now (memories from messages you kept "
+                 "out with /notrain, or that worried me, are never shared).")
 Edit = Literal["none", "message", "keyboard"]
 
 
@@ -91,6 +96,18 @@ class Reply:
     toast: str | None = None
     # The message carries this vote's buttons (the adapter records where it went).
     vote_id: str | None = None
+
+
+def share_preview(store: Store, user: str) -> str:
+    """Exactly what a group story may weave in from the user's private chat."""
+    memories = shareable_memories(store, user)
+    if not memories:
+        return SHARE_NOTHING
+    state = "on" if store.shares_with_community(user) else "off (/share on allows it)"
+    lines = [f"With sharing {state}, a group story you write in may use:"]
+    lines += [f"- {m}" for m in memories]
+    lines.append("Messages you kept out with /notrain, or that worried me, are never shared.")
+    return "\n".join(lines)
 
 
 def menu() -> list[tuple[str, str]]:
@@ -155,10 +172,10 @@ class PrivateChat:
             return self.agree(user)
         if name == "help":
             return [Reply(help_text())]
+        if name == "forget":  # a right that needs no consent (a group member's words, too)
+            return [Reply(FORGET_ASK, buttons=forget_buttons())]
         if not self.consented(user):
             return [Reply(ASK_FIRST, buttons=consent_buttons())]
-        if name == "forget":
-            return [Reply(FORGET_ASK, buttons=forget_buttons())]
         if name == "export":
             return [Reply(EXPORTED, files=tuple(export_user(self.store, user)))]
         if name == "share":
@@ -168,9 +185,12 @@ class PrivateChat:
 
     def _share(self, user: str, args: str) -> Reply:
         choice = args.strip().lower()
+        if choice == "preview":
+            return Reply(share_preview(self.store, user))
         if choice not in ("on", "off"):
             now = self.store.shares_with_community(user)
-            return Reply(f"Send /share on or /share off. Now: {'on' if now else 'off'}.")
+            return Reply(f"Send /share on or /share off (/share preview shows what would be "
+                         f"shared). Now: {'on' if now else 'off'}.")
         self.store.set_community_sharing(user, choice == "on")
         return Reply(SHARE_ON if choice == "on" else SHARE_OFF)
 
@@ -218,13 +238,13 @@ class PrivateChat:
                 self.agree(user)
                 return [Reply(AGREED, edit="message")]
             return [Reply(NOT_NOW, edit="message")]
-        if not self.consented(user):
-            return [Reply(toast="Send /start first.")]
         if pressed.family == "forget":
             if pressed.action != "yes":
                 return [Reply(NOT_FORGOTTEN, edit="message")]
             forget_user(self.store, user, self.ctx.settings)
             return [Reply(FORGOTTEN, edit="message")]
+        if not self.consented(user):
+            return [Reply(toast="Send /start first.")]
         if pressed.family == "fb":
             return self._feedback(user, pressed)
         return [Reply(toast="That button doesn't belong here.")]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -122,15 +123,17 @@ def main() -> int:
                         storyloom_key_prefix=f"bench-learning-{uuid.uuid4().hex[:8]}",
                         storyloom_lora_epochs=args.epochs)
     client = redis.Redis.from_url(args.redis_url)
+    from worker.store.blobs import open_blobs
     from worker.store.keys import Keys
 
-    store = Store(client, Keys(settings.storyloom_key_prefix), MasterKey(new_data_key(), "bench"))
+    store = Store(client, Keys(settings.storyloom_key_prefix), MasterKey(new_data_key(), "bench"),
+                  blobs=open_blobs(settings))
     try:
         paragraphs = seed_turns(store, settings, USER, CORPUS)
         tuned = finetune(settings, store)
-        from worker.training.registry import version_dir
-
-        folder = version_dir(settings, USER, tuned["version"].version_id)
+        with store.adapter_files(USER, tuned["version"].version_id) as opened:
+            folder = tmp / "trained"
+            shutil.copytree(opened, folder)
         row = {"paragraphs": paragraphs, **tuned["row"], **sizes(settings, folder)}
         dirs = variants(folder, tmp, 8)
         row |= serving(tuned["lm"], dirs, args.tokens, args.repeat)

@@ -4,6 +4,7 @@ adapters made without training (random LoRA B) for serving tests."""
 from __future__ import annotations
 
 import copy
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -70,14 +71,14 @@ def random_adapter(lm: LanguageModel, folder: Path, seed: int, rank: int = 4,
 
 def register_adapter(settings: Settings, store: Store, lm: LanguageModel, user: str,
                      seed: int = 1, turn_ids: tuple[str, ...] = ()) -> AdapterVersion:
-    """A promoted version of the user backed by a random adapter on disk."""
+    """A promoted version of the user backed by a random adapter, sealed in the store."""
     version_id = new_id()
-    random_adapter(lm, registry.version_dir(settings, user, version_id), seed)
     version = AdapterVersion(
         version_id=version_id, user=user, number=registry.next_number(store, user),
         status="promoted", base_model=lm.identity, config=train_config(settings),
         turn_ids=turn_ids, metrics=AdapterMetrics(base=10.0, candidate=9.0, heldout_tokens=1,
                                                   train_tokens=1),
         started_at=utcnow())
-    registry.record(settings, store, version)
+    with tempfile.TemporaryDirectory() as folder:
+        registry.save(store, version, random_adapter(lm, Path(folder), seed))
     return version

@@ -60,7 +60,7 @@ def _compose() -> dict[str, Any]:
     return yaml.safe_load((DEPLOY / "compose.yaml").read_text())
 
 
-THIRD_PARTY = {"redis", "prometheus", "vllm"}
+THIRD_PARTY = {"redis", "keystore", "minio", "prometheus", "vllm"}
 
 
 def test_compose_vllm_profile_points_the_generate_worker_at_the_server() -> None:
@@ -71,9 +71,12 @@ def test_compose_vllm_profile_points_the_generate_worker_at_the_server() -> None
     assert server["environment"]["VLLM_ALLOW_RUNTIME_LORA_UPDATING"] == "True"
     env = client["environment"]
     assert env["STORYLOOM_BACKEND"] == "vllm" and env["STORYLOOM_VLLM_URL"] == "http://vllm:8000"
-    # the server sees the adapters where the worker tells it they are
-    data = next(m for m in server["volumes"] if m.startswith("storyloom-data:"))
-    assert env["STORYLOOM_VLLM_ADAPTER_ROOT"] == data.split(":")[1] + "/adapters"
+    # the server sees the adapters the worker opens for it where the worker puts them, in a
+    # volume in memory that only the two share
+    staged = next(m for m in server["volumes"] if m.startswith("vllm-adapters:"))
+    assert env["STORYLOOM_VLLM_ADAPTER_ROOT"] == staged.split(":")[1]
+    assert f"vllm-adapters:{env['STORYLOOM_VLLM_ADAPTER_ROOT']}" in client["volumes"]
+    assert _compose()["volumes"]["vllm-adapters"]["driver_opts"]["type"] == "tmpfs"
     model = server["command"][server["command"].index("--model") + 1]
     assert env["STORYLOOM_VLLM_MODEL"] == model
 
@@ -89,7 +92,8 @@ def test_compose_services_images_volumes_and_files_fit_together() -> None:
     for name, svc in services.items():
         assert "image" in svc, name
         assert svc["image"] in built or "/" not in svc["image"] or name in (
-            "redis", "prometheus") or svc["image"].startswith(("redis:", "prom/", "vllm/")), name
+            "redis", "prometheus") or svc["image"].startswith(
+                ("redis:", "prom/", "vllm/", "minio/")), name
         if "build" in svc:
             dockerfile = DEPLOY / svc["build"]["context"] / svc["build"]["dockerfile"]
             assert dockerfile.is_file(), name

@@ -25,6 +25,23 @@ def start_story(dc: FakeDiscord, title: str, user: str) -> str:
     return match.group(1)
 
 
+def join(dc: FakeDiscord, thread: str, *members: str) -> None:
+    """Members agree that their words are kept in the thread's story (the intro's button)."""
+    intro = dc.wait_for_sync(lambda: [p for p in dc.sent(thread) if "join:yes" in p.custom_ids],
+                             timeout=10)[0]
+    before = len([p for p in dc.sent() if p.ephemeral and "from now on" in p.content])
+    for member in members:
+        dc.push_component(intro.id, "join:yes", user=member)
+    dc.wait_for_sync(lambda: len([p for p in dc.sent() if p.ephemeral
+                                  and "from now on" in p.content]) == before + len(members),
+                     timeout=10)
+
+
+def votes(dc: FakeDiscord, thread: str) -> list:  # type: ignore[type-arg]
+    """The thread's posts that carry vote buttons."""
+    return [p for p in dc.sent(thread) if any(c.startswith("vote:") for c in p.custom_ids)]
+
+
 def test_three_members_vote_and_the_story_is_woven_with_credits(
     dctx: WorkerContext, dc: FakeDiscord, language_model  # type: ignore[no-untyped-def]
 ) -> None:
@@ -33,11 +50,13 @@ def test_three_members_vote_and_the_story_is_woven_with_credits(
         thread = start_story(dc, "The Lighthouse", "alice")
         other = start_story(dc, "Second Story", "bob")
         assert "“The Lighthouse” starts here" in dc.wait_for_sync(lambda: posts(dc, thread))[0]
+        join(dc, thread, "alice", "bob", "carol")
+        join(dc, other, "bob")
         dc.push_message(thread, "alice", "The keeper found a glass bottle on the rocks.")
         dc.push_message(other, "bob", "Meanwhile a train left the city.")
         dc.push_message(thread, "bob", "Inside was a map drawn in blue ink.")
         dc.push_message(thread, "carol", "They rowed out at dawn to find the island.")
-        vote = dc.wait_for_sync(lambda: [p for p in dc.sent(thread) if p.custom_ids], timeout=10)[0]
+        vote = dc.wait_for_sync(lambda: votes(dc, thread), timeout=10)[0]
         choices = vote.custom_ids
         assert len(choices) == 3 and all(c.startswith("vote:") for c in choices)
         dc.push_component(vote.id, choices[1], user="alice")
@@ -50,7 +69,7 @@ def test_three_members_vote_and_the_story_is_woven_with_credits(
         woven = dc.wait_for_sync(lambda: [p for p in dc.sent(thread)
                                           if p.content.startswith("**The story continues**")],
                                  timeout=15)[0]
-        dc.wait_for_sync(lambda: not [p for p in dc.sent(thread) if p.custom_ids])
+        dc.wait_for_sync(lambda: not votes(dc, thread))
         dc.wait_for_sync(lambda: dc.typing(thread))
         dc.push_slash("story end", user="carol", channel_id=thread)
         dc.wait_for_sync(lambda: any("is finished" in p for p in posts(dc, thread)))

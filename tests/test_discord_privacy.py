@@ -7,7 +7,7 @@ import redis
 from tests.chat_harness import run_generate, run_nlu, wait_until
 from tests.discord_fixtures import DiscordRun, fake_discord, posts  # noqa: F401 - fixtures
 from tests.fakes.discord_api import FakeDiscord
-from tests.test_discord_community import start_story
+from tests.test_discord_community import join, start_story
 from worker.community.weave import shared_memories
 from worker.ops.runtime import WorkerContext, install
 from worker.settings import Settings
@@ -43,6 +43,7 @@ def test_private_canary_stays_out_of_the_group_story(
         run_nlu(ctx, analyzer)
         assert any("Zephyrine" in e.text for e in store.get_profile(alice).events)
         thread = start_story(dc, "The Harbour", "alice")
+        join(dc, thread, "alice", "bob")
         dc.push_message(thread, "alice", "The harbour woke to the smell of salt and bread.")
         dc.push_message(thread, "bob", "A fishing boat came in with a strange flag.")
         wait_until(lambda: store.contribution_count(f"discord-thread:{thread}") == 2)

@@ -80,6 +80,7 @@ def test_an_adapter_that_cannot_load_fails_only_its_own_request(
 ) -> None:
     import threading
 
+    from worker.llm.adapters import AdapterSource
     from worker.llm.batcher import Batcher, ServedModel
 
     lm = private_copy(language_model)
@@ -88,7 +89,7 @@ def test_an_adapter_that_cannot_load_fails_only_its_own_request(
     outcome: dict[str, object] = {}
 
     def write(name: str, path: Path) -> None:
-        model = ServedModel(batcher, name, path)
+        model = ServedModel(batcher, AdapterSource(name, folder=path))
         try:
             outcome[name] = model.generate(PROMPT, max_new_tokens=6, temperature=0.8, top_p=0.9,
                                            seed=1, num_return_sequences=2)

@@ -24,11 +24,11 @@ def test_promote_reject_withdraw_rollback_forget(
     assert first.metrics.candidate < first.metrics.base and first.metrics.current is None
     assert store.current_adapter(user).version_id == first.version_id
     assert set(first.turn_ids) == set(ids) and first.parent is None
-    folder = registry.version_dir(settings, user, first.version_id)
-    saved = json.loads((folder / registry.RECORD_FILE).read_text())
-    assert saved["base_model"] == language_model.identity
-    assert saved["config"]["rank"] == settings.storyloom_lora_rank
-    assert (folder / "adapter_model.safetensors").exists()
+    with store.adapter_files(user, first.version_id) as folder:
+        saved = json.loads((folder / registry.RECORD_FILE).read_text())
+        assert saved["base_model"] == language_model.identity
+        assert saved["config"]["rank"] == settings.storyloom_lora_rank
+        assert (folder / "adapter_model.safetensors").exists()
 
     # a candidate that must beat the current adapter by 99% is kept, rejected, with numbers
     demanding = small(ctx.settings, storyloom_finetune_min_gain=0.99)

@@ -34,7 +34,7 @@ def _settings(ctx: WorkerContext, server: FakeVllm) -> Settings:
     return ctx.settings.model_copy(update={
         "storyloom_backend": "vllm", "storyloom_vllm_url": server.url,
         "storyloom_vllm_model": BASE,
-        "storyloom_vllm_adapter_root": str(ctx.settings.storyloom_data_dir / "adapters")})
+        "storyloom_vllm_adapter_root": str(ctx.settings.storyloom_data_dir / "vllm-adapters")})
 
 
 def test_each_user_is_served_through_their_adapter_loaded_once(
@@ -69,9 +69,8 @@ def test_perplexity_through_the_server_matches_the_local_model(
     far = remote.perplexity(texts, CHAT)
     local = private_copy(language_model)
     pool = AdapterPool(local, capacity=1)
-    path = settings.storyloom_data_dir / "adapters"
-    with pool.use(adapter_name(version.version_id),
-                  next(path.glob(f"*/{version.version_id}"))) as lm:
+    with ctx.store.adapter_files("local:ada", version.version_id) as folder, pool.use(
+            adapter_name(version.version_id), folder) as lm:
         near = lm.perplexity(texts, CHAT)
     assert math.isnan(far[1]) and math.isnan(near[1])
     for a, b in ((far[0], near[0]), (far[2], near[2])):

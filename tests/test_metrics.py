@@ -98,7 +98,7 @@ def test_stale_loop_fails_liveness_and_dead_redis_fails_readiness() -> None:
 
 def test_queue_collector_reports_waiting_jobs_and_turn_backlog(ctx: WorkerContext) -> None:
     for n in range(3):
-        enqueue_story(ctx.store.redis, ctx.settings, StoryRequest(user=f"local:q{n}"))
+        enqueue_story(ctx.store, ctx.settings, StoryRequest(user=f"local:q{n}"))
     for text in TEXTS:
         receive_text(ctx.store, ctx.settings, user="local:qq", platform="local",
                      chat_id="qq", text=text)

@@ -180,15 +180,16 @@ def _settled(ctx: WorkerContext, turns: dict[str, list[str]],
 
 def _assert_adapters_whole(ctx: WorkerContext, user: str) -> None:
     """Every version of the user is on disk with its record; one current at most."""
-    store, settings = ctx.store, ctx.settings
+    store = ctx.store
     versions = store.adapter_versions(user)
     assert versions, f"user {user} was never fine-tuned"
     assert len({v.number for v in versions}) == len(versions)
     for version in versions:
-        folder = registry.version_dir(settings, user, version.version_id)
-        for name in ("adapter_config.json", "adapter_model.safetensors"):
-            assert (folder / name).is_file(), f"v{version.number} lost {name}"
-        saved = AdapterVersion.model_validate_json((folder / registry.RECORD_FILE).read_text())
+        with store.adapter_files(user, version.version_id) as folder:
+            for name in ("adapter_config.json", "adapter_model.safetensors"):
+                assert (folder / name).is_file(), f"v{version.number} lost {name}"
+            saved = AdapterVersion.model_validate_json(
+                (folder / registry.RECORD_FILE).read_text())
         assert saved.version_id == version.version_id
     promoted = [v.version_id for v in versions if v.status == "promoted"]
     assert len(promoted) <= 1, "one version serves the user at most"

@@ -27,7 +27,7 @@ def test_a_crisis_turn_gets_crisis_lines_and_pauses_the_story(ctx: WorkerContext
     assert "pills" not in alert.model_dump_json(), "an alert never carries the words"
 
     request = StoryRequest(user=user)
-    enqueue_story(ctx.store.redis, ctx.settings, request)
+    enqueue_story(ctx.store, ctx.settings, request)
     run_generate_worker(ctx, burst=True, preload=False)
     assert deliveries(ctx, user)[-1].text == PAUSED
     assert ctx.store.installment_count(user) == 0

@@ -63,8 +63,9 @@ def test_every_button_press_is_recorded_as_feedback(tctx: WorkerContext,
     assert answers[0] == "Kept. Thank you!" and "joy" in answers[3]
     jobs = queue(GENERATE, store.redis).get_jobs()
     assert len(jobs) == 1, "another version was asked of the generate queue"
-    request = StoryRequest.model_validate_json(jobs[0].args[0])
-    assert request.user == USER and request.tone == "joy"
+    user, request_id = jobs[0].args  # ids only: the request itself is sealed in the store
+    request = store.get_story_request(user, request_id)
+    assert request is not None and request.user == USER and request.tone == "joy"
 
 
 def test_a_429_is_honoured_and_the_message_still_arrives(tctx: WorkerContext,

@@ -62,17 +62,21 @@ def test_groups_answer_only_when_addressed(tctx: WorkerContext, tg: FakeTelegram
     with telegram(tctx, tg):
         tg.push_text(GROUP, BOB, "Anyone up for lunch?", chat_type="group", title="Family")
         tg.push_text(GROUP, CAROL, "/story@some_other_bot", chat_type="group")
+        for member in (BOB, CAROL):  # each agrees that their words are kept in the story
+            tg.push_command(GROUP, member, "story", "join", chat_type="group", title="Family")
+        joined = tg.wait_for_sync(lambda: len(tg.sent(GROUP)) == 2 and tg.sent(GROUP))
         tg.push_text(GROUP, BOB, f"{bot} Grandpa once rowed across the bay at night.",
                      chat_type="group")
-        (ack,) = tg.wait_for_sync(lambda: tg.sent(GROUP))
+        ack = tg.wait_for_sync(lambda: len(tg.sent(GROUP)) == 3 and tg.sent(GROUP))[2]
         tg.push_text(GROUP, CAROL, "And he sang the whole way.", chat_type="group",
                      reply_to=ack.message_id)
         tg.push_command(GROUP, CAROL, "help", chat_type="group")
         tg.push_command(GROUP, CAROL, "profile", chat_type="group")
         tg.push_command(GROUP, BOB, "story", "recap", chat_type="group")
-        tg.wait_for_sync(lambda: len(tg.sent(GROUP)) == 5, timeout=10)
+        tg.wait_for_sync(lambda: len(tg.sent(GROUP)) == 7, timeout=10)
         tg.wait_for_sync(lambda: tg.pending_updates() == 0)
-    said = texts(tg, GROUP)
+    assert all("from now on I keep your words" in (m.text or "") for m in joined)
+    said = texts(tg, GROUP)[2:]
     assert said[0].startswith("Added to the story (1 waiting")
     assert said[1].startswith("Added to the story (2 waiting")
     assert said[2] == GROUP_HELP
@@ -86,4 +90,4 @@ def test_groups_answer_only_when_addressed(tctx: WorkerContext, tg: FakeTelegram
     record = store.get_community(story)
     assert record is not None and record.title == "Family"
     assert store.turns("telegram:902") == [] and store.users() == [], "nothing private kept"
-    assert len(tg.sent()) == 5, "nothing was said to anyone else"
+    assert len(tg.sent()) == 7, "nothing was said to anyone else"

@@ -154,7 +154,8 @@ class Settings(BaseSettings):
         default=8443, ge=1, le=65535, description="Port the webhook server listens on."
     )
     telegram_webhook_secret: SecretStr | None = Field(
-        default=None, description="Secret Telegram sends with each webhook call (recommended)."
+        default=None,
+        description="Secret Telegram sends with each webhook call (required with a webhook).",
     )
     discord_token: SecretStr | None = Field(
         default=None, description="Discord bot token; set it to serve Discord."
@@ -312,8 +313,37 @@ class Settings(BaseSettings):
     )
     storyloom_vllm_adapter_root: str = Field(
         default="/data/adapters",
-        description="Where the vLLM server sees the data folder's adapters (a shared volume).",
+        description="A folder only the worker and the vLLM server share, at the same path "
+        "(in memory): where the worker opens the adapters it has the server load.",
     )
+
+    # -- trust: erasure that holds (issue 15: key store, tombstones, adapter store) --------
+    storyloom_keystore_url: SecretStr | None = Field(
+        default=None,
+        description="A Redis of its own for the wrapped user keys and erasure tombstones, "
+        "kept without long-lived backups (unset: the data Redis).",
+    )
+    storyloom_tombstone_days: float = Field(
+        default=30, gt=0,
+        description="Days a forgotten user's tombstone refuses late writes (longer than any "
+        "job, retry or fine-tune can run).",
+    )
+    storyloom_keystore_rewrite_aof: bool = Field(
+        default=True,
+        description="After /forget, ask the key store to rewrite its append-only file, so "
+        "the destroyed key leaves its disk too.",
+    )
+    storyloom_adapter_store_url: str | None = Field(
+        default=None,
+        description="Where sealed LoRA adapters live: s3://bucket/prefix (an S3-compatible "
+        "store every process reaches) or file:///path; unset: <data dir>/adapters.",
+    )
+    storyloom_s3_endpoint: str | None = Field(
+        default=None, description="The S3-compatible endpoint (MinIO, SeaweedFS); unset: AWS."
+    )
+    storyloom_s3_region: str = Field(default="us-east-1", description="The S3 region.")
+    storyloom_s3_access_key: SecretStr | None = Field(default=None, description="S3 access key.")
+    storyloom_s3_secret_key: SecretStr | None = Field(default=None, description="S3 secret key.")
 
     def redis_url_value(self) -> str | None:
         """The Redis URL as a plain string, or None for the embedded server."""

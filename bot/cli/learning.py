@@ -138,15 +138,16 @@ def cmd_eval_perplexity(settings: Settings, args: argparse.Namespace) -> int:
     from worker.training.evaluate import text_perplexity
 
     text = Path(args.text).read_text(encoding="utf-8")
-    with _store(settings) as store:
-        folder = registry.current_dir(settings, store, _user(args.user))
     print("loading the model", file=sys.stderr)
     lm = LanguageModel.load(settings)
-    try:
-        result = text_perplexity(lm, text, None if folder is None else str(folder))
-    except ValueError as exc:
-        print(f"storyloom eval perplexity: {exc}", file=sys.stderr)
-        return 2
+    with _store(settings) as store:
+        user = _user(args.user)
+        with registry.opened(store, store.current_adapter(user)) as folder:
+            try:
+                result = text_perplexity(lm, text, None if folder is None else str(folder))
+            except ValueError as exc:
+                print(f"storyloom eval perplexity: {exc}", file=sys.stderr)
+                return 2
     if args.json:
         print(json.dumps(result))
     else:

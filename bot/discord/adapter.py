@@ -181,7 +181,8 @@ class DiscordAdapter:
 
     async def on_slash(self, interaction: discord.Interaction, name: str, args: str) -> None:
         """Any slash command: acknowledged at once, answered when the work is done."""
-        community = name == "story" and args.split(" ", 1)[0] in COMMUNITY
+        sub = args.split(" ", 1)[0]
+        community = name == "story" and sub in COMMUNITY and sub not in ("join", "leave")
         ephemeral = interaction.guild_id is not None and not community
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
         inbound = self.interaction_inbound(interaction, "command", name, args)

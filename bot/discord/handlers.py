@@ -10,7 +10,7 @@ from worker.conversation.commands import CommandContext
 
 CHANNEL_HINT = ("Hello! To write a story together here, use /story start <title> and I'll "
                 "open a thread for it. For your own life story, send me a direct message.")
-COMMUNITY = ("weave", "recap", "export", "end")
+COMMUNITY = ("weave", "recap", "export", "end", "join", "leave")
 
 
 class DiscordHandlers:
@@ -35,6 +35,8 @@ class DiscordHandlers:
         pressed = decode(inbound.data or "")
         if pressed is not None and pressed.family == "vote":
             return self.threads.vote(inbound.user, pressed)
+        if pressed is not None and pressed.family == "join":
+            return self.threads.join(inbound.user, inbound.chat_id, pressed)
         return self.private.press(inbound.user, inbound.data or "")
 
     def command(self, inbound: Inbound) -> list[Reply]:
@@ -44,6 +46,6 @@ class DiscordHandlers:
             sub, _, rest = args.partition(" ")
             if sub in COMMUNITY:
                 return self.threads.command(sub, inbound.chat_id if inbound.thread else None,
-                                            inbound.at)
+                                            inbound.at, inbound.user)
             return self.private.command(inbound.user, "story", rest if sub == "next" else args)
         return self.private.command(inbound.user, name, args)

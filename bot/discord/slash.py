@@ -57,7 +57,9 @@ def story_group(target: SlashTarget) -> app_commands.Group:
     about = {"weave": "Weave the contributions so far into the next part",
              "recap": "Where this thread's story stands",
              "export": "This thread's story as a file",
-             "end": "Finish this thread's story"}
+             "end": "Finish this thread's story",
+             "join": "Keep my words in this thread's story",
+             "leave": "Stop keeping my words in this thread's story"}
     for sub, description in about.items():
         story.add_command(app_commands.Command(
             name=sub, description=description, callback=_story_sub(target, sub)))  # type: ignore[arg-type]

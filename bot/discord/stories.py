@@ -12,14 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.buttons import Press, vote_buttons
+from bot.buttons import Press, join_buttons, vote_buttons
 from bot.inbound import Inbound
 from bot.private import Reply
 from worker.community.stories import (
+    JOIN_ASK,
+    NOT_JOINED,
     community_key,
     contribute,
     end_story,
     export_story,
+    join,
+    leave,
     open_story,
     recap,
     start_story,
@@ -44,8 +48,9 @@ def intro(title: str, every: int) -> str:
     how = (f"every {every} contributions I'll weave them into the next part"
            if every else "/story weave weaves them into the next part")
     return (f"“{title}” starts here. Write your contributions in this thread; {how}, "
-            "crediting each of you. What you write here is kept for this story. "
-            "/story recap, /story export and /story end work in this thread.")
+            "crediting each of you. I keep what you write here for this story once you agree "
+            "(the button, or /story join). /story recap, /story export and /story end work "
+            "in this thread.")
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,17 @@ class ThreadStories:
         """Open the story of a freshly created thread."""
         record = start_story(self.store, story=thread_story(thread_id), title=title,
                              platform=PLATFORM, channel_id=thread_id, started_by=user)
-        return [Reply(intro(record.title, self.ctx.settings.community_weave_every))]
+        return [Reply(intro(record.title, self.ctx.settings.community_weave_every),
+                      buttons=join_buttons())]
+
+    def join(self, user: str, thread_id: str, pressed: Press | None = None) -> list[Reply]:
+        """A member agrees (or declines) that their words are kept in the thread's story."""
+        story = thread_story(thread_id)
+        if open_story(self.store, story) is None:
+            return [Reply(toast=NOT_A_STORY)]
+        if pressed is not None and pressed.action != "yes":
+            return [Reply(toast=NOT_JOINED)]
+        return [Reply(toast=join(self.store, story, user))]
 
     def contribute(self, inbound: Inbound) -> list[Reply]:
         """A member's message in a story thread: kept, and a weave begun when it is time."""
@@ -84,6 +99,8 @@ class ThreadStories:
         got = contribute(self.store, self.ctx.settings, story=story, author=inbound.user,
                          name=inbound.name or "someone", text=inbound.text,
                          message_id=inbound.message_id, at=inbound.at)
+        if got.needs_join:
+            return [Reply(JOIN_ASK, buttons=join_buttons())]
         replies = [Reply(got.notice)] if got.notice else []
         if got.due:
             replies += self.weave(story, inbound.at, quiet=True)
@@ -103,11 +120,16 @@ class ThreadStories:
                           vote_id=vote.vote_id)]
         return [Reply("Weaving the next part of the story…", request_id=started.request_id)]
 
-    def command(self, sub: str, thread_id: str | None, now: datetime) -> list[Reply]:
-        """/story weave|recap|export|end inside a story's thread."""
+    def command(self, sub: str, thread_id: str | None, now: datetime,
+                user: str = "") -> list[Reply]:
+        """/story weave|recap|export|end|join|leave inside a story's thread."""
         if thread_id is None or self.store.get_community(thread_story(thread_id)) is None:
             return [Reply(NOT_A_STORY)]
         story = thread_story(thread_id)
+        if sub == "join":
+            return [Reply(join(self.store, story, user))]
+        if sub == "leave":
+            return [Reply(leave(self.store, story, user))]
         if sub == "weave":
             return self.weave(story, now)
         if sub == "recap":

@@ -56,11 +56,21 @@ def _media_kind(message: Message) -> Kind:
     return "other"
 
 
+def _not_own_chat(update: Update) -> None:
+    """A private chat is always the sender's own: anything else is forged, and ignored (so no
+    reply, no export, no forget goes to someone else's chat)."""
+    logger.warning("update %s ignored: a private chat that is not its sender's", update.update_id)
+
+
 class TelegramAdapter:
     """One bot: long polling (or a webhook), handlers, pacing, and the delivery loop."""
 
     def __init__(self, ctx: CommandContext, settings: Settings, token: str,
                  poll_timeout: int = 10) -> None:
+        if settings.telegram_webhook_url:
+            from bot.telegram.webhook import webhook_secret
+
+            webhook_secret(settings)  # refuses to start a webhook that takes forged updates
         self.ctx = ctx
         self.settings = settings
         self.poll_timeout = poll_timeout
@@ -83,6 +93,9 @@ class TelegramAdapter:
         query = update.callback_query
         if query is not None:
             chat = query.message.chat if query.message else None
+            if chat is not None and chat.type == ChatType.PRIVATE and chat.id != query.from_user.id:
+                _not_own_chat(update)
+                return None
             return Inbound(
                 kind="press", platform=PLATFORM, user=f"telegram:{query.from_user.id}",
                 chat_id=str(chat.id if chat else query.from_user.id),
@@ -94,6 +107,9 @@ class TelegramAdapter:
         if message is None or message.from_user is None or message.from_user.is_bot:
             return None
         chat = message.chat
+        if chat.type == ChatType.PRIVATE and chat.id != message.from_user.id:
+            _not_own_chat(update)
+            return None
         text = message.text or message.caption or ""
         base: dict[str, Any] = {
             "platform": PLATFORM, "user": f"telegram:{message.from_user.id}",

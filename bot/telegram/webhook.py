@@ -2,7 +2,9 @@
 
 A small aiohttp server (aiohttp ships with discord.py, so this adds nothing to
 install) takes Telegram's POSTs, checks the secret token and hands each update
-to the PTB Application's queue; setWebhook tells Telegram where to post.
+to the PTB Application's queue; setWebhook tells Telegram where to post. The
+secret is required: without it anyone who reaches the URL could forge updates
+in a user's name.
 """
 
 from __future__ import annotations
@@ -36,10 +38,14 @@ class Webhook:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def _handler(app: Application, secret: str | None) -> Handler:
+class WebhookWithoutSecret(ValueError):
+    """A webhook was asked for without TELEGRAM_WEBHOOK_SECRET."""
+
+
+def _handler(app: Application, secret: str) -> Handler:
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
-        if secret and not hmac.compare_digest(given, secret):
+        if not hmac.compare_digest(given.encode(), secret.encode()):
             return web.Response(status=403)
         try:
             data = await request.json()
@@ -53,11 +59,23 @@ def _handler(app: Application, secret: str | None) -> Handler:
     return receive
 
 
+def webhook_secret(settings: Settings) -> str:
+    """The webhook's secret; WebhookWithoutSecret when a webhook is configured without one."""
+    secret = (settings.telegram_webhook_secret.get_secret_value()
+              if settings.telegram_webhook_secret else "")
+    if settings.telegram_webhook_url and not secret:
+        raise WebhookWithoutSecret(
+            "TELEGRAM_WEBHOOK_URL is set but TELEGRAM_WEBHOOK_SECRET is not: refusing to take "
+            "updates anyone could forge (set a random secret, 1-256 of A-Z a-z 0-9 _ -)")
+    return secret
+
+
 async def start_webhook(app: Application, settings: Settings) -> Webhook:
     """Listen for Telegram's posts and register the webhook URL with Telegram."""
     url = settings.telegram_webhook_url or ""
-    secret = (settings.telegram_webhook_secret.get_secret_value()
-              if settings.telegram_webhook_secret else None)
+    secret = webhook_secret(settings)
+    if not secret:
+        raise WebhookWithoutSecret("a webhook needs TELEGRAM_WEBHOOK_SECRET")
     path = urlparse(url).path or "/"
     server = web.Application(client_max_size=10 * 1024 * 1024)
     server.router.add_post(path, _handler(app, secret))

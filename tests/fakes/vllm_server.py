@@ -6,6 +6,8 @@ Routes, as a vLLM server started with ``--enable-lora`` and
 
 - ``POST /v1/load_lora_adapter`` ``{"lora_name", "lora_path"}``: 200; 400 when the name is
   already loaded ("... has already been loaded") or no adapter is at the path.
+- ``POST /v1/unload_lora_adapter`` ``{"lora_name"}``: 200; 404 when no adapter of that name
+  is loaded.
 - ``POST /v1/completions``: ``prompt`` as token ids or a list of them, ``n``, ``seed``,
   ``max_tokens``, ``temperature``, ``top_p``, ``top_k`` (-1: off), ``repetition_penalty``;
   ``echo`` with ``logprobs`` returns each prompt token's log-probability (the first is null).
@@ -92,6 +94,8 @@ class FakeVllm:
             self.calls.append(Call(path, body.get("model") or body.get("lora_name"), body))
             if path == "/v1/load_lora_adapter":
                 return self._load(body["lora_name"], body["lora_path"])
+            if path == "/v1/unload_lora_adapter":
+                return self._unload(body["lora_name"])
             model = body.get("model")
             if path not in ("/v1/completions", "/v1/chat/completions"):
                 return 404, error(f"no route {path}", "NotFoundError", 404)
@@ -109,6 +113,11 @@ class FakeVllm:
         if not (Path(path) / "adapter_config.json").is_file():
             return 400, error(f"No adapter found for {path}", "InvalidUserInput", 400)
         self.pool.load(name, path)
+        return 200, {}
+
+    def _unload(self, name: str) -> tuple[int, dict[str, Any]]:
+        if not self.pool.drop(name):
+            return 404, error(f"The lora adapter '{name}' cannot be found.", "NotFoundError", 404)
         return 200, {}
 
     def _sample(self, prompt: list[int], body: dict[str, Any],

@@ -53,6 +53,15 @@ def open_story(store: Store, story: str) -> CommunityStory | None:
     return found if found is not None and found.ended_at is None else None
 
 
+JOIN_ASK = ("Before I keep your words in this story: what you write here is kept for this "
+            "story, shown to its members and woven into it under your name. /forget, in a "
+            "private chat with me, removes them at any time. Keep your words? (Then send that "
+            "part again: I kept nothing of it.)")
+JOINED = "Thank you: from now on I keep your words in this story."
+NOT_JOINED = "All right: I keep nothing you write here."
+LEFT = "I no longer keep what you write here (what you wrote before stays, credited to you)."
+
+
 @dataclass(frozen=True)
 class Contributed:
     """What happened to one contribution."""
@@ -61,6 +70,21 @@ class Contributed:
     waiting: int = 0
     due: bool = False
     notice: str | None = None
+    # the member has not agreed that their words are kept here: nothing was stored
+    needs_join: bool = False
+
+
+def join(store: Store, story: str, member: str) -> str:
+    """A member agrees that their words are kept in the story (and it remembers them)."""
+    store.join_community(story, member)
+    logger.info("community story %s: a member agreed to keep their words", story)
+    return JOINED
+
+
+def leave(store: Store, story: str, member: str) -> str:
+    """A member's next words are not kept."""
+    store.leave_community(story, member)
+    return LEFT
 
 
 def contribute(
@@ -70,6 +94,8 @@ def contribute(
     """Keep a member's contribution; say whether it is time to weave."""
     if open_story(store, story) is None:
         return Contributed(stored=False)
+    if not store.is_member(story, author):
+        return Contributed(stored=False, needs_join=True)
     cleaned = clean_text(text)
     if not cleaned:
         return Contributed(stored=False)

@@ -46,15 +46,24 @@ class Shared:
     text: str
 
 
+def shareable_memories(store: Store, user: str) -> list[str]:
+    """The private memories of a user that a community story may use if they allow it: the
+    latest events, leaving out any told in a turn flagged for safety or kept out of training
+    (/notrain, withdrawn). What /share preview shows them."""
+    held = set(store.withheld_turns(user)) | {a.turn_id for a in store.user_alerts(user)}
+    events = sorted((e for e in store.get_profile(user).events if e.turn_id not in held),
+                    key=lambda e: e.said_at)
+    return [e.text for e in events[-SHARED_PER_MEMBER:]]
+
+
 def shared_memories(store: Store, contributions: list[Contribution]) -> list[Shared]:
     """Private memories of the contributors who turned /share on; nobody else's."""
     out: list[Shared] = []
-    names = {c.author: c.name for c in contributions}
+    names = {c.author: c.name for c in contributions if not c.removed}
     for author, name in names.items():
         if not store.shares_with_community(author):
             continue
-        events = sorted(store.get_profile(author).events, key=lambda e: e.said_at)
-        out += [Shared(author, name, e.text) for e in events[-SHARED_PER_MEMBER:]]
+        out += [Shared(author, name, text) for text in shareable_memories(store, author)]
     return out
 
 
@@ -152,7 +161,8 @@ def weave_installment(request_json: str) -> str | None:
     shared = shared_memories(store, pending)
     prompt = weave_prompt(record.title, pending, shared, request.direction,
                           weaves[-1].text if weaves else None)
-    generation = ctx.model().generate(
+    # never ctx.model(): once a user's adapter is loaded, peft has wrapped that model in place
+    generation = ctx.base_model().generate(
         prompt.messages, prefix=prompt.prefix, max_new_tokens=settings.storyloom_max_new_tokens,
         temperature=settings.storyloom_temperature, top_p=settings.storyloom_top_p,
         seed=settings.storyloom_seed,

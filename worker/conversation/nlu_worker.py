@@ -31,6 +31,7 @@ from worker.counsel.guide import guided_reply
 from worker.ops import metrics
 from worker.ops.procs import process_gone, process_name
 from worker.profile.model import Profile, apply_analysis, revise_analysis
+from worker.store.base import UserForgotten
 from worker.store.keys import TURN_SHARDS
 from worker.store.profiles import Update
 from worker.store.records import Delivery, Turn, utcnow
@@ -218,6 +219,10 @@ class NluWorker:
             return
         try:
             self._apply(shard, eid, turn, analysis, safety)
+        except UserForgotten:  # forgotten while this turn was in hand: nothing comes back
+            logger.info("turn %s dropped: its user was forgotten", turn.turn_id)
+            metrics.NLU_TURNS.labels(outcome="forgotten").inc()
+            self.store.ack_turn(GROUP, eid, shard)
         except LeaseLost:
             logger.warning("shard %s moved to another worker mid-batch", shard)
             metrics.NLU_TURNS.labels(outcome="fenced").inc()

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from worker.counsel.book import epub_book, markdown_book
+from worker.ops.purge import purge_user_jobs
 from worker.profile.view import profile_json
 from worker.settings import Settings
 from worker.store.records import utcnow
@@ -41,15 +42,22 @@ BOOK_TITLE = "My story"
 
 
 def adapter_dir(settings: Settings, user: str) -> Path:
-    """Where the user's LoRA adapters live in the data folder."""
+    """Where the user's sealed adapters live in the data folder (the default adapter store)."""
     return settings.storyloom_data_dir / "adapters" / quote(user, safe="")
 
 
 def forget_user(store: Store, user: str, settings: Settings | None = None) -> None:
-    """Delete everything storyloom holds about the user (consent included): key first."""
-    store.shred_user(user)
-    if settings is not None and adapter_dir(settings, user).exists():
+    """Delete everything storyloom holds about the user (consent included): the key first,
+    then their data, their adapters in the adapter store (and in every serving process,
+    vLLM included), and their jobs."""
+    versions = [v.version_id for v in store.adapter_versions(user)]  # while they still open
+    rewrite = settings is not None and settings.storyloom_keystore_rewrite_aof
+    store.shred_user(user, rewrite_aof=rewrite)
+    store.delete_adapter_files(user)
+    if settings is not None and adapter_dir(settings, user).exists():  # files from before
         shutil.rmtree(adapter_dir(settings, user))
+    store.drop_adapters(versions)
+    purge_user_jobs(store.redis, user)
     logger.info("user %s: all data deleted at their request", user)
 
 

@@ -15,10 +15,12 @@ import logging
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from worker.llm.model import LanguageModel
+from worker.ops import metrics
 
 if TYPE_CHECKING:
     from worker.settings import Settings
@@ -35,15 +37,46 @@ def adapter_name(version_id: str) -> str:
     return f"v{version_id}"
 
 
-def user_adapter(settings: Settings, store: Store, user: str) -> tuple[str, Path] | None:
-    """(name, folder) of the adapter a user's story is written with; None: the base model."""
-    from worker.training.registry import version_dir
+@dataclass(frozen=True)
+class AdapterSource:
+    """One adapter and where its files come from: a folder (tests, benchmarks), or a user's
+    sealed version in the adapter store, opened only while it loads."""
 
+    name: str
+    folder: Path | None = None
+    store: Store | None = None
+    user: str = ""
+    version_id: str = ""
+
+    @contextmanager
+    def files(self) -> Iterator[Path]:
+        """The adapter's files for a block."""
+        if self.folder is not None:
+            yield self.folder
+            return
+        assert self.store is not None
+        with self.store.adapter_files(self.user, self.version_id) as folder:
+            yield folder
+
+
+def unavailable(user: str, version_id: str, reason: str) -> None:
+    """Say loudly that an adapter exists but cannot be had (never a silent base model)."""
+    metrics.ADAPTER_UNAVAILABLE.labels(reason=reason).inc()
+    logger.error("user %s: adapter %s exists but is %s; writing with the base model",
+                 user, version_id, reason)
+
+
+def user_adapter(settings: Settings, store: Store, user: str) -> AdapterSource | None:
+    """The adapter a user's story is written with; None: the base model (said loudly when
+    the user has one that cannot be had)."""
     current = store.current_adapter(user) if settings.storyloom_serve_adapters else None
-    path = version_dir(settings, user, current.version_id) if current else None
-    if current is None or path is None or not path.exists():
+    if current is None:
         return None
-    return adapter_name(current.version_id), path
+    if not store.has_adapter_files(user, current.version_id):
+        unavailable(user, current.version_id, "missing")
+        return None
+    return AdapterSource(adapter_name(current.version_id), store=store, user=user,
+                         version_id=current.version_id)
 
 
 class AdapterPool:
@@ -60,6 +93,26 @@ class AdapterPool:
     def loaded(self) -> list[str]:
         """Names of the adapters held now, least recently used first."""
         return list(self._loaded)
+
+    def load_source(self, source: AdapterSource) -> None:
+        """Hold an adapter, opening its files only if it is not held already."""
+        if source.name in self._loaded:
+            self._loaded.move_to_end(source.name)
+            return
+        with source.files() as folder:
+            self.load(source.name, folder)
+
+    def drop(self, name: str) -> bool:
+        """Unload an adapter (its user was forgotten); True when it was held."""
+        if name not in self._loaded:
+            return False
+        del self._loaded[name]
+        others = list(self._loaded)
+        if others:
+            self.peft.set_adapter(others[-1])
+        self.peft.delete_adapter(name)
+        logger.info("adapter %s unloaded", name)
+        return True
 
     def load(self, name: str, path: Path | str) -> None:
         """Hold an adapter (a no-op when held); the least recently used one may go."""
@@ -102,7 +155,9 @@ class AdapterPool:
     def for_user(self, settings: Settings, store: Store, user: str) -> Iterator[LanguageModel]:
         """The model with the user's promoted adapter active, or the base if they have none."""
         served = user_adapter(settings, store, user)
-        with self.use(*served) if served else self.use(None) as lm:
+        if served is not None:
+            self.load_source(served)
+        with self.use(served.name if served else None) as lm:
             yield lm
 
     def _batch(self, prompts: Sequence[list[int]]) -> tuple[Any, Any]:

@@ -24,11 +24,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 from worker.llm import batch
-from worker.llm.adapters import AdapterPool
+from worker.llm.adapters import AdapterPool, AdapterSource
 from worker.llm.model import LanguageModel
 from worker.ops import metrics
 
@@ -43,7 +42,7 @@ class _Task:
 
     requests: list[batch.Request] = field(default_factory=list)
     sampling: batch.Sampling | None = None
-    path: str | None = None  # the adapter's folder, loaded on the model thread if needed
+    source: AdapterSource | None = None  # the adapter, loaded on the model thread if needed
     call: Callable[[], Any] | None = None
     done: threading.Event = field(default_factory=threading.Event)
     result: Any = None
@@ -94,17 +93,20 @@ class Batcher:
         return result
 
     def draft(self, request: batch.Request, sampling: batch.Sampling,
-              path: Path | str | None) -> tuple[list[list[int]], float, int]:
+              source: AdapterSource | None) -> tuple[list[list[int]], float, int]:
         """(the request's rows, seconds its batch took, rows in that batch)."""
-        rows, seconds, batch_rows = self.draft_many([request], sampling, path)
+        rows, seconds, batch_rows = self.draft_many([request], sampling, source)
         return rows[0], seconds, batch_rows
 
     def draft_many(self, requests: list[batch.Request], sampling: batch.Sampling,
-                   path: Path | str | None) -> tuple[list[list[list[int]]], float, int]:
+                   source: AdapterSource | None) -> tuple[list[list[list[int]]], float, int]:
         """Several prompts of one slot, sampled together (in a batch with other slots')."""
-        task = self._submit(_Task(requests=list(requests), sampling=sampling,
-                                  path=None if path is None else str(path)))
+        task = self._submit(_Task(requests=list(requests), sampling=sampling, source=source))
         return task.result, task.seconds, task.batch_rows
+
+    def drop(self, names: list[str]) -> int:
+        """Unload adapters on the model thread (their users were forgotten); how many held."""
+        return self.call(lambda: sum(self.pool.drop(n) for n in names))
 
     def _next(self, timeout: float | None) -> _Task | None:
         """The next task (None: none came in time, or the batcher is closing)."""
@@ -157,8 +159,8 @@ class Batcher:
         for t in tasks:
             adapter = t.requests[0].adapter
             try:
-                if adapter is not None and t.path:
-                    self.pool.load(adapter, t.path)
+                if adapter is not None and t.source is not None:
+                    self.pool.load_source(t.source)
             except Exception as exc:  # e.g. deleted with its user: that user's job fails
                 t.finish(error=exc)
                 continue
@@ -211,29 +213,30 @@ def iter_queue(tasks: queue.Queue[_Task | None]) -> Iterator[_Task]:
 
 class ServedModel(LanguageModel):
     """One user's view of the worker's model: every call goes through the model thread,
-    with the user's adapter (adapter None: the base model)."""
+    with the user's adapter (source None: the base model, with no adapter active)."""
 
-    def __init__(self, batcher: Batcher, adapter: str | None, path: Path | None) -> None:
+    def __init__(self, batcher: Batcher, source: AdapterSource | None) -> None:
         lm = batcher.pool.lm
+        adapter = source.name if source is not None else None
         identity = lm.identity if adapter is None else f"{lm.identity}+lora:{adapter}"
         super().__init__(lm.model, lm.tokenizer, identity, lm.device)
         self.batcher = batcher
         self.adapter = adapter
-        self.path = path
+        self.source = source
 
     def _draft_many(self, requests: list[batch.Request],
                     sampling: batch.Sampling) -> tuple[list[list[list[int]]], float, int]:
         """Through the model thread, in a batch with other slots' requests."""
         mine = [dataclasses.replace(r, adapter=self.adapter) for r in requests]
-        return self.batcher.draft_many(mine, sampling, self.path)
+        return self.batcher.draft_many(mine, sampling, self.source)
 
     def perplexity(self, texts: list[str],
                    context: list[dict[str, str]] | None = None) -> list[float]:
         pool = self.batcher.pool
 
         def run() -> list[float]:
-            if self.adapter is not None and self.path is not None:
-                pool.load(self.adapter, self.path)
+            if self.source is not None:
+                pool.load_source(self.source)
             with pool.use(self.adapter) as lm:
                 return lm.perplexity(texts, context)
 

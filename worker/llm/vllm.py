@@ -3,9 +3,11 @@
 vLLM (started with ``--enable-lora`` and ``VLLM_ALLOW_RUNTIME_LORA_UPDATING=True``) loads
 adapters at run time through ``POST /v1/load_lora_adapter`` and serves one by its name
 as the ``model`` of ``POST /v1/completions`` or ``/v1/chat/completions``; requests for
-many adapters are batched by the server (continuously, per step). The adapter folders must
-be visible to the server under ``STORYLOOM_VLLM_ADAPTER_ROOT`` (a shared volume holding
-the data folder's adapters).
+many adapters are batched by the server (continuously, per step). Adapters are kept sealed
+in the adapter store; the worker opens a user's version into ``STORYLOOM_VLLM_ADAPTER_ROOT``
+(a folder only the worker and the server share, at the same path: a memory-backed volume)
+and asks the server to load it from there. When the user is forgotten the worker asks the
+server to unload it (``POST /v1/unload_lora_adapter``) and deletes the opened copy.
 
 With ``STORYLOOM_BACKEND=vllm`` the story engine writes through :class:`VllmModel`: the
 worker keeps only the tokenizer, renders the chat (and the answer's first words) to token
@@ -17,11 +19,13 @@ seed) and scores their perplexity from the prompt's log-probabilities (``echo`` 
 from __future__ import annotations
 
 import logging
+import shutil
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from worker.llm.adapters import adapter_name
+from worker.llm.adapters import adapter_name, unavailable
 from worker.llm.model import Generation, LanguageModel
 from worker.store.records import GenerationStats
 
@@ -62,17 +66,35 @@ class VllmBackend:
             raise VllmError(f"/v1/load_lora_adapter: HTTP {reply.status_code}")
         self.loaded.add(name)
 
+    def _staged(self, name: str) -> Path:
+        return Path(self.settings.storyloom_vllm_adapter_root) / name
+
     def adapter_for(self, store: Store, user: str) -> str | None:
         """The served name of the user's promoted adapter, loaded on the server; None: base."""
         current = store.current_adapter(user) if self.settings.storyloom_serve_adapters else None
         if current is None:
             return None
-        from urllib.parse import quote
-
         name = adapter_name(current.version_id)
-        root = self.settings.storyloom_vllm_adapter_root.rstrip("/")
-        self.ensure_adapter(name, f"{root}/{quote(user, safe='')}/{current.version_id}")
+        if name in self.loaded:
+            return name
+        if not store.has_adapter_files(user, current.version_id):
+            unavailable(user, current.version_id, "missing")
+            return None
+        staged = self._staged(name)
+        with store.adapter_files(user, current.version_id) as folder:
+            staged.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            shutil.copytree(folder, staged, dirs_exist_ok=True)
+        self.ensure_adapter(name, str(staged))
         return name
+
+    def unload(self, name: str) -> None:
+        """Have the server drop an adapter (its user was forgotten), and its opened copy."""
+        reply = self.http.post("/v1/unload_lora_adapter", json={"lora_name": name})
+        # 404: the server does not hold it (never loaded, or restarted since)
+        if reply.status_code >= 400 and reply.status_code != 404:
+            raise VllmError(f"/v1/unload_lora_adapter: HTTP {reply.status_code}")
+        self.loaded.discard(name)
+        shutil.rmtree(self._staged(name), ignore_errors=True)
 
     def generate(self, messages: list[dict[str, str]], adapter: str | None, *,
                  max_new_tokens: int, temperature: float, top_p: float, n: int = 1,

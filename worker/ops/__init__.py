@@ -1,5 +1,5 @@
 """How the engine runs: connection, RQ queues and jobs, processes, backpressure, health, metrics.
 
-metrics, connection and queues are leaves any room may use; runtime, runner and jobs wire story,
-llm and profile together.
+metrics, connection, queues and purge (a forgotten user's jobs) are leaves any room may use;
+runtime, runner and jobs wire story, llm and profile together.
 """

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from worker.ops import metrics, runtime
+from worker.ops.purge import forget_this_job
 from worker.profile.model import Profile
-from worker.store.records import Delivery, StoryRequest
+from worker.store.base import UserForgotten
+from worker.store.records import Delivery, StoryRequest, utcnow
+from worker.store.store import Store
 from worker.story.engine import NOTHING_YET, StoryWriter, tidy
 
 logger = logging.getLogger(__name__)
@@ -38,10 +42,35 @@ def _wait_for_nlu(request: StoryRequest, poll_s: float = 0.1) -> Profile:
     return ctx.store.get_profile(request.user)
 
 
-def generate_installment(request_json: str) -> str | None:
-    """Write, store and deliver one installment; returns its id."""
+def _request(store: Store, args: Sequence[str]) -> StoryRequest | None:
+    """The job's story request: (user, request id), or a payload queued before ids only."""
+    if len(args) == 1:
+        return StoryRequest.model_validate_json(args[0])
+    return store.get_story_request(args[0], args[1])
+
+
+def generate_installment(*args: str) -> str | None:
+    """Write, store and deliver one installment (args: user, request id); returns its id."""
     ctx = runtime.current()
-    request = StoryRequest.model_validate_json(request_json)
+    started = utcnow()
+    request = _request(ctx.store, args)
+    if request is None:  # its user was forgotten (or it expired): nothing to write
+        forget_this_job()
+        return None
+    try:
+        written = _write(ctx, request)
+    except UserForgotten:
+        written = None
+    if ctx.store.forgotten_since(request.user, started):
+        logger.info("user %s was forgotten while their installment was written", request.user)
+        ctx.store.erase_user(request.user)  # anything written just before the key went
+        forget_this_job()
+        return None
+    ctx.store.drop_story_request(request.user, request.request_id)
+    return written
+
+
+def _write(ctx: runtime.WorkerContext, request: StoryRequest) -> str | None:
     done = ctx.store.request_done(request.request_id)
     if done:
         return done
@@ -62,10 +91,15 @@ def story_failed(job: Any, connection: Any, exc_type: Any, exc: Any, tb: Any) ->
         logger.warning("job %s failed (%s); %s retries left", job.id, exc_type.__name__,
                        job.retries_left)
         return
-    request = StoryRequest.model_validate_json(job.args[0])
     ctx = runtime.current()
+    request = _request(ctx.store, job.args)
+    if request is None:
+        return
     logger.error("job %s failed for user %s: %s", job.id, request.user, exc_type.__name__)
     if ctx.store.request_done(request.request_id) is None:
-        ctx.store.end_progress(request.user, request.request_id)
-        ctx.store.push_delivery(Delivery(user=request.user, kind="notice", text=FAILED,
-                                         in_reply_to=request.request_id))
+        try:
+            ctx.store.end_progress(request.user, request.request_id)
+            ctx.store.push_delivery(Delivery(user=request.user, kind="notice", text=FAILED,
+                                             in_reply_to=request.request_id))
+        except UserForgotten:
+            logger.info("user %s was forgotten: no notice", request.user)

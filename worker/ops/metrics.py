@@ -72,6 +72,11 @@ ERRORS = Counter(
     "storyloom_errors_total", "Errors caught at a boundary, by component and exception type.",
     ["component", "kind"],
 )
+ADAPTER_UNAVAILABLE = Counter(
+    "storyloom_adapter_unavailable_total",
+    "A user's promoted adapter exists but could not be had; the base model wrote instead.",
+    ["reason"],  # missing, unreadable
+)
 STORY_REQUESTS = Counter(
     "storyloom_story_requests_total", "Story requests, admitted or refused by backpressure.",
     ["outcome"],  # queued, refused

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import redis
 from rq import Callback, Queue, Retry
 from rq.serializers import JSONSerializer
 
 from worker.settings import Settings
 from worker.store.records import StoryRequest
+
+if TYPE_CHECKING:
+    from worker.store.store import Store
 
 GENERATE = "generate"
 FINETUNE = "finetune"
@@ -23,17 +28,26 @@ def story_job_id(request: StoryRequest) -> str:
     return f"story-{request.request_id}"
 
 
-def enqueue_story(client: redis.Redis, settings: Settings, request: StoryRequest) -> str:
-    """Queue the writing of one installment; returns the job id."""
-    job = queue(GENERATE, client).enqueue(
+# A failed story job is kept this long (for an operator to look at, or requeue).
+STORY_FAILURE_TTL = 7 * 24 * 3600
+
+
+def enqueue_story(store: Store, settings: Settings, request: StoryRequest) -> str:
+    """Queue the writing of one installment; returns the job id.
+
+    The request is kept sealed in the store; the job carries only the user's key and the
+    request's id, so no words of the user (an /about) sit in RQ's job hashes."""
+    runs = settings.storyloom_job_retries + 1
+    store.save_story_request(request, STORY_FAILURE_TTL + settings.storyloom_job_timeout * runs)
+    job = queue(GENERATE, store.redis).enqueue(
         "worker.ops.jobs.generate_installment",
-        request.model_dump_json(),
+        request.user, request.request_id,
         job_id=story_job_id(request),
         job_timeout=settings.storyloom_job_timeout,
         retry=Retry(max=settings.storyloom_job_retries) if settings.storyloom_job_retries else None,
         on_failure=Callback("worker.ops.jobs.story_failed"),
         result_ttl=3600,
-        failure_ttl=7 * 24 * 3600,
+        failure_ttl=STORY_FAILURE_TTL,
         description="write a story installment",
     )
     return str(job.id)

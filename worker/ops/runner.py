@@ -143,6 +143,23 @@ def put_back(client: redis.Redis, job: Job, q: Any) -> None:
         pipe.execute()
 
 
+def watch_dropped_adapters(ctx: WorkerContext, stop: threading.Event,
+                           block_ms: int = 2000) -> None:
+    """Unload forgotten users' adapters as /forget announces them (a generate worker's
+    thread): from this process's model, and from the vLLM server it writes through."""
+    import httpx
+
+    cursor = "0-0"  # from the start: a vLLM server may hold what an earlier worker loaded
+    while not stop.is_set():
+        try:
+            cursor, dropped = ctx.store.dropped_adapters(cursor, block_ms)
+            if dropped:
+                ctx.drop_adapters(dropped)
+        except (redis.RedisError, httpx.HTTPError, RuntimeError) as exc:  # try again soon
+            logger.warning("unloading forgotten adapters failed: %s", type(exc).__name__)
+            stop.wait(1.0)
+
+
 def run_generate_worker(ctx: WorkerContext, burst: bool = False, preload: bool = True,
                         beat: Callable[[], None] | None = None, role: str = GENERATE) -> bool:
     """Serve the generate (or finetune) queue with the model held in this process."""
@@ -170,6 +187,10 @@ def run_generate_worker(ctx: WorkerContext, burst: bool = False, preload: bool =
     level = logging.getLevelName(logging.getLogger().level)
     results: list[bool] = []
     finished: list[threading.Event] = []
+    janitor = threading.Event()
+    if role == GENERATE and not burst:
+        threading.Thread(target=watch_dropped_adapters, args=(ctx, janitor),
+                         name="storyloom-dropped-adapters", daemon=True).start()
     for slot in (worker, *worker.slots):
         slot.beat = beat
     for slot in worker.slots:
@@ -196,7 +217,9 @@ def run_generate_worker(ctx: WorkerContext, burst: bool = False, preload: bool =
         deadline = time.monotonic() + 60
         while not all(done.is_set() for done in finished) and time.monotonic() < deadline:
             time.sleep(0.2)
+        janitor.set()
         raise SystemExit()
+    janitor.set()
     ctx.close()
     return any(results)
 

@@ -71,6 +71,19 @@ class WorkerContext:
                                         s.storyloom_batch_max_rows, s.storyloom_generate_slots)
             return self._batcher
 
+    def drop_adapters(self, version_ids: list[str]) -> None:
+        """Unload the adapters of forgotten users wherever this process serves them."""
+        from worker.llm.adapters import adapter_name
+
+        names = [adapter_name(v) for v in version_ids]
+        with self._lock:
+            remote, batcher = self._remote, self._batcher
+        if remote is not None:
+            for name in names:
+                remote[0].unload(name)
+        if batcher is not None:
+            batcher.drop(names)
+
     def close(self) -> None:
         """Stop the model thread, if one runs (a later job starts a new one)."""
         with self._lock:
@@ -104,8 +117,20 @@ class WorkerContext:
             backend, tokenizer, context = self.remote()
             return VllmModel(backend, tokenizer, context, backend.adapter_for(self.store, user))
         served = user_adapter(self.settings, self.store, user)
-        batcher = self.batcher()
-        return ServedModel(batcher, *served) if served else ServedModel(batcher, None, None)
+        return ServedModel(self.batcher(), served)
+
+    def base_model(self) -> LanguageModel:
+        """The model with no user's adapter: what community weaves are written with. Through
+        the model thread too, so no adapter can be active under it (peft wraps the base
+        model in place once any user's adapter is loaded)."""
+        if self.settings.storyloom_backend == "vllm":
+            from worker.llm.vllm import VllmModel
+
+            backend, tokenizer, context = self.remote()
+            return VllmModel(backend, tokenizer, context, None)
+        from worker.llm.batcher import ServedModel
+
+        return ServedModel(self.batcher(), None)
 
 
 _current: WorkerContext | None = None

@@ -157,17 +157,39 @@ class CommunityStore(DeliveryStore):
                     if c.author == user and not c.removed]
         return out
 
+    # -- members: nobody's words are kept before they agree ------------------------------------
+    def join_community(self, story: str, member: str) -> None:
+        """The member agreed that their words are kept in the story."""
+        with self.redis.pipeline() as pipe:
+            pipe.sadd(self.keys.community_members(story), member)
+            pipe.sadd(self.keys.user_communities(member), story)
+            pipe.execute()
+
+    def leave_community(self, story: str, member: str) -> None:
+        """The member's next words are no longer kept (what they wrote stays, credited)."""
+        self.redis.srem(self.keys.community_members(story), member)
+
+    def is_member(self, story: str, member: str) -> bool:
+        """True once the member agreed to the story keeping their words."""
+        return bool(self.redis.sismember(self.keys.community_members(story), member))
+
     # -- erasure -------------------------------------------------------------------------------
     def remove_member_contributions(self, user: str) -> int:
-        """Blank a member's contributions in every community story; returns how many."""
+        """Blank a member's contributions in every community story; returns how many.
+
+        Positions are the raw list's: an entry that does not load (dead-lettered) still
+        holds its place, so the blank lands on the member's own entry, never a neighbour's."""
         removed = 0
         for raw in self.redis.smembers(self.keys.user_communities(user)):
             story = raw.decode()
             key = self.keys.community_contributions(story)
-            for index, item in enumerate(self.contributions(story)):
-                if item.author == user and not item.removed:
-                    blank = item.model_copy(update={"text": "", "name": "someone",
-                                                    "message_id": None, "removed": True})
-                    self.redis.lset(key, index, self._dump(story, blank))
-                    removed += 1
+            self.redis.srem(self.keys.community_members(story), user)
+            for index, entry in enumerate(self.redis.lrange(key, 0, -1)):
+                item = self._load(Contribution, entry, key, story)
+                if item is None or item.author != user or item.removed:
+                    continue
+                blank = item.model_copy(update={"text": "", "name": "someone", "author": "",
+                                                "message_id": None, "removed": True})
+                self.redis.lset(key, index, self._dump(story, blank))
+                removed += 1
         return removed

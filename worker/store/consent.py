@@ -17,7 +17,9 @@ class ConsentStore(StoreBase):
         return self._load(Consent, self.redis.get(key), key, user)
 
     def give_consent(self, user: str, platform: str, at: datetime | None = None) -> Consent:
-        """Record that the user agreed; agreeing again keeps their sharing choice."""
+        """Record that the user agreed; agreeing again keeps their sharing choice. A user who
+        was forgotten starts afresh with a new data key."""
+        self.revive_user(user)
         before = self.get_consent(user)
         consent = Consent(
             agreed_at=before.agreed_at if before else (at or utcnow()), platform=platform,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import logging
 import os
 import secrets
@@ -57,6 +58,12 @@ class MasterKey:
     @property
     def key_id(self) -> bytes:
         return key_id(self.key)
+
+    def tag(self, user: str) -> str:
+        """A keyed digest of a user id: names their tombstone without naming them."""
+        named = b"storyloom forgotten\0" + user.encode("utf-8", "surrogatepass")
+        digest = hmac.new(self.key, named, hashlib.sha256)
+        return digest.hexdigest()[:32]
 
     def wrap(self, user: str, data_key: bytes) -> bytes:
         """A user's data key sealed under the master key."""

@@ -45,16 +45,37 @@ class ErasureStore(CommunityStore):
                 return removed
             start = "(" + page[-1][0].decode()
 
+    def _delete_dead_letters(self, user: str) -> int:
+        """Dead-lettered records of the user (or naming their keys) go too."""
+        wanted, removed, start = user.encode(), 0, "-"
+        stream = self.keys.dead_letters()
+        while True:
+            page = self.redis.xrange(stream, start, "+", count=_STREAM_PAGE)
+            ids = [eid for eid, fields in page
+                   if any(wanted in value for value in fields.values())]
+            if ids:
+                removed += int(self.redis.xdel(stream, *ids))
+            if len(page) < _STREAM_PAGE:
+                return removed
+            start = "(" + page[-1][0].decode()
+
+    def _forget_ballots(self, user: str) -> None:
+        for key in self.redis.scan_iter(match=self.keys.vote_ballots_pattern(), count=_SCAN_BATCH):
+            self.redis.hdel(key, user)
+
     def erase_user(self, user: str) -> int:
         """Delete every key of the user and their turns on the stream; returns keys deleted."""
         blanked = self.remove_member_contributions(user)
         deleted = self._delete_matching(self.keys.user_pattern(user))
         deleted += self._delete_matching(self.keys.delivery_cursor_pattern(user))
+        deleted += int(self.redis.delete(self.keys.finetune_lock(user)))
         for key in self.redis.scan_iter(match=self.keys.pending_delivery_pattern()):
             self.redis.srem(key, user)
         for key in self.redis.scan_iter(match=self.keys.delivery_wakeup_pattern()):
             self.redis.lrem(key, 0, user)
         self.redis.srem(self.keys.users(), user)
+        self._forget_ballots(user)
+        self._delete_dead_letters(user)
         entries = self._delete_stream_turns(user)
         logger.info("user %s erased: %s keys, %s stream entries, %s contributions blanked",
                     user, deleted, entries, blanked)

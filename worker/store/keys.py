@@ -123,6 +123,18 @@ class Keys:
         """The user's data key, wrapped by the master key (deleting it shreds their data)."""
         return self._k("user", user, "data-key")
 
+    def tombstone(self, tag: str) -> str:
+        """Marks a forgotten user (by a keyed digest of their id): no new key, no late write."""
+        return self._k("forgotten", tag)
+
+    def story_request(self, user: str, request_id: str) -> str:
+        """A story request, sealed: a job carries only its ids (never the user's words)."""
+        return self._k("user", user, "request", request_id)
+
+    def dropped_adapters(self) -> str:
+        """Stream of adapter names to unload everywhere (their user was forgotten)."""
+        return self._k("adapters", "dropped")
+
     # -- learning: adapters and fine-tunes ----------------------------------------
     def adapter_versions(self, user: str) -> str:
         """Hash version id -> adapter version record (the user's registry)."""
@@ -269,6 +281,10 @@ class Keys:
         """List of the story's woven installments."""
         return self._k("community", story, "weaves")
 
+    def community_members(self, story: str) -> str:
+        """Set of the members who agreed that their words are kept in the story."""
+        return self._k("community", story, "members")
+
     def community_weaving(self, story: str) -> str:
         """Set while a vote or a weave of the story is under way (one at a time)."""
         return self._k("community", story, "weaving")
@@ -280,6 +296,10 @@ class Keys:
     def vote_ballots(self, vote_id: str) -> str:
         """Hash member -> chosen option of one vote."""
         return self._k("vote", vote_id, "ballots")
+
+    def vote_ballots_pattern(self) -> str:
+        """SCAN pattern matching every vote's ballots."""
+        return ":".join((_glob_escape(self.prefix), "vote", "*", "ballots"))
 
     def votes_due(self) -> str:
         """Sorted set of open votes scored by when they close."""

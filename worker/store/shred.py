@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 
+import redis
+
 from worker.store.counsel import CounselStore
 from worker.store.erasure import ErasureStore
 from worker.store.pseudonyms import PseudonymStore
@@ -38,11 +40,22 @@ class ShredStore(ErasureStore, CounselStore, PseudonymStore):
                 pipe.zrem(self.keys.alerts(), *alert_ids)
             pipe.execute()
 
-    def shred_user(self, user: str) -> int:
-        """Destroy the user's data key, then erase their data; returns keys deleted."""
-        self.redis.delete(self.keys.data_key(user))
+    def shred_user(self, user: str, rewrite_aof: bool = False) -> int:
+        """Tombstone the user, destroy their data key, then erase their data; returns keys
+        deleted. With rewrite_aof the key store's append-only file is rewritten after, so the
+        destroyed key leaves its disk too."""
+        self.tombstone_user(user)
+        self.keystore.delete(self.keys.data_key(user))
         self._data_keys = {k: v for k, v in self._data_keys.items() if k[0] != user}
+        if rewrite_aof and self.keystore is not self.redis:
+            self._rewrite_keystore_aof()
         self._forget_counsel(user)
         deleted = self.erase_user(user)
         logger.info("user %s shredded: data key destroyed first", user)
         return deleted
+
+    def _rewrite_keystore_aof(self) -> None:
+        try:
+            self.keystore.bgrewriteaof()
+        except redis.ResponseError as exc:  # one already running, or not allowed (managed Redis)
+            logger.info("key store AOF rewrite not started: %s", exc)

@@ -12,7 +12,13 @@ from collections.abc import Sequence
 import redis
 
 from worker.store.deliveries import DeliveryStore
-from worker.store.records import Delivery, Installment, PreferencePair, StoryFeedback
+from worker.store.records import (
+    Delivery,
+    Installment,
+    PreferencePair,
+    StoryFeedback,
+    StoryRequest,
+)
 
 
 class StoryStore(DeliveryStore):
@@ -37,6 +43,20 @@ class StoryStore(DeliveryStore):
     def installment_count(self, user: str) -> int:
         """How many installments the user's story has."""
         return int(self.redis.llen(self.keys.installments(user)))
+
+    def save_story_request(self, request: StoryRequest, ttl_s: int) -> None:
+        """Keep a story request sealed, so its job carries only ids (never /about's words)."""
+        self.redis.set(self.keys.story_request(request.user, request.request_id),
+                       self._dump(request.user, request), ex=max(ttl_s, 1))
+
+    def get_story_request(self, user: str, request_id: str) -> StoryRequest | None:
+        """A story request by id (None once its user was forgotten, or it expired)."""
+        key = self.keys.story_request(user, request_id)
+        return self._load(StoryRequest, self.redis.get(key), key, user)
+
+    def drop_story_request(self, user: str, request_id: str) -> None:
+        """Forget a request whose job is over."""
+        self.redis.delete(self.keys.story_request(user, request_id))
 
     def request_done(self, request_id: str) -> str | None:
         """The installment id that fulfilled a request, if it was fulfilled."""

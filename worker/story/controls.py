@@ -35,7 +35,7 @@ def _start(ctx: CommandContext, user: str, kind: StoryKind, text: str,
     tone = ctx.store.get_settings(user).tone
     request = StoryRequest(user=user, kind=kind, tone=tone, about=about, replaces=replaces,
                            after_turn=ctx.store.last_turn_id(user))
-    enqueue_story(ctx.redis, ctx.settings, request)
+    enqueue_story(ctx.store, ctx.settings, request)
     backpressure.track(ctx.store, user, request.request_id)
     ahead, _ = backpressure.wait_estimate(ctx.redis, request.request_id)
     if ahead:  # others are before it: say where it stands and how long that may take

@@ -11,15 +11,19 @@ keep it as rejected.
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from worker.ops import metrics, runtime
+from worker.ops.purge import forget_this_job, purge_user_jobs
 from worker.settings import Settings
+from worker.store.base import UserForgotten
 from worker.store.records import new_id, utcnow
 from worker.store.store import Store
 from worker.training import registry, schedule, story_eval
@@ -113,7 +117,9 @@ def _scored(seqs: list) -> int:
 
 def run_finetune(settings: Settings, store: Store, lm: LanguageModel, user: str,
                  progress: Progress | None = None, load_seconds: float = 0.0) -> AdapterVersion:
-    """Fine-tune the user's adapter now; returns the new (promoted or rejected) version."""
+    """Fine-tune the user's adapter now; returns the new (promoted or rejected) version.
+
+    Raises UserForgotten when the user was forgotten while it ran: nothing is saved."""
     started, at = time.perf_counter(), utcnow()
     store.take_training_tokens(user)
     config = train_config(settings)
@@ -121,39 +127,48 @@ def run_finetune(settings: Settings, store: Store, lm: LanguageModel, user: str,
     if not data.train or not data.heldout:
         raise NotEnoughData(f"user {user} has too little text of their own to fine-tune on")
     current = store.current_adapter(user)
-    init = registry.current_dir(settings, store, user)
-    if current is not None and current.needs_retrain:
-        init = None  # trained on withdrawn turns: start again from the base
-    train_seqs = encode_examples(lm, data.train, config.max_tokens)
-    held_seqs = encode_examples(lm, data.heldout, config.max_tokens)
-    trained = train(lm, train_seqs, held_seqs, config, init_from=init, progress=progress)
-    measured = _measure(settings, store, user, trained, lm, held_seqs,
-                        registry.current_dir(settings, store, user))
+    with registry.opened(store, current) as current_files:
+        # trained on withdrawn turns: start again from the base
+        init = None if current is not None and current.needs_retrain else current_files
+        train_seqs = encode_examples(lm, data.train, config.max_tokens)
+        held_seqs = encode_examples(lm, data.heldout, config.max_tokens)
+        trained = train(lm, train_seqs, held_seqs, config, init_from=init, progress=progress)
+        measured = _measure(settings, store, user, trained, lm, held_seqs, current_files)
     promote, reason = _decide(settings, measured)
     ppl, story = measured.perplexity, measured.story
     version_id = new_id()
     saving = time.perf_counter()
-    folder = registry.version_dir(settings, user, version_id)
-    trained.model.save_pretrained(str(folder))
-    save_seconds = time.perf_counter() - saving
-    version = AdapterVersion(
-        version_id=version_id, user=user, number=registry.next_number(store, user),
-        status="promoted" if promote else "rejected", base_model=lm.identity,
-        parent=current.version_id if current is not None and init is not None else None,
-        config=config, turn_ids=data.turn_ids, examples=len(data.train) + len(data.heldout),
-        metrics=AdapterMetrics(
-            base=ppl["base"], current=ppl.get("current"), candidate=ppl["candidate"],
-            story_base=story.get("base"), story_current=story.get("current"),
-            story_candidate=story.get("candidate"), best_eval_loss=trained.best_eval_loss,
-            heldout_tokens=_scored(held_seqs), train_tokens=_scored(train_seqs),
-            epochs_run=trained.epochs_run, steps=trained.steps),
-        adapter_bytes=registry.folder_bytes(folder), started_at=at, reason=reason,
-        seconds=round(time.perf_counter() - started + load_seconds, 3),
-        load_save_seconds=round(load_seconds + trained.load_seconds + save_seconds, 3),
-    )
-    registry.record(settings, store, version)
+    with tempfile.TemporaryDirectory(prefix="storyloom-finetune-") as tmp:
+        folder = Path(tmp)
+        trained.model.save_pretrained(str(folder))
+        save_seconds = time.perf_counter() - saving
+        version = AdapterVersion(
+            version_id=version_id, user=user, number=registry.next_number(store, user),
+            status="promoted" if promote else "rejected", base_model=lm.identity,
+            parent=current.version_id if current is not None and init is not None else None,
+            config=config, turn_ids=data.turn_ids, examples=len(data.train) + len(data.heldout),
+            metrics=AdapterMetrics(
+                base=ppl["base"], current=ppl.get("current"), candidate=ppl["candidate"],
+                story_base=story.get("base"), story_current=story.get("current"),
+                story_candidate=story.get("candidate"), best_eval_loss=trained.best_eval_loss,
+                heldout_tokens=_scored(held_seqs), train_tokens=_scored(train_seqs),
+                epochs_run=trained.epochs_run, steps=trained.steps),
+            adapter_bytes=registry.folder_bytes(folder), started_at=at, reason=reason,
+            seconds=round(time.perf_counter() - started + load_seconds, 3),
+            load_save_seconds=round(load_seconds + trained.load_seconds + save_seconds, 3),
+        )
+        _refuse_if_forgotten(store, user, at)  # /forget came while it trained
+        registry.save(store, version, folder)
+    _refuse_if_forgotten(store, user, at)  # ... or while it saved: take back what it stored
     metrics.FINETUNE_SECONDS.labels(outcome=version.status).observe(version.seconds)
     return version
+
+
+def _refuse_if_forgotten(store: Store, user: str, since: datetime) -> None:
+    """A user forgotten after `since` gets nothing back: their objects go, and we stop."""
+    if store.forgotten_since(user, since):
+        store.delete_adapter_files(user)
+        raise UserForgotten(f"user {user} was forgotten while their fine-tune ran")
 
 
 def finetune_job(user: str) -> dict[str, Any] | None:
@@ -163,6 +178,10 @@ def finetune_job(user: str) -> dict[str, Any] | None:
         version = run_finetune(ctx.settings, ctx.store, ctx.model(), user)
     except NotEnoughData:
         logger.info("user %s: not enough text of their own to fine-tune yet", user)
+        version = None
+    except UserForgotten:
+        logger.info("user %s was forgotten during their fine-tune: nothing kept", user)
+        forget_this_job()
         version = None
     # on an error the lock stays until the last retry (finetune_failed)
     schedule.release(ctx.store.redis, ctx.store, user)
@@ -183,3 +202,5 @@ def finetune_failed(job: Any, connection: Any, exc_type: Any, exc: Any, tb: Any)
     # the job never reached its own release: killed with its worker, or raised
     ctx = runtime.current()
     schedule.release(ctx.store.redis, ctx.store, job.args[0])
+    if ctx.store.forgotten_at(job.args[0]) is not None:
+        purge_user_jobs(ctx.store.redis, job.args[0])

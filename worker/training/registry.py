@@ -1,17 +1,21 @@
-"""Adapter versions of each user: files under the data folder, records in the store.
+"""Adapter versions of each user: sealed files in the adapter store, records in the store.
 
-A version's folder holds the peft adapter and ``storyloom-adapter.json``: the
-full version record (config, base model identity, lineage turn ids, metrics),
-so any installment can be traced to the weights that wrote it.
+A version's files are the peft adapter and ``storyloom-adapter.json``: the full version
+record (config, base model identity, lineage turn ids, metrics), so any installment can
+be traced to the weights that wrote it. They are kept as one archive sealed under the
+user's data key (:meth:`worker.store.adapters.AdapterStore.put_adapter_files`) in the
+adapter store that every process reaches, and opened only into a temporary folder.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from worker.counsel.rights import adapter_dir
-from worker.settings import Settings
+from worker.llm.adapters import unavailable
+from worker.store.adapters import AdapterUnavailable
 from worker.store.store import Store
 from worker.training.records import AdapterVersion
 
@@ -20,30 +24,37 @@ logger = logging.getLogger(__name__)
 RECORD_FILE = "storyloom-adapter.json"
 
 
-def version_dir(settings: Settings, user: str, version_id: str) -> Path:
-    """The folder of one adapter version."""
-    return adapter_dir(settings, user) / version_id
-
-
-def current_dir(settings: Settings, store: Store, user: str) -> Path | None:
-    """The folder of the user's promoted adapter, if they have one on disk."""
-    current = store.current_adapter(user)
-    if current is None:
-        return None
-    path = version_dir(settings, user, current.version_id)
-    return path if path.exists() else None
-
-
 def folder_bytes(path: Path) -> int:
     """Bytes of every file in a folder."""
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def record(settings: Settings, store: Store, version: AdapterVersion) -> None:
-    """Store a finished version (and its record beside its files); promote if it says so."""
-    folder = version_dir(settings, version.user, version.version_id)
-    if folder.exists():
-        (folder / RECORD_FILE).write_text(version.model_dump_json(indent=2))
+@contextmanager
+def opened(store: Store, version: AdapterVersion | None) -> Iterator[Path | None]:
+    """A version's files in a temporary folder for a block (None: no version, or its files
+    are missing or no longer open, which is logged and counted)."""
+    stack = ExitStack()
+    folder = None
+    if version is not None:
+        try:
+            folder = stack.enter_context(store.adapter_files(version.user, version.version_id))
+        except AdapterUnavailable as exc:
+            unavailable(version.user, version.version_id,
+                        "unreadable" if "open" in str(exc) else "missing")
+    with stack:
+        yield folder
+
+
+def save(store: Store, version: AdapterVersion, folder: Path) -> None:
+    """Store a finished version: its record beside its files, both sealed into the adapter
+    store; then the registry (promoted if it says so)."""
+    (folder / RECORD_FILE).write_text(version.model_dump_json(indent=2))
+    store.put_adapter_files(version.user, version.version_id, folder)
+    record(store, version)
+
+
+def record(store: Store, version: AdapterVersion) -> None:
+    """Register a version whose files are stored; promote it if it says so."""
     if version.status == "promoted":
         store.promote_adapter_version(version)
     else:

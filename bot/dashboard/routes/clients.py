@@ -46,6 +46,6 @@ def write_story(request: Request, ref: str, who: CounselorViewer) -> Response:
     link = own_client(state.store, who, ref)
     request_ = StoryRequest(user=link.user, tone=state.store.get_settings(link.user).tone,
                             after_turn=state.store.last_turn_id(link.user))
-    enqueue_story(state.redis, state.settings, request_)
+    enqueue_story(state.store, state.settings, request_)
     state.store.audit(who.actor, "request_installment", ref)
     return RedirectResponse(f"/clients/{ref}", 303)
