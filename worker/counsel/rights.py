@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from worker.counsel.book import epub_book, markdown_book
+from worker.book.content import build_book
+from worker.book.formats import epub_book, markdown_book
 from worker.profile.view import profile_json
 from worker.settings import Settings
 from worker.store import Store
@@ -35,9 +36,6 @@ class ExportFile:
     name: str
     data: bytes
     mime: str
-
-
-BOOK_TITLE = "My story"
 
 
 def adapter_dir(settings: Settings, user: str) -> Path:
@@ -76,6 +74,11 @@ def _user_data(store: Store, user: str) -> dict[str, Any]:
         "turns": [t.model_dump(mode="json") for t in store.turns(user)],
         "profile": profile_json(store.get_profile(user)),
         "installments": [i.model_dump(mode="json") for i in store.installments(user)],
+        "photos": [p.model_dump(mode="json") for p in store.photos(user)],
+        "corrections": [c.model_dump(mode="json") for c in store.corrections(user)],
+        "family_links": [link.model_dump(mode="json", exclude={"digest"})
+                         for link in store.family_links(user)],
+        "family_questions": [q.model_dump(mode="json") for q in store.family_questions(user)],
         "feedback": [f.model_dump(mode="json") for f in store.feedback(user)],
         "safety": store.get_safety(user).model_dump(mode="json"),
         "community_contributions": [
@@ -95,14 +98,13 @@ def export_user(store: Store, user: str) -> list[ExportFile]:
     """Everything storyloom holds about the user, as files to hand them."""
     data = json.dumps(_user_data(store, user), ensure_ascii=False, indent=2).encode()
     stem = export_file_name(user).removesuffix(".json")
-    story, names = store.installments(user), store.pseudonyms(user)
-    titles = {c.number: c.title for c in store.get_story_state(user).chapters}
+    book = build_book(store, user)
     files = [
         ExportFile(name=f"{stem}.json", data=data, mime="application/json"),
         ExportFile(name=f"{stem}.md", mime="text/markdown",
-                   data=markdown_book(BOOK_TITLE, story, names, titles).encode()),
-        ExportFile(name=f"{stem}.epub", data=epub_book(BOOK_TITLE, story, names, titles),
-                   mime="application/epub+zip"),
+                   data=markdown_book(book).encode()),
+        ExportFile(name=f"{stem}.epub", mime="application/epub+zip",
+                   data=epub_book(book, lambda p: store.photo_image(user, p, "screen"))),
     ]
     logger.info("user %s: export of %s files", user, len(files))
     return files

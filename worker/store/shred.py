@@ -12,6 +12,7 @@ import logging
 
 from worker.store.counsel import CounselStore
 from worker.store.erasure import ErasureStore
+from worker.store.family import FamilyStore
 from worker.store.pseudonyms import PseudonymStore
 
 logger = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ logger = logging.getLogger(__name__)
 _SCAN = 500
 
 
-class ShredStore(ErasureStore, CounselStore, PseudonymStore):
+class ShredStore(ErasureStore, CounselStore, PseudonymStore, FamilyStore):
     """Forgets one user: key first, then indexes, then every record."""
 
     def _forget_counsel(self, user: str) -> None:
@@ -43,6 +44,7 @@ class ShredStore(ErasureStore, CounselStore, PseudonymStore):
         self.redis.delete(self.keys.data_key(user))
         self._data_keys = {k: v for k, v in self._data_keys.items() if k[0] != user}
         self._forget_counsel(user)
+        self.forget_family_tokens(user)  # family links stop opening with the key gone
         deleted = self.erase_user(user)
         logger.info("user %s shredded: data key destroyed first", user)
         return deleted
