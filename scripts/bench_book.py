@@ -96,8 +96,9 @@ def build_story(store: Store, settings: Settings, parts: int, photos: int) -> No
                           time_value={"text": str(year), "start": date(year, 1, 1),
                                       "end": date(year, 12, 31), "precision": "year"})
         events.append(event)
-        people.append(Person(name=who, first_seen=start, last_seen=start, turn_ids=(turn.turn_id,)))
-        places.append(Place(name=where, first_seen=start, last_seen=start, turn_ids=(turn.turn_id,)))
+        told = (turn.turn_id,)
+        people.append(Person(name=who, first_seen=start, last_seen=start, turn_ids=told))
+        places.append(Place(name=where, first_seen=start, last_seen=start, turn_ids=told))
         sentences = [SourcedSentence(text=rng.choice(SENTENCES).format(year=year, who=who,
                                                                        where=where),
                                      sources=(turn.turn_id,) if k == 0 else ())

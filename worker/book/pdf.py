@@ -142,7 +142,9 @@ def _chapter(chapter: Chapter, images: Images, doc: _Doc,
                                      styles["chapter"])]
     out.append(Paragraph(escape(chapter.dates), styles["dates"]) if chapter.dates
                else Spacer(1, styles["dates"].spaceAfter))
-    for part in chapter.parts:
+    for n, part in enumerate(chapter.parts):
+        if n:  # a breath between parts
+            out.append(Spacer(1, styles["body"].fontSize))
         out += [Paragraph(_segments(p), styles["body"]) for p in part.paragraphs]
         out += [f for p in part.photos
                 if (f := _photo(p, images, doc.width, doc.height, styles)) is not None]

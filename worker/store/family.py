@@ -1,15 +1,16 @@
 """Family links and the questions left through them.
 
 A link's token is shown to the user once and never stored: Redis keeps its
-SHA-256 (the key that finds the link, expiring with it) and the link record
-sealed under the user's data key. /forget deletes the digests first.
+SHA-256 (the key that finds the link; it lives 90 days past the link's expiry,
+so the page can tell an expired or withdrawn link from a guessed one) and the
+link record, sealed under the user's data key. /forget deletes every digest.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from worker.store.base import StoreBase
 from worker.store.book_records import FamilyLink, FamilyQuestion
@@ -17,6 +18,8 @@ from worker.store.records import utcnow
 
 # 32 random bytes: 256 bits, as URL-safe base64 (43 characters)
 TOKEN_BYTES = 32
+# A dead link's key is kept this long after it expires, so its page can say it expired.
+KEEP_AFTER = timedelta(days=90)
 
 
 def token_digest(token: str) -> str:
@@ -38,7 +41,7 @@ class FamilyStore(StoreBase):
             pipe.hset(self.keys.family_links(user), link.link_id, self._dump(user, link))
             pipe.sadd(self.keys.family_digests(user), link.digest)
             pipe.set(self.keys.family_token(link.digest), f"{user}\n{link.link_id}",
-                     ex=max(1, int((link.expires_at - now).total_seconds())))
+                     ex=max(1, int((link.expires_at + KEEP_AFTER - now).total_seconds())))
             pipe.execute()
         return token, link
 
@@ -54,16 +57,13 @@ class FamilyStore(StoreBase):
         key = self.keys.family_links(user)
         return self._load(FamilyLink, self.redis.hget(key, link_id), key, user)
 
-    def open_family_link(self, token: str, now: datetime | None = None) -> FamilyLink | None:
-        """The live link a token opens; None for an unknown, expired or revoked one."""
+    def open_family_link(self, token: str) -> FamilyLink | None:
+        """The link a token belongs to (live, expired or revoked); None for a guessed one."""
         raw = self.redis.get(self.keys.family_token(token_digest(token)))
         if raw is None:
             return None
         user, _, link_id = raw.decode("utf-8", "replace").partition("\n")
-        link = self.family_link(user, link_id)
-        if link is None or not link.active(now or utcnow()):
-            return None
-        return link
+        return self.family_link(user, link_id)
 
     def note_family_view(self, link: FamilyLink) -> None:
         """Count a view of the page (the user sees how often their family looked)."""
@@ -77,11 +77,8 @@ class FamilyStore(StoreBase):
         if link is None:
             return None
         revoked = link if link.revoked_at else link.model_copy(update={"revoked_at": utcnow()})
-        with self.redis.pipeline() as pipe:
-            pipe.delete(self.keys.family_token(link.digest))
-            pipe.srem(self.keys.family_digests(user), link.digest)
-            pipe.hset(self.keys.family_links(user), link_id, self._dump(user, revoked))
-            pipe.execute()
+        # the key stays (until it expires) so the page can say the link was withdrawn
+        self.redis.hset(self.keys.family_links(user), link_id, self._dump(user, revoked))
         return revoked
 
     def forget_family_tokens(self, user: str) -> None:
