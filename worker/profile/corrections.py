@@ -32,8 +32,8 @@ _NOT_RELATION = re.compile(
 _RELATION = re.compile(rf"^{NAME} is (?:actually |really )?{POSS} {REL}{END}", re.I)
 _FORGET = re.compile(r"^(?:please )?forget (?:that |about |the fact that )(?P<what>.{2,200}?)"
                      + END, re.I)
-_FORGET_CMD = re.compile(r"^(?:please )?(?:forget )?(?:that |about )?(?P<what>.{2,200}?)" + END,
-                         re.I)
+_FORGET_CMD = re.compile(r"^(?:please )?forget (?:that |about |the fact that )?"
+                         r"(?P<what>.{2,200}?)" + END, re.I)
 
 
 @dataclass(frozen=True)
@@ -87,10 +87,12 @@ def find_person(profile: Profile, name: str) -> Person | None:
 
 def make(profile: Profile, said: Said, words: str) -> Correction:
     """The correction to keep; applied=False when it names nothing storyloom knows."""
+    previous = None
     if said.kind == "relation":
         person = find_person(profile, said.subject)
         matched = (person.name,) if person else ()
         turns = person.turn_ids if person else ()
+        previous = person.relation if person and person.relation != said.relation else None
     else:
         items = [x for x in (*profile.people, *profile.places, *profile.organisations)
                  if _named_in(said.subject, x)]
@@ -99,8 +101,8 @@ def make(profile: Profile, said: Said, words: str) -> Correction:
         turns = tuple(dict.fromkeys([*(t for x in items for t in x.turn_ids),
                                      *(e.turn_id for e in events)]))
     return Correction(user=profile.user, kind=said.kind, subject=said.subject,
-                      relation=said.relation, matched=matched, turn_ids=turns, said=words,
-                      applied=bool(matched))
+                      relation=said.relation, previous=previous, matched=matched,
+                      turn_ids=turns, said=words, applied=bool(matched))
 
 
 def _events_about(events: tuple[LifeEvent, ...], names: tuple[str, ...]) -> list[LifeEvent]:
@@ -123,7 +125,25 @@ def _set_relation(profile: Profile, c: Correction) -> Profile:
     gender = RELATIONS.get(c.relation, (c.relation, person.gender))[1]
     fixed = person.model_copy(update={"relation": c.relation, "gender": gender})
     return profile.model_copy(update={
-        "people": tuple(fixed if p.person_id == person.person_id else p for p in profile.people)})
+        "people": tuple(fixed if p.person_id == person.person_id else p for p in profile.people),
+        "events": tuple(_retold(e, person, c) for e in profile.events),
+        "facts": tuple(f.model_copy(update={"predicate": c.relation})
+                       if c.previous and f.predicate == c.previous
+                       and _fold(f.object) in {_fold(n) for n in _names(person)} else f
+                       for f in profile.facts),
+    })
+
+
+def _retold(event: LifeEvent, person: Person, c: Correction) -> LifeEvent:
+    """An event that called the person by the old relation, in the corrected words."""
+    if not c.previous or not c.relation or not any(
+            f" {_fold(n)} " in f" {_fold(event.text)} " for n in _names(person)):
+        return event
+    words = sorted({c.previous, *(k for k, v in RELATIONS.items() if v[0] == c.previous)},
+                   key=len, reverse=True)
+    pattern = re.compile(rf"\b(my|our|your)\s+(?:{'|'.join(map(re.escape, words))})\b", re.I)
+    text = pattern.sub(lambda m: f"{m.group(1)} {c.relation}", event.text)
+    return event if text == event.text else event.model_copy(update={"text": text})
 
 
 def _forget(profile: Profile, c: Correction) -> Profile:

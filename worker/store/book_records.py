@@ -49,6 +49,8 @@ class Correction(Record):
     # relation: the person and their relation as the user states it; forget: what to forget
     subject: str
     relation: str | None = None
+    # relation: what the person was to the user before (the word the story said)
+    previous: str | None = None
     # the names it matched when it was made (what it changed)
     matched: tuple[str, ...] = ()
     # the turns that told what it changed: what a later turn tells again is kept
