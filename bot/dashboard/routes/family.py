@@ -97,7 +97,7 @@ async def ask(request: Request, token: str,
                           name[:MAX_NAME_CHARS * 4])
     if left.problem:
         return _page(request, link, token, 400, problem=left.problem, question=text[:4000],
-                     name=name[:200])
+                     asker=name[:200])
     return RedirectResponse(f"/family/{token}?sent=1#ask", status_code=303)
 
 
