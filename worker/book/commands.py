@@ -69,16 +69,16 @@ def make_files(store: Store, user: str, request: BookRequest,
     book = build_book(store, user, author=author, sources=request.sources)
     stem = "my-story"
     if request.fmt == "pdf":
-        data = pdf_book(book, lambda p: store.photo_image(user, p, "print"), request.size)
-        return [BookFile(f"{stem}-{request.size}.pdf", data, "application/pdf")]
+        pdf = pdf_book(book, lambda p: store.photo_image(user, p, "print"), request.size)
+        return [BookFile(f"{stem}-{request.size}.pdf", pdf, "application/pdf")]
     if request.fmt == "epub":
         return [BookFile(f"{stem}.epub", epub_book(
             book, lambda p: store.photo_image(user, p, "screen")), "application/epub+zip")]
     files = [BookFile(f"{stem}.md", markdown_book(book, "photos").encode(), "text/markdown")]
     for photo in book.photos:
-        data = store.photo_image(user, photo.photo_id, "print")
-        if data:
-            files.append(BookFile(f"photos/{photo.photo_id}.jpg", data, "image/jpeg"))
+        image = store.photo_image(user, photo.photo_id, "print")
+        if image:
+            files.append(BookFile(f"photos/{photo.photo_id}.jpg", image, "image/jpeg"))
     return files
 
 

@@ -83,8 +83,7 @@ def _revoke(ctx: CommandContext, user: str, which: str) -> CommandResult:
         return CommandResult(f"Say which link to stop: /family revoke N, N from 1 to "
                              f"{len(links)} (see /family), or /family revoke all."
                              if links else "You have no family links to stop.")
-    link = ctx.store.revoke_family_link(user, links[int(which) - 1].link_id)
-    assert link is not None
+    ctx.store.revoke_family_link(user, links[int(which) - 1].link_id)
     return CommandResult(f"Done: link {which} no longer opens your story.")
 
 

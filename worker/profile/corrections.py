@@ -94,8 +94,9 @@ def make(profile: Profile, said: Said, words: str) -> Correction:
         turns = person.turn_ids if person else ()
         previous = person.relation if person and person.relation != said.relation else None
     else:
-        items = [x for x in (*profile.people, *profile.places, *profile.organisations)
-                 if _named_in(said.subject, x)]
+        known: list[Person | Place] = [*profile.people, *profile.places,
+                                       *profile.organisations]
+        items = [x for x in known if _named_in(said.subject, x)]
         matched = tuple(x.name for x in items)
         events = _events_about(profile.events, matched)
         turns = tuple(dict.fromkeys([*(t for x in items for t in x.turn_ids),

@@ -65,9 +65,8 @@ Link = Annotated[FamilyLink, Depends(open_link)]
 
 def family_guard(request: Request, link: Link) -> FamilyLink:
     """A question may be left only through a live link, from this site's own form."""
-    origin = request.headers.get("origin")
-    if origin not in (None, "null") and origin.split("://", 1)[-1] != request.headers.get(
-            "host", ""):
+    origin = request.headers.get("origin") or "null"
+    if origin != "null" and origin.split("://", 1)[-1] != request.headers.get("host", ""):
         raise FamilyGone(403, "The form came from elsewhere", "Open the link again and write "
                          "your question there.")
     return link
