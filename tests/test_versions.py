@@ -116,5 +116,9 @@ def test_telegram_buttons_choose_a_version(tctx: WorkerContext, tg: FakeTelegram
         shown = tg.wait_for_sync(lambda: [m for m in tg.sent(ANA["id"])
                                           if (m.text or "").startswith("Part 3 now reads")])
         assert "You remember 1975" in shown[0].text
+        tg.push_command(ANA["id"], ANA, "book")
+        [book] = tg.wait_for_sync(lambda: [m for m in tg.sent(ANA["id"]) if m.file_name],
+                                  timeout=30)
+        assert book.file_name == "my-story-a5.pdf" and book.file_bytes.startswith(b"%PDF")
     wait_until(lambda: tctx.store.last_installment(user).installment_id  # type: ignore[union-attr]
                == story.parts[2].installment_id, what="the chosen version shown")

@@ -88,6 +88,7 @@ def find_person(profile: Profile, name: str) -> Person | None:
 def make(profile: Profile, said: Said, words: str) -> Correction:
     """The correction to keep; applied=False when it names nothing storyloom knows."""
     previous = None
+    matched: tuple[str, ...] = ()
     if said.kind == "relation":
         person = find_person(profile, said.subject)
         matched = (person.name,) if person else ()
