@@ -9,6 +9,8 @@ from pypdf import PdfReader
 
 from tests.book_support import STATS, make_story
 from tests.chat_harness import command_context, wait_until
+from tests.discord_fixtures import DiscordRun, discord_context, fake_discord  # noqa: F401
+from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram_fixtures import fake_telegram, telegram, telegram_context  # noqa: F401
 from worker.book.commands import BookRequest, make_files
@@ -122,3 +124,20 @@ def test_telegram_buttons_choose_a_version(tctx: WorkerContext, tg: FakeTelegram
         assert book.file_name == "my-story-a5.pdf" and book.file_bytes.startswith(b"%PDF")
     wait_until(lambda: tctx.store.last_installment(user).installment_id  # type: ignore[union-attr]
                == story.parts[2].installment_id, what="the chosen version shown")
+
+
+def test_discord_buttons_choose_a_version(dctx: WorkerContext, dc: FakeDiscord) -> None:
+    user = f"discord:{dc.add_user('alice')['id']}"
+    dctx.store.give_consent(user, "discord")
+    story = make_story(dctx.store, dctx.settings, user, photos=0)
+    _retry(dctx, story.parts[2], "Rosa's letters came every Sunday from Faro.")
+    dm = dc.dm_channel("alice")["id"]
+    first = f"ver:{story.parts[2].installment_id}"
+    with DiscordRun(dctx, dc):
+        dc.push_message(dm, "alice", "/versions 3")
+        [menu] = dc.wait_for_sync(lambda: [p for p in dc.sent(dm) if first in p.custom_ids])
+        dc.push_component(menu.id, first, user="alice")
+        dc.wait_for_sync(lambda: any(p.content.startswith("Part 3 now reads")
+                                     for p in dc.sent()), timeout=10)
+    shown = dctx.store.last_installment(user)
+    assert shown is not None and shown.installment_id == story.parts[2].installment_id
