@@ -15,6 +15,7 @@ from tests.chat_harness import command_context
 from tests.conftest import cli_env
 from worker.book.commands import BookRequest, make_files
 from worker.conversation.commands import dispatch
+from worker.counsel.rights import export_user
 from worker.ops.runtime import WorkerContext
 
 A5 = (419.5, 595.3)
@@ -77,6 +78,10 @@ def test_epub_and_markdown_carry_the_photos(ctx: WorkerContext) -> None:
     assert len(pictures) == 2 and all(p.data.startswith(b"\xff\xd8") for p in pictures)
     assert f"(photos/{story.photo_ids[0]}.jpg)" in md.data.decode()
     assert "[^1]: You told me on" in md.data.decode()
+    exported = {f.name: f for f in export_user(ctx.store, story.user)}
+    pack = exported["storyloom-local-gran-photos.zip"]
+    with zipfile.ZipFile(io.BytesIO(pack.data)) as photos:
+        assert len(photos.namelist()) == 2, "/export hands back the photos too"
 
 
 def test_book_in_the_chat_and_on_the_command_line(ctx: WorkerContext) -> None:

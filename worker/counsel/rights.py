@@ -4,14 +4,17 @@ Both go through the store, the one place that holds user data. Forgetting
 crypto-shreds: the user's data key is destroyed first, so every sealed copy of
 their records stops opening, then the data, the stream entries and (given the
 settings) their adapters are deleted. An export is the JSON of everything plus
-the story as a Markdown book and an EPUB, with the user's pseudonyms.
+the story as a Markdown book and an EPUB, with the user's pseudonyms, and the
+photos they sent.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import shutil
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ from worker.book.formats import epub_book, markdown_book
 from worker.profile.view import profile_json
 from worker.settings import Settings
 from worker.store import Store
+from worker.store.book_records import Photo
 from worker.store.records import utcnow
 
 logger = logging.getLogger(__name__)
@@ -94,6 +98,17 @@ def export_file_name(user: str) -> str:
     return f"storyloom-{safe}.json"
 
 
+def _photos_zip(store: Store, user: str, photos: list[Photo]) -> bytes:
+    """Every photo the user sent, as kept (the print copy), in a zip."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as pack:
+        for photo in photos:
+            data = store.photo_image(user, photo.photo_id, "print")
+            if data:
+                pack.writestr(f"{photo.sent_at:%Y-%m-%d}-{photo.photo_id}.jpg", data)
+    return buffer.getvalue()
+
+
 def export_user(store: Store, user: str) -> list[ExportFile]:
     """Everything storyloom holds about the user, as files to hand them."""
     data = json.dumps(_user_data(store, user), ensure_ascii=False, indent=2).encode()
@@ -106,6 +121,10 @@ def export_user(store: Store, user: str) -> list[ExportFile]:
         ExportFile(name=f"{stem}.epub", mime="application/epub+zip",
                    data=epub_book(book, lambda p: store.photo_image(user, p, "screen"))),
     ]
+    photos = store.photos(user)
+    if photos:
+        files.append(ExportFile(name=f"{stem}-photos.zip", data=_photos_zip(store, user, photos),
+                                mime="application/zip"))
     logger.info("user %s: export of %s files", user, len(files))
     return files
 
