@@ -2,7 +2,8 @@
 
 A button's data is a short ASCII string (Telegram allows 64 bytes of
 callback_data, Discord 100 characters of custom_id): ``fb:keep:<id>``,
-``fb:tone:joy:<id>``, ``consent:yes``, ``forget:yes``, ``join:yes``, ``vote:<id>:<n>``.
+``fb:tone:joy:<id>``, ``fb:versions:<id>``, ``ver:<id>``, ``consent:yes``,
+``forget:yes``, ``join:yes``, ``vote:<id>:<n>``.
 """
 
 from __future__ import annotations
@@ -58,8 +59,17 @@ def installment_buttons(installment_id: str) -> Rows:
         (Button("Keep", f"fb:keep:{installment_id}"),
          Button("Not for me", f"fb:drop:{installment_id}"),
          Button("Another version", f"fb:again:{installment_id}")),
-        (Button("Change the tone…", f"fb:tones:{installment_id}"),),
+        (Button("Change the tone…", f"fb:tones:{installment_id}"),
+         Button("Versions…", f"fb:versions:{installment_id}")),
     )
+
+
+def version_buttons(versions: list[tuple[str, str]], shown: str, back: str | None) -> Rows:
+    """One button per version of a part ((installment id, label)); pressing one shows it."""
+    rows = tuple((Button(("✓ " if inst_id == shown else "") + f"{n}. {label}"[:60],
+                         f"ver:{inst_id}"),) for n, (inst_id, label) in
+                 enumerate(versions, start=1))
+    return (*rows, (Button("Back", f"fb:back:{back}"),)) if back else rows
 
 
 def tone_buttons(installment_id: str) -> Rows:
@@ -84,6 +94,8 @@ def decode(data: str) -> Press | None:
         return Press("fb", parts[1], parts[2])
     if parts[0] == "fb" and len(parts) == 4 and parts[1] == "tone":
         return Press("fb", "tone", parts[3], parts[2])
+    if parts[0] == "ver" and len(parts) == 2 and parts[1]:
+        return Press("ver", "pick", parts[1])
     if parts[0] == "vote" and len(parts) == 3 and parts[2].isdigit():
         return Press("vote", "cast", parts[1], parts[2])
     return None

@@ -13,6 +13,17 @@ Kind = Literal["text", "command", "press", "edit", "photo", "sticker", "voice", 
 
 
 @dataclass(frozen=True)
+class Download:
+    """A photo's bytes as the adapter fetched them (or why it could not)."""
+
+    platform_ref: str
+    data: bytes | None = None
+    # the size the platform declared (known before downloading)
+    size: int | None = None
+    problem: Literal["too_big", "failed"] | None = None
+
+
+@dataclass(frozen=True)
 class Inbound:
     """One update from a platform, translated: who, where, what."""
 
@@ -33,3 +44,5 @@ class Inbound:
     title: str | None = None
     at: datetime = field(default_factory=utcnow)
     attachments: tuple[Attachment, ...] = ()
+    # photos downloaded by the adapter (private chats only)
+    files: tuple[Download, ...] = ()

@@ -24,14 +24,19 @@ from bot.buttons import (
     installment_buttons,
     tone_buttons,
 )
+from bot.choices import book_files, versions_keyboard, versions_menu
 from bot.inbound import Inbound
+from bot.photos import caption_of, take_photos
 from bot.text import is_handled_language
 from worker.community.weave import shareable_memories
 from worker.conversation.commands import HELP, CommandContext, dispatch
+from worker.conversation.corrections import correct_from_text
 from worker.conversation.intake import clean_text, receive_text
+from worker.conversation.photos import caption_waiting
 from worker.counsel.rights import ExportFile, export_user, forget_user
-from worker.store.records import Attachment, Feedback
+from worker.store.records import Attachment, Feedback, new_id
 from worker.store.store import Store
+from worker.story.versions import choose
 
 logger = logging.getLogger(__name__)
 
@@ -136,14 +141,13 @@ class PrivateChat:
         """The replies to one private update (blocking: call it from a worker thread)."""
         user = inbound.user
         if inbound.kind == "command" and inbound.command:
-            return self.command(user, inbound.command, inbound.args)
+            return self.command(user, inbound.command, inbound.args, inbound.name)
         if inbound.kind == "press":
             return self.press(user, inbound.data or "")
         if inbound.kind == "edit" and inbound.turn_id:
             return self.edit(user, inbound.chat_id, inbound.turn_id, inbound.text, inbound.at)
-        if inbound.kind in ("text", "photo") and inbound.text.strip():
-            return self.text(user, inbound.chat_id, inbound.text, turn_id=inbound.turn_id,
-                             at=inbound.at, attachments=inbound.attachments)
+        if inbound.kind == "photo":
+            return self.photo(inbound)
         if inbound.kind == "text":
             return self.text(user, inbound.chat_id, inbound.text, turn_id=inbound.turn_id)
         return self.media(user, inbound.kind)
@@ -164,7 +168,7 @@ class PrivateChat:
         logger.info("user %s gave consent", user)
         return [Reply(AGREED)]
 
-    def command(self, user: str, name: str, args: str) -> list[Reply]:
+    def command(self, user: str, name: str, args: str, who: str = "") -> list[Reply]:
         """Any command: the platform's own, or one registered in worker.conversation.commands."""
         if name == "start":
             return self.start(user)
@@ -180,8 +184,12 @@ class PrivateChat:
             return [Reply(EXPORTED, files=tuple(export_user(self.store, user)))]
         if name == "share":
             return [self._share(user, args)]
+        if name == "book":
+            text, files = book_files(self.ctx, user, args, who)
+            return [Reply(text, files=files)]
         result = dispatch(self.ctx, user, name, args)
-        return [Reply(result.text, request_id=result.request_id)]
+        buttons = versions_keyboard(self.ctx, user, args) if name == "versions" else ()
+        return [Reply(result.text, request_id=result.request_id, buttons=buttons)]
 
     def _share(self, user: str, args: str) -> Reply:
         choice = args.strip().lower()
@@ -199,10 +207,23 @@ class PrivateChat:
         """Something the user tells: stored as a turn once they agreed; the reply follows."""
         if not self.consented(user):
             return [Reply(ASK_FIRST, buttons=consent_buttons())]
+        replies: list[Reply] = []
+        if not attachments:
+            corrected = correct_from_text(self.ctx, user, text)
+            if corrected is not None:
+                answer, keep = corrected
+                replies.append(Reply(answer.text))
+                if not keep:
+                    return replies
+            turn_id = turn_id or new_id()
+            waiting = caption_waiting(self.store, user, turn_id, clean_text(text), at)
+            if waiting is not None:
+                attachments = (Attachment(kind="photo", platform_ref=waiting.platform_ref,
+                                          caption=waiting.caption, photo_id=waiting.photo_id),)
         intake = receive_text(self.store, self.ctx.settings, user=user, platform=self.platform,
                               chat_id=chat_id, text=text, turn_id=turn_id, at=at,
                               attachments=attachments)
-        replies = [Reply(intake.notice)] if intake.notice else []
+        replies += [Reply(intake.notice)] if intake.notice else []
         if intake.turn is not None and not intake.duplicate and not is_handled_language(text):
             replies.append(Reply(OTHER_LANGUAGE))
         return replies
@@ -221,6 +242,18 @@ class PrivateChat:
         if revised is None:
             return self.text(user, chat_id, text, turn_id=turn_id, at=at)
         return []
+
+    def photo(self, inbound: Inbound) -> list[Reply]:
+        """Photos (with or without a caption): kept sealed; the caption becomes a turn."""
+        if not self.consented(inbound.user):
+            return [Reply(ASK_FIRST, buttons=consent_buttons())]
+        taken = take_photos(self.ctx, self.platform, inbound)
+        replies = [Reply(notice) for notice in taken.notices]
+        if caption_of(inbound) is not None:
+            replies += self.text(inbound.user, inbound.chat_id, inbound.text,
+                                 turn_id=inbound.turn_id, at=inbound.at,
+                                 attachments=taken.attachments)
+        return replies
 
     def media(self, user: str, kind: str) -> list[Reply]:
         """Something storyloom cannot read (sticker, voice note, file, forward): say so."""
@@ -245,8 +278,14 @@ class PrivateChat:
             return [Reply(FORGOTTEN, edit="message")]
         if not self.consented(user):
             return [Reply(toast="Send /start first.")]
+        if pressed.family == "fb" and pressed.action == "versions":
+            note, rows = versions_menu(self.ctx, user, pressed.target)
+            return [Reply(toast=note)] if note else [Reply(buttons=rows, edit="keyboard")]
         if pressed.family == "fb":
             return self._feedback(user, pressed)
+        if pressed.family == "ver":
+            result = choose(self.ctx, user, pressed.target)
+            return [Reply(toast="Done."), Reply(result.text)]
         return [Reply(toast="That button doesn't belong here.")]
 
     def _feedback(self, user: str, pressed: Press) -> list[Reply]:

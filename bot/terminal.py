@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from worker.conversation.commands import CommandContext, dispatch, parse
+from worker.conversation.corrections import correct_from_text
 from worker.conversation.intake import receive_text
 from worker.ops.metrics import DELIVERIES
 from worker.store.records import Delivery, Installment
@@ -103,6 +104,11 @@ class TerminalSession:
                 self.emit(Output("notice", "That's taking longer than usual; your "
                                  "installment will appear here when it is ready."))
             return
+        corrected = correct_from_text(self.ctx, self.user, text)
+        if corrected is not None:
+            self.emit(Output("reply", corrected[0].text))
+            if not corrected[1]:
+                return
         intake = receive_text(self.ctx.store, self.ctx.settings, user=self.user,
                               platform=PLATFORM, chat_id=self.user, text=text)
         if intake.notice:

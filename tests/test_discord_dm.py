@@ -12,6 +12,7 @@ from tests.discord_fixtures import (  # noqa: F401 - fixtures
     posts,
 )
 from tests.fakes.discord_api import FakeDiscord
+from worker.conversation.photos import NOT_AN_IMAGE
 from worker.ops.runtime import WorkerContext
 from worker.store.records import Delivery
 
@@ -91,13 +92,14 @@ def test_bad_input_in_dms_and_channels_gets_a_clear_reply(dctx: WorkerContext,
                         attachments={"ines.jpg": b"\xff\xd8jpeg"})
         dc.push_message(dc.channel_id, "bob", "anyone up for lunch?")
         dc.push_message(dc.channel_id, "bob", f"<@{bot_id}> what do you do?")
-        dc.wait_for_sync(lambda: len(dc.sent(dm)) == 3 and dc.sent(dc.channel_id), timeout=15)
+        dc.wait_for_sync(lambda: len(dc.sent(dm)) == 4 and dc.sent(dc.channel_id), timeout=15)
         wait_until(lambda: len(store.turns(user)) == 2)
         assert run.error is None
     said = posts(dc, dm)
     assert said[0] == MEDIA["document"]
     assert said[1].startswith("I don't know the command /fly")
     assert said[2] == OTHER_LANGUAGE
+    assert said[3] == NOT_AN_IMAGE, "bytes that do not open as a picture are not kept as one"
     spanish, photo = store.turns(user)
     assert spanish.text.startswith("Mi abuela") and photo.text.startswith("My mother Ines")
     assert [a.kind for a in photo.attachments] == ["photo"]

@@ -40,7 +40,7 @@ def test_undo_and_edit_change_the_story_and_keep_training_records(ctx: WorkerCon
     assert (withdrawn.kind, withdrawn.installment_id) == ("withdrawn", two.installment_id)
     assert edited.kind == "edited" and edited.original == one.text
     assert edited.edited == mine.text and edited.turn_ids == ("t1",)
-    assert _say(ctx, "edit").startswith("Write your version")
+    assert _say(ctx, "edit").startswith("Part 1 reads:\n\nPart one, as I remember it.")
     assert "longer than I keep" in _say(ctx, "edit", "x" * 7000)
     assert ctx.store.get_installment(USER, two.installment_id) is not None, "kept for audit"
 

@@ -12,6 +12,7 @@ from tests.telegram_fixtures import (  # noqa: F401 - fixtures
     telegram_context,
     texts,
 )
+from worker.conversation.photos import NOT_AN_IMAGE
 from worker.ops.runtime import WorkerContext
 
 ANA = {"id": 901, "first_name": "Ana"}
@@ -37,15 +38,16 @@ def test_each_kind_of_bad_input_gets_a_clear_reply(tctx: WorkerContext,
         tg.push_photo(ANA["id"], ANA, b"\xff\xd8jpeg", caption="My mother Ines in Faro, 1962.")
         tg.push_text(ANA["id"], ANA, "\x00 \x07 \t")
         tg.push_text(ANA["id"], ANA, "x" * 4096)
-        tg.wait_for_sync(lambda: len(tg.sent(ANA["id"])) >= 8, timeout=40)
+        tg.wait_for_sync(lambda: len(tg.sent(ANA["id"])) >= 9, timeout=40)
         wait_until(lambda: len(store.turns(USER)) == 3)
     said = texts(tg, ANA["id"])
     expected = [MEDIA["sticker"], MEDIA["voice"], MEDIA["document"], MEDIA["forward"]]
     assert said[:4] == expected
     assert "I don't know the command /fly" in said[4]
-    assert said[5] == MEDIA["photo"]
+    assert said[5] == NOT_AN_IMAGE, "bytes that do not open as a picture are not kept as one"
     assert said[6] == OTHER_LANGUAGE
-    assert "didn't catch anything" in said[7]
+    assert said[7] == NOT_AN_IMAGE, "... and its caption is kept all the same"
+    assert "didn't catch anything" in said[8]
     spanish, photo, long = store.turns(USER)
     assert spanish.text.startswith("Mi abuela"), "a message in another language is still kept"
     assert photo.text == "My mother Ines in Faro, 1962."

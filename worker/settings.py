@@ -345,6 +345,21 @@ class Settings(BaseSettings):
     storyloom_s3_access_key: SecretStr | None = Field(default=None, description="S3 access key.")
     storyloom_s3_secret_key: SecretStr | None = Field(default=None, description="S3 secret key.")
 
+    # -- the book and the family (photos, print, the family page) ---------------------
+    storyloom_max_photo_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1024,
+        description="Largest photo kept (bytes, as sent); larger ones get a clear answer "
+        "(Telegram lets bots fetch at most 20 MB).",
+    )
+    storyloom_photo_print_px: int = Field(
+        default=2400, ge=320, le=8000,
+        description="Long side (pixels) of the print copy kept of each photo "
+        "(2400: 300 dpi across an A5 page).",
+    )
+    storyloom_family_link_days: int = Field(
+        default=30, ge=1, le=365, description="Days a family link works unless told otherwise."
+    )
+
     def redis_url_value(self) -> str | None:
         """The Redis URL as a plain string, or None for the embedded server."""
         return self.redis_url.get_secret_value() if self.redis_url else None

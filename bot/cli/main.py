@@ -129,6 +129,27 @@ def _cmd_export(settings: Settings, args: argparse.Namespace) -> int:
             embedded.stop()
 
 
+def _cmd_book(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.terminal import user_key
+    from worker.book.commands import BookRequest, make_files, write_files
+
+    _log_to_stderr(settings)
+    store, client, embedded = _open_store(settings)
+    try:
+        user = user_key(args.user)
+        if store.installment_count(user) == 0:
+            print(f"storyloom book: {user} has no story yet", file=sys.stderr)
+            return 1
+        request = BookRequest(args.format, args.size, sources=not args.no_sources)
+        for path in write_files(make_files(store, user, request), Path(args.out)):
+            print(path)
+        return 0
+    finally:
+        client.close()
+        if embedded is not None:
+            embedded.stop()
+
+
 def _cmd_forget(settings: Settings, args: argparse.Namespace) -> int:
     from bot.terminal import user_key
     from worker.counsel.privacy import forget_everything
@@ -245,6 +266,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--user", required=True, help="NAME (local) or platform:id")
     export.add_argument("--out", default=".", help="folder for the files")
     export.set_defaults(run=_cmd_export)
+
+    book = sub.add_parser("book", help="a user's story as a book: PDF (A5 or US letter), "
+                          "EPUB or Markdown with its photos")
+    book.add_argument("--user", required=True, help="NAME (local) or platform:id")
+    book.add_argument("--format", choices=["pdf", "epub", "md"], default="pdf")
+    book.add_argument("--size", choices=["a5", "letter"], default="a5", help="PDF page size")
+    book.add_argument("--no-sources", action="store_true",
+                      help="leave out the endnotes naming what each sentence retells")
+    book.add_argument("--out", default=".", help="folder for the files")
+    book.set_defaults(run=_cmd_book)
 
     forget = sub.add_parser("forget", help="crypto-shred a user: their key, data and adapters")
     forget.add_argument("--user", required=True, help="NAME (local) or platform:id")

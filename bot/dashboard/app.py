@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.dashboard.routes import ROUTERS
+from bot.dashboard.routes.family import FamilyGone, family_guard
 from bot.dashboard.security import Forbidden, LoginRequired, csrf_guard, login_csrf_guard
 from bot.dashboard.state import Dashboard, build_templates, render
 from worker.settings import Settings
@@ -33,6 +34,9 @@ SECURITY_HEADERS = {
     # client data must not stay in a shared computer's cache
     "Cache-Control": "no-store",
 }
+# The family page's address carries its key: never sent on, never indexed.
+FAMILY_HEADERS = {"Referrer-Policy": "no-referrer",
+                  "X-Robots-Tag": "noindex, nofollow, noarchive, nosnippet"}
 
 
 def api_routes(app: FastAPI) -> list[tuple[str, str, APIRoute]]:
@@ -51,7 +55,7 @@ def _check_every_post_is_guarded(app: FastAPI) -> None:
         if method in ("GET", "HEAD"):
             continue
         calls = {d.call for d in route.dependant.dependencies}
-        if not calls & {csrf_guard, login_csrf_guard}:
+        if not calls & {csrf_guard, login_csrf_guard, family_guard}:
             raise RuntimeError(f"{method} {path} changes state without a CSRF guard")
 
 
@@ -60,6 +64,11 @@ def _handlers(app: FastAPI) -> None:
     async def _login(request: Request, exc: LoginRequired) -> Response:
         target = request.url.path if request.method == "GET" else "/"
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(FamilyGone)
+    async def _family_gone(request: Request, exc: FamilyGone) -> Response:
+        return render(request, "family_gone.html", exc.status, title=exc.title,
+                      message=exc.message)
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
@@ -88,6 +97,8 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
                        call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
+        if request.url.path.startswith("/family/"):
+            response.headers.update(FAMILY_HEADERS)
         return response
 
     _check_every_post_is_guarded(app)

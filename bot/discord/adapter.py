@@ -23,6 +23,7 @@ from discord import app_commands
 from bot.buttons import Rows, installment_buttons
 from bot.discord.format import chunks
 from bot.discord.handlers import COMMUNITY, DiscordHandlers
+from bot.discord.media import fetch_images, message_kind
 from bot.discord.pacing import discord_pacer
 from bot.discord.slash import build_tree
 from bot.discord.stories import PLACE, PLATFORM, thread_story
@@ -33,13 +34,12 @@ from bot.private import Reply
 from worker.community.stories import clean_title
 from worker.conversation.commands import CommandContext, parse
 from worker.settings import Settings
-from worker.store.records import Attachment, Delivery, utcnow
+from worker.store.records import Delivery, utcnow
 
 logger = logging.getLogger(__name__)
 
 SORRY = "Something went wrong on my side. Nothing you told me was lost; please try again."
 NOT_HERE = "Start a story from a server's text channel (not in a DM or inside a thread)."
-IMAGE = re.compile(r"\.(jpe?g|png|gif|webp|heic)$", re.IGNORECASE)
 Channel = discord.abc.Messageable
 
 
@@ -68,24 +68,6 @@ class StoryloomClient(discord.Client):
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         if interaction.type == discord.InteractionType.component:
             await self.adapter.on_press(interaction)
-
-
-def _kind(message: discord.Message, text: str) -> tuple[Kind, tuple[Attachment, ...]]:
-    if message.stickers:
-        return "sticker", ()
-    files = message.attachments
-    if getattr(message.flags, "voice", False) or any(
-            (a.content_type or "").startswith("audio/") for a in files):
-        return "voice", ()
-    images = [a for a in files
-              if (a.content_type or "").startswith("image/") or IMAGE.search(a.filename)]
-    if images:
-        refs = tuple(Attachment(kind="photo", platform_ref=f"discord-attachment:{a.id}",
-                                caption=text or None) for a in images)
-        return "photo", refs
-    if files and not text:
-        return "document", ()
-    return "text", ()
 
 
 class DiscordAdapter:
@@ -128,8 +110,9 @@ class DiscordAdapter:
         parsed = parse(text) if private else None
         if parsed is not None:
             return Inbound(kind="command", command=parsed[0], args=parsed[1], **base)
-        kind, refs = _kind(message, text)
-        return Inbound(kind=kind, text=text, attachments=refs, **base)
+        kind, refs, files = message_kind(message, text)
+        return Inbound(kind=kind, text=text, attachments=refs,
+                       files=files if private else (), **base)
 
     def interaction_inbound(self, interaction: discord.Interaction, kind: Kind,
                             command: str | None = None, args: str = "") -> Inbound:
@@ -172,6 +155,8 @@ class DiscordAdapter:
         inbound = self.to_inbound(message, edited)
         if inbound is None:
             return
+        if inbound.files:
+            inbound = await fetch_images(message, inbound, self.settings.storyloom_max_photo_bytes)
         fn = self.handlers.command if inbound.kind == "command" else self.handlers.message
         async with self._in_order(inbound.chat_id):
             replies = await self._handle(fn, inbound)

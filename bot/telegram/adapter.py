@@ -11,15 +11,16 @@ import asyncio
 import contextlib
 import logging
 import re
+from dataclasses import replace
 from typing import Any
 
-from telegram import BotCommand, Message, Update
+from telegram import BotCommand, Document, Message, PhotoSize, Update
 from telegram.constants import ChatAction, ChatType, MessageEntityType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.buttons import Rows, installment_buttons
-from bot.inbound import Inbound, Kind
+from bot.inbound import Download, Inbound, Kind
 from bot.outbox import Outbox, SendResult, Typing
 from bot.private import Reply, menu
 from bot.telegram.format import HTML, installment_chunks, plain_chunks
@@ -39,6 +40,7 @@ GROUP = "telegram-group"
 SORRY = "Something went wrong on my side. Nothing you told me was lost; please try again."
 COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 UPDATES = ["message", "edited_message", "callback_query"]
+IMAGE_NAME = re.compile(r"\.(jpe?g|png|gif|webp|bmp|tiff?|heic)$", re.IGNORECASE)
 
 
 def chat_of(user: str) -> int:
@@ -60,6 +62,17 @@ def _not_own_chat(update: Update) -> None:
     """A private chat is always the sender's own: anything else is forged, and ignored (so no
     reply, no export, no forget goes to someone else's chat)."""
     logger.warning("update %s ignored: a private chat that is not its sender's", update.update_id)
+
+
+def _picture(message: Message) -> PhotoSize | Document | None:
+    """The largest size of a photo, or a document that says it is an image."""
+    if message.photo:
+        return message.photo[-1]
+    document = message.document
+    if document is not None and ((document.mime_type or "").startswith("image/")
+                                 or IMAGE_NAME.search(document.file_name or "")):
+        return document
+    return None
 
 
 class TelegramAdapter:
@@ -129,12 +142,12 @@ class TelegramAdapter:
             return Inbound(kind="forward", text=text, addressed=addressed, **base)
         if command is not None:
             return Inbound(kind="command", command=command[0], args=command[1], **base)
-        if message.photo:
-            file_id = message.photo[-1].file_id
-            ref = Attachment(kind="photo", platform_ref=f"telegram-file:{file_id}",
-                             caption=message.caption)
-            return Inbound(kind="photo", text=text, addressed=addressed, attachments=(ref,),
-                           **base)
+        picture = _picture(message)
+        if picture is not None:
+            ref = f"telegram-file:{picture.file_id}"
+            attachment = Attachment(kind="photo", platform_ref=ref, caption=message.caption)
+            return Inbound(kind="photo", text=text, addressed=addressed, attachments=(attachment,),
+                           files=(Download(ref, size=picture.file_size),), **base)
         if message.text is not None:
             return Inbound(kind="text", text=text, addressed=addressed, **base)
         return Inbound(kind=_media_kind(message), text=text, addressed=addressed, **base)
@@ -164,10 +177,36 @@ class TelegramAdapter:
         return re.sub(rf"@{re.escape(self.username)}\b", "", text, flags=re.IGNORECASE).strip()
 
     # -- handling one update ---------------------------------------------------------------------
+    async def _fetch(self, inbound: Inbound) -> Inbound:
+        """Download a private chat's photos (getFile, then the file), within the size limit."""
+        limit = self.settings.storyloom_max_photo_bytes
+        fetched = []
+        for wanted in inbound.files:
+            if wanted.size is not None and wanted.size > limit:
+                fetched.append(replace(wanted, problem="too_big"))
+                continue
+            try:
+                file = await self.app.bot.get_file(wanted.platform_ref.split(":", 1)[1])
+                if file.file_size is not None and file.file_size > limit:
+                    fetched.append(replace(wanted, size=file.file_size, problem="too_big"))
+                    continue
+                data = bytes(await file.download_as_bytearray())
+                fetched.append(replace(wanted, data=data, size=len(data)))
+            except BadRequest as exc:  # "file is too big": Telegram serves bots 20 MB at most
+                big = "too big" in str(exc).lower()
+                fetched.append(replace(wanted, problem="too_big" if big else "failed"))
+            except TelegramError as exc:
+                logger.info("a photo of %s was not fetched: %s", inbound.user,
+                            type(exc).__name__)
+                fetched.append(replace(wanted, problem="failed"))
+        return replace(inbound, files=tuple(fetched))
+
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         inbound = self.to_inbound(update)
         if inbound is None:
             return
+        if inbound.files and inbound.private:
+            inbound = await self._fetch(inbound)
         try:
             replies = await asyncio.to_thread(self.handlers.handle, inbound)
         except Exception as exc:  # noqa: BLE001 - one failing update never stops the bot

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import mimetypes
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -61,6 +62,7 @@ class FakeDiscord:
         app.router.add_get("/gateway", self.gateway.handle)
         for method, path, handler, auth in self.rest.routes() + self.interactions_rest.routes():
             app.router.add_route(method, API_PREFIX + path, http.wrap(method, path, handler, auth))
+        app.router.add_get("/attachments/{channel_id}/{attachment_id}/{name}", self._attachment)
         app.router.add_route("*", "/{tail:.*}", http.not_found)
         self._server = ServerThread(app, "fake-discord")
 
@@ -70,6 +72,7 @@ class FakeDiscord:
         """Start serving on an ephemeral port."""
         self._server.start(on_stop=self.gateway.close_all)
         self.rest.gateway_url = self.gateway_url
+        self.world.cdn_base = f"http://127.0.0.1:{self._server.port}"
         return self
 
     def stop(self) -> None:
@@ -81,6 +84,17 @@ class FakeDiscord:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        """The CDN: an uploaded file's bytes (no bot token needed, as on Discord's CDN)."""
+        with self.recorder.lock:
+            data = self.world.attachment_data.get(request.match_info["attachment_id"])
+        self.recorder.record(Call("GET /attachments", {"path": request.path},
+                                  200 if data is not None else 404, time.monotonic()))
+        if data is None:
+            return web.Response(status=404, text="Not Found")
+        mime = mimetypes.guess_type(request.match_info["name"])[0]
+        return web.Response(body=data, content_type=mime or "application/octet-stream")
 
     @property
     def api_base(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,6 +85,9 @@ class DiscordWorld:
         self.commands: dict[str | None, list[dict[str, Any]]] = {None: []}
         self.interactions: dict[str, InteractionState] = {}
         self.typing: list[tuple[str, float]] = []
+        # uploaded files by attachment id, served at cdn_base (set when the server starts)
+        self.attachment_data: dict[str, bytes] = {}
+        self.cdn_base = "https://cdn.invalid"
         self.default_channel_id = self.add_channel("general")["id"]
 
     # -- users and channels -------------------------------------------------------------------
@@ -179,16 +183,27 @@ class DiscordWorld:
                         "custom_id", "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length."
                     )
 
+    def add_attachment(self, channel_id: str, name: str, data: bytes) -> dict[str, Any]:
+        """An uploaded file, downloadable from the fake's CDN at its (signed-looking) url."""
+        attachment_id = self.ids.next()
+        self.attachment_data[attachment_id] = data
+        url = (f"{self.cdn_base}/attachments/{channel_id}/{attachment_id}/{name}"
+               f"?ex={int(time.time()) + 86400:x}&is={int(time.time()):x}&hm={attachment_id}")
+        found: dict[str, Any] = {"id": attachment_id, "filename": name, "size": len(data),
+                                 "url": url, "proxy_url": url}
+        mime = mimetypes.guess_type(name)[0]
+        if mime:
+            found["content_type"] = mime
+        return found
+
     def create_message(
         self, channel: dict, author: dict, payload: dict, files: dict[str, bytes] | None = None
     ) -> dict[str, Any]:
         """Store a message in a channel (user or bot) and return its JSON."""
         payload = dict(payload)
         payload["attachments"] = [
-            {"id": self.ids.next(), "filename": name, "size": len(data),
-             "url": f"https://cdn.invalid/{name}", "proxy_url": f"https://cdn.invalid/{name}"}
-            for name, data in (files or {}).items()
-        ]  # fmt: skip
+            self.add_attachment(channel["id"], name, data) for name, data in (files or {}).items()
+        ]
         if channel.get("guild_id") and author["id"] in self.members:
             member = dict(self.members[author["id"]])
             member.pop("user")

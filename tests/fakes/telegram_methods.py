@@ -18,6 +18,7 @@ from tests.fakes.telegram_world import (
 )
 
 Files = dict[str, tuple[str, str, bytes]]
+BOT_DOWNLOAD_LIMIT = 20 * 1024 * 1024
 Method = Callable[[TelegramWorld, dict[str, Any], Files], Any]
 
 
@@ -202,6 +203,8 @@ def get_file(world: TelegramWorld, params: dict, files: Files) -> dict:
     stored = world.files.get(str(params.get("file_id")))
     if stored is None:
         raise bad_request("invalid file_id")
+    if len(stored.data) > BOT_DOWNLOAD_LIMIT:  # bots may download files of up to 20 MB
+        raise bad_request("file is too big")
     return stored.meta()
 
 

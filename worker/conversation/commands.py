@@ -12,12 +12,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from worker.book import commands as book
+from worker.book import family
+from worker.conversation import corrections
 from worker.conversation.command import CommandContext, CommandResult, Handler
 from worker.counsel import commands as counsel
 from worker.counsel import privacy
 from worker.profile.view import render_profile
 from worker.story import controls as story
-from worker.story import sources
+from worker.story import sources, versions
 from worker.training import commands as training
 
 logger = logging.getLogger(__name__)
@@ -45,6 +48,11 @@ def cmd_profile(ctx: CommandContext, user: str, args: str) -> CommandResult:
 TABLE: tuple[Command, ...] = (
     Command("help", cmd_help, "/help: what I can do"),
     Command("profile", cmd_profile, "/profile: what I have understood about your life"),
+    Command("people", corrections.cmd_people,
+            "/people: the people in your story and how they relate to you"),
+    Command("fix", corrections.cmd_fix,
+            "/fix <correction>: correct what I understood (\"Ana is my cousin, not my "
+            "sister\", \"forget that I lived in Faro\"; you can also just say it)"),
     Command("counselor", counsel.cmd_counselor,
             "/counselor CODE|confirm|off: link with your counselor, with your consent"),
     Command("private", counsel.cmd_private,
@@ -64,8 +72,11 @@ TABLE: tuple[Command, ...] = (
             "/retry: another version of the last installment"),
     Command("undo", story.cmd_undo,
             "/undo: take back the last installment"),
-    Command("edit", story.cmd_edit,
-            "/edit <text>: replace the last installment with your own words"),
+    Command("edit", versions.cmd_edit,
+            "/edit [N] <text>: replace part N (or the last) with your own words"),
+    Command("versions", versions.cmd_versions,
+            "/versions [N] [K]: the versions of part N (after /retry or /edit); K shows one "
+            "again"),
     Command("about", story.cmd_about,
             "/about <person, place or event>: the next installment tells about it"),
     Command("chapter", story.cmd_chapter,
@@ -79,6 +90,12 @@ TABLE: tuple[Command, ...] = (
             "bittersweet nostalgia, hope, humour, calm)"),
     Command("sources", sources.cmd_sources,
             "/sources [N]: which of your messages each sentence of a part comes from"),
+    Command("book", book.cmd_book,
+            "/book [letter|epub|md]: your story as a book to print (PDF, A5 unless letter); "
+            "/book title|name <words> for the cover"),
+    Command("family", family.cmd_family,
+            "/family link [days]: a private page of your story for your family; /family: "
+            "your links and their questions"),
     Command("notrain", training.cmd_notrain,
             "/notrain [N]: keep your last message (or last N) out of what I learn your voice from"),
 )

@@ -25,11 +25,13 @@ from typing import Any
 
 import redis
 
+from worker.conversation.photos import link_turn_photos
 from worker.conversation.replies import reply_to
 from worker.conversation.safety_step import SafetyStep, TurnSafety
 from worker.counsel.guide import guided_reply
 from worker.ops import metrics
 from worker.ops.procs import process_gone, process_name
+from worker.profile import corrections
 from worker.profile.model import Profile, apply_analysis, revise_analysis
 from worker.store.base import UserForgotten
 from worker.store.keys import TURN_SHARDS
@@ -151,6 +153,7 @@ class NluWorker:
             def revise(profile: Profile) -> tuple[Profile, list[Delivery]]:
                 after, contradictions = revise_analysis(profile, analysis, turn.turn_id,
                                                         turn.seq, turn.created_at)
+                after = corrections.apply(after, self.store.corrections(turn.user))
                 text = reply_to(analysis, profile, turn.turn_id, contradictions) \
                     if contradictions else REVISED
                 return after, [Delivery(user=turn.user, kind="reply",
@@ -162,6 +165,8 @@ class NluWorker:
         def update(profile: Profile) -> tuple[Profile, list[Delivery]]:
             after, contradictions = apply_analysis(profile, analysis, turn.turn_id, turn.seq,
                                                    turn.created_at)
+            # the user's corrections stand: an old message read again cannot undo them
+            after = corrections.apply(after, self.store.corrections(turn.user))
             reply = Delivery(user=turn.user, kind="reply", in_reply_to=turn.turn_id,
                              text=said or reply_to(analysis, profile, turn.turn_id,
                                                    contradictions))
@@ -177,6 +182,8 @@ class NluWorker:
                                  lease=self.consumer):
             self.processed += 1
             metrics.NLU_TURNS.labels(outcome="applied").inc()
+            if turn.attachments:  # a photo's caption: note what it names on the photo
+                link_turn_photos(self.store, turn, analysis)
             if self.on_applied is not None:
                 self.on_applied(turn)
             if turn.revision == 0:

@@ -4,23 +4,28 @@ Both go through the store, the one place that holds user data. Forgetting
 crypto-shreds: the user's data key is destroyed first, so every sealed copy of
 their records stops opening, then the data, the stream entries and (given the
 settings) their adapters are deleted. An export is the JSON of everything plus
-the story as a Markdown book and an EPUB, with the user's pseudonyms.
+the story as a Markdown book and an EPUB, with the user's pseudonyms, and the
+photos they sent.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import shutil
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from worker.counsel.book import epub_book, markdown_book
+from worker.book.content import build_book
+from worker.book.formats import epub_book, markdown_book
 from worker.ops.purge import purge_user_jobs
 from worker.profile.view import profile_json
 from worker.settings import Settings
+from worker.store.book_records import Photo
 from worker.store.records import utcnow
 from worker.store.store import Store
 
@@ -36,9 +41,6 @@ class ExportFile:
     name: str
     data: bytes
     mime: str
-
-
-BOOK_TITLE = "My story"
 
 
 def adapter_dir(settings: Settings, user: str) -> Path:
@@ -84,6 +86,11 @@ def _user_data(store: Store, user: str) -> dict[str, Any]:
         "turns": [t.model_dump(mode="json") for t in store.turns(user)],
         "profile": profile_json(store.get_profile(user)),
         "installments": [i.model_dump(mode="json") for i in store.installments(user)],
+        "photos": [p.model_dump(mode="json") for p in store.photos(user)],
+        "corrections": [c.model_dump(mode="json") for c in store.corrections(user)],
+        "family_links": [link.model_dump(mode="json", exclude={"digest"})
+                         for link in store.family_links(user)],
+        "family_questions": [q.model_dump(mode="json") for q in store.family_questions(user)],
         "feedback": [f.model_dump(mode="json") for f in store.feedback(user)],
         "safety": store.get_safety(user).model_dump(mode="json"),
         "community_contributions": [
@@ -99,19 +106,33 @@ def export_file_name(user: str) -> str:
     return f"storyloom-{safe}.json"
 
 
+def _photos_zip(store: Store, user: str, photos: list[Photo]) -> bytes:
+    """Every photo the user sent, as kept (the print copy), in a zip."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as pack:
+        for photo in photos:
+            data = store.photo_image(user, photo.photo_id, "print")
+            if data:
+                pack.writestr(f"{photo.sent_at:%Y-%m-%d}-{photo.photo_id}.jpg", data)
+    return buffer.getvalue()
+
+
 def export_user(store: Store, user: str) -> list[ExportFile]:
     """Everything storyloom holds about the user, as files to hand them."""
     data = json.dumps(_user_data(store, user), ensure_ascii=False, indent=2).encode()
     stem = export_file_name(user).removesuffix(".json")
-    story, names = store.installments(user), store.pseudonyms(user)
-    titles = {c.number: c.title for c in store.get_story_state(user).chapters}
+    book = build_book(store, user)
     files = [
         ExportFile(name=f"{stem}.json", data=data, mime="application/json"),
         ExportFile(name=f"{stem}.md", mime="text/markdown",
-                   data=markdown_book(BOOK_TITLE, story, names, titles).encode()),
-        ExportFile(name=f"{stem}.epub", data=epub_book(BOOK_TITLE, story, names, titles),
-                   mime="application/epub+zip"),
+                   data=markdown_book(book).encode()),
+        ExportFile(name=f"{stem}.epub", mime="application/epub+zip",
+                   data=epub_book(book, lambda p: store.photo_image(user, p, "screen"))),
     ]
+    photos = store.photos(user)
+    if photos:
+        files.append(ExportFile(name=f"{stem}-photos.zip", data=_photos_zip(store, user, photos),
+                                mime="application/zip"))
     logger.info("user %s: export of %s files", user, len(files))
     return files
 

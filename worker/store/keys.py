@@ -309,6 +309,47 @@ class Keys:
     def dead_letters(self) -> str:
         return self._k("dead-letter")
 
+    # -- the book and the family: photos, versions, corrections, family links ----------
+    def photos(self, user: str) -> str:
+        """Hash photo id -> photo record (sealed)."""
+        return self._k("user", user, "photos")
+
+    def photo_image(self, user: str, photo_id: str, size: str) -> str:
+        """A photo's image bytes in one size ("print" or "screen"), sealed."""
+        return self._k("user", user, "photo", photo_id, size)
+
+    def part_versions(self, user: str, root_id: str) -> str:
+        """List of the installment ids that were versions of one part, oldest first."""
+        return self._k("user", user, "versions", root_id)
+
+    def version_roots(self, user: str) -> str:
+        """Hash installment id -> the id of the first version of its part."""
+        return self._k("user", user, "version-roots")
+
+    def corrections(self, user: str) -> str:
+        """List of the user's corrections of what storyloom understood (sealed)."""
+        return self._k("user", user, "corrections")
+
+    def family_links(self, user: str) -> str:
+        """Hash link id -> family link record (sealed; the token itself is never kept)."""
+        return self._k("user", user, "family", "links")
+
+    def family_questions(self, user: str) -> str:
+        """Hash question number -> a question the family left (sealed)."""
+        return self._k("user", user, "family", "questions")
+
+    def family_token(self, digest: str) -> str:
+        """A family link by the SHA-256 of its token: "user\nlink id" (expires with it)."""
+        return self._k("family", "token", digest)
+
+    def family_digests(self, user: str) -> str:
+        """Set of the token digests of the user's family links (so /forget finds them)."""
+        return self._k("user", user, "family", "digests")
+
+    def family_tokens_pattern(self) -> str:
+        """SCAN pattern matching every family token."""
+        return ":".join((_glob_escape(self.prefix), "family", "token", "*"))
+
 
 def _glob_escape(part: str) -> str:
     """A key part with Redis glob characters escaped, for SCAN MATCH."""

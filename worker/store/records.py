@@ -36,6 +36,8 @@ class Attachment(Record):
     kind: str
     platform_ref: str
     caption: str | None = None
+    # the photo as storyloom keeps it (downloaded, sealed, resized), when it could be kept
+    photo_id: str | None = None
 
 
 class Turn(Record):
@@ -172,6 +174,8 @@ class Installment(Record):
     context_parts: int = Field(default=0, ge=0, description="earlier parts in the prompt")
     # grounded composition: the delivered text sentence by sentence, each with its sources
     sentences: tuple[SourcedSentence, ...] = ()
+    # photos shown beside it (worker.story.photos picks them from its turns, people, places)
+    photo_ids: tuple[str, ...] = ()
 
 
 class UserSettings(Record):
@@ -201,6 +205,9 @@ class StoryState(Record):
     chapters: tuple[Chapter, ...] = ()
     about: str | None = None
     updated_at: datetime | None = None
+    # the book's cover: its title and the name on it (/book title ..., /book name ...)
+    title: str | None = None
+    author: str | None = None
 
 
 class StoryProgress(Record):
@@ -216,7 +223,8 @@ class PreferencePair(Record):
 
     pair_id: str = Field(default_factory=new_id)
     user: str
-    source: Literal["retry", "rerank"]
+    # chosen: the user went back to an earlier version (/versions) over the one shown
+    source: Literal["retry", "rerank", "chosen"]
     prompt: tuple[ChatMessage, ...]
     prefix: str = ""
     chosen: str

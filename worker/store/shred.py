@@ -14,6 +14,7 @@ import redis
 
 from worker.store.counsel import CounselStore
 from worker.store.erasure import ErasureStore
+from worker.store.family import FamilyStore
 from worker.store.pseudonyms import PseudonymStore
 
 logger = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ logger = logging.getLogger(__name__)
 _SCAN = 500
 
 
-class ShredStore(ErasureStore, CounselStore, PseudonymStore):
+class ShredStore(ErasureStore, CounselStore, PseudonymStore, FamilyStore):
     """Forgets one user: key first, then indexes, then every record."""
 
     def _forget_counsel(self, user: str) -> None:
@@ -50,6 +51,7 @@ class ShredStore(ErasureStore, CounselStore, PseudonymStore):
         if rewrite_aof and self.keystore is not self.redis:
             self._rewrite_keystore_aof()
         self._forget_counsel(user)
+        self.forget_family_tokens(user)  # family links stop opening with the key gone
         deleted = self.erase_user(user)
         logger.info("user %s shredded: data key destroyed first", user)
         return deleted

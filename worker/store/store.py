@@ -5,8 +5,10 @@ from __future__ import annotations
 from worker.store.adapters import AdapterStore
 from worker.store.community import CommunityStore
 from worker.store.consent import ConsentStore
+from worker.store.corrections import CorrectionStore
 from worker.store.deliveries import DeliveryStore
 from worker.store.feedback import FeedbackStore
+from worker.store.photos import PhotoStore
 from worker.store.profiles import ProfileStore
 from worker.store.revisions import RevisionStore
 from worker.store.safety import SafetyStore
@@ -15,15 +17,16 @@ from worker.store.story import StoryStore
 from worker.store.story_state import StoryStateStore
 from worker.store.turns import TurnStore
 from worker.store.users import UserStore
+from worker.store.versions import VersionStore
 
 
 class Store(
     AdapterStore, ShredStore, RevisionStore, CommunityStore, ConsentStore,
-    FeedbackStore, TurnStore, ProfileStore, StoryStore, StoryStateStore, DeliveryStore,
-    SafetyStore, UserStore,
+    FeedbackStore, TurnStore, ProfileStore, VersionStore, StoryStore, StoryStateStore,
+    DeliveryStore, SafetyStore, UserStore, PhotoStore, CorrectionStore,
 ):
     """All user data: turns (and their edits), profiles, settings, installments, story
     state, deliveries, users, consent, feedback, community stories, erasure and the
     counselor side (accounts, links, guided sessions, review, alerts, pseudonyms,
-    shredding), and the learning loop's adapter registry."""
-
+    shredding), the learning loop's adapter registry, and the book's photos, versions and
+    corrections (the family's links live in ShredStore's FamilyStore)."""

@@ -8,6 +8,7 @@ and audit), only the list changes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import redis
 
@@ -89,12 +90,14 @@ class StoryStore(DeliveryStore):
                         return False
                     last = pipe.lindex(story, -1)
                     swap = replace is not None and last is not None and last.decode() == replace
+                    root = self._version_root(pipe, user, replace) if swap else None
                     pipe.multi()
                     pipe.set(done_key, installment.installment_id)
                     pipe.set(keys.installment(user, installment.installment_id),
                              self._dump(user, installment))
                     if swap:
                         pipe.lset(story, -1, installment.installment_id)
+                        self._note_version(pipe, user, root, replace, installment.installment_id)
                     else:
                         pipe.rpush(story, installment.installment_id)
                     for record in records:
@@ -107,6 +110,28 @@ class StoryStore(DeliveryStore):
                     return True
                 except redis.WatchError:
                     continue
+
+    def _version_root(self, pipe: Any, user: str, installment_id: str | None
+                      ) -> tuple[str, bool] | None:
+        """(first version of the part, whether its list is empty), read while watching."""
+        if installment_id is None:
+            return None
+        raw = pipe.hget(self.keys.version_roots(user), installment_id)
+        root = raw.decode() if raw else installment_id
+        return root, not pipe.exists(self.keys.part_versions(user, root))
+
+    def _note_version(self, pipe: Any, user: str, root: tuple[str, bool] | None,
+                      replaced: str | None, new: str) -> None:
+        """Record (inside a transaction) that `new` is another version of `replaced`'s part."""
+        if root is None or replaced is None:
+            return
+        first, fresh = root
+        versions = self.keys.part_versions(user, first)
+        if fresh:  # the part's first new version: its original opens the list
+            pipe.hset(self.keys.version_roots(user), replaced, first)
+            pipe.rpush(versions, replaced)
+        pipe.hset(self.keys.version_roots(user), new, first)
+        pipe.rpush(versions, new)
 
     def withdraw_last(self, user: str, installment_id: str) -> bool:
         """Take the last installment out of the story if it is still this one."""

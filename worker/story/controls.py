@@ -1,5 +1,5 @@
-"""Story commands, shared by every adapter: /story, /continue, /retry, /undo, /edit,
-/about, /chapter, /pov, /tense and /tone.
+"""Story commands, shared by every adapter: /story, /continue, /retry, /undo,
+/about, /chapter, /pov, /tense and /tone (/edit and /versions: ``versions``).
 
 Commands that write start a generate job and answer at once; the installment
 follows as a delivery. Commands that steer only change the user's settings or
@@ -14,15 +14,13 @@ from worker.conversation.command import CommandContext, CommandResult
 from worker.ops import backpressure
 from worker.ops.queues import enqueue_story
 from worker.profile.model import Profile
-from worker.store.records import Chapter, Installment, StoryKind, StoryRequest, new_id, utcnow
+from worker.store.records import Chapter, StoryKind, StoryRequest, utcnow
 from worker.story import tones
 from worker.story.planner import make_beat, matches_about, moments
 from worker.story.training import feedback
 
 logger = logging.getLogger(__name__)
 
-# Your own words for an installment: long enough for a page, short enough for a message.
-MAX_EDIT_CHARS = 6000
 MAX_TITLE_CHARS = 80
 MAX_ABOUT_CHARS = 200
 
@@ -71,33 +69,6 @@ def cmd_undo(ctx: CommandContext, user: str, args: str) -> CommandResult:
     ctx.store.add_feedback(feedback("withdrawn", last))
     return CommandResult(f"I took back part {last.number}. Its memories are untold again; "
                          "/story tells them anew.")
-
-
-def cmd_edit(ctx: CommandContext, user: str, args: str) -> CommandResult:
-    last = ctx.store.last_installment(user)
-    if last is None:
-        return CommandResult("There's no installment to edit yet. Send /story first.")
-    text = " ".join(args.split())
-    if not text:
-        return CommandResult("Write your version after the command: /edit <your words>.")
-    if len(text) > MAX_EDIT_CHARS:
-        return CommandResult(f"That's longer than I keep for one part ({MAX_EDIT_CHARS:,} "
-                             "characters). Could you shorten it, or split it over two parts?")
-    mine = _edited(last, text)
-    if not ctx.store.save_installment(mine, None, replace=last.installment_id):
-        return CommandResult("That part changed meanwhile; nothing was edited.")
-    ctx.store.add_feedback(feedback("edited", last, edited=text, replaced_by=mine.installment_id))
-    return CommandResult(f"Part {last.number} now reads in your own words. Thank you: "
-                         "I'll learn from how you tell it.")
-
-
-def _edited(last: Installment, text: str) -> Installment:
-    return last.model_copy(update={
-        "installment_id": new_id(), "request_id": new_id(), "text": text, "kind": "edit",
-        "source": "user", "replaces": last.installment_id, "scores": None,
-        "first_draft": None, "best_raw": None, "repaired": False, "created_at": utcnow(),
-        "sentences": (),
-    })
 
 
 def _knows_about(profile: Profile, about: str) -> bool:

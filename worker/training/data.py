@@ -2,7 +2,8 @@
 
 What the user wrote in their own words (turns, /edit texts) teaches their voice;
 installments they kept (moved on from, never undone or redone) teach the story
-they accept; preference pairs are kept for preference tuning. Turns the user
+they accept; preference pairs are kept for preference tuning. Where a part has
+several versions, only the one the user shows now counts (/versions). Turns the user
 withheld (private, withdrawn) are left out, and so is anything told from them.
 PII (emails, phone numbers, street addresses) is redacted before training.
 
@@ -16,6 +17,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from worker.counsel.pii import redact_pii
+from worker.store.records import PreferencePair
 from worker.store.store import Store
 from worker.training.records import TrainingExample
 
@@ -70,12 +72,17 @@ def story_examples(store: Store, user: str, withheld: set[str]) -> list[Training
     for fb in store.story_feedback(user):
         if not _clean(fb.turn_ids, withheld):
             continue
-        if fb.kind == "edited" and fb.edited:
+        # an edit the user later set aside (/versions chose another version) is not theirs now
+        if fb.kind == "edited" and fb.edited and (fb.replaced_by is None
+                                                  or fb.replaced_by in in_story):
             out.append(TrainingExample(kind="edit", source_id=fb.feedback_id,
                                        text=redact_pii(fb.edited), prompt=fb.prompt,
                                        turn_ids=fb.turn_ids))
         elif fb.kind == "kept" and fb.installment_id in in_story:
             kept.add(fb.installment_id)
+    # a version the user went back to (/versions) is one they chose to keep
+    kept |= {p.chosen_id for p in store.preference_pairs(user)
+             if p.source == "chosen" and p.chosen_id in in_story and _clean(p.turn_ids, withheld)}
     for inst_id in sorted(kept):
         inst = store.get_installment(user, inst_id)
         if inst is not None and inst.source == "model":
@@ -85,12 +92,21 @@ def story_examples(store: Store, user: str, withheld: set[str]) -> list[Training
     return out
 
 
+def _contradicted(pair: PreferencePair, in_story: set[str]) -> bool:
+    """True when the user now shows the version this pair rejected, not the one it chose."""
+    return (pair.rejected_id is not None and pair.rejected_id in in_story
+            and pair.chosen_id not in in_story)
+
+
 def pair_examples(store: Store, user: str, withheld: set[str]) -> list[TrainingExample]:
-    """Preference pairs (chosen over rejected), for preference tuning."""
+    """Preference pairs (chosen over rejected), for preference tuning; a pair the user's
+    later choice of version contradicts (/versions went back) is left out."""
+    in_story = {i.installment_id for i in store.installments(user)}
     return [TrainingExample(kind="pair", source_id=p.pair_id, text=redact_pii(p.chosen),
                             rejected=redact_pii(p.rejected), prompt=p.prompt,
                             turn_ids=p.turn_ids)
-            for p in store.preference_pairs(user) if _clean(p.turn_ids, withheld)]
+            for p in store.preference_pairs(user)
+            if _clean(p.turn_ids, withheld) and not _contradicted(p, in_story)]
 
 
 def split(examples: list[TrainingExample], heldout: float) -> tuple[list, list]:

@@ -1,6 +1,16 @@
 """The dashboard's routes, one module per noun."""
 
-from bot.dashboard.routes import account, admin, alerts, auth, clients, invites, review, sessions
+from bot.dashboard.routes import (
+    account,
+    admin,
+    alerts,
+    auth,
+    clients,
+    family,
+    invites,
+    review,
+    sessions,
+)
 
 ROUTERS = [auth.router, clients.router, sessions.router, invites.router, review.router,
-           alerts.router, account.router, admin.router]
+           alerts.router, account.router, admin.router, family.router]
