@@ -16,6 +16,7 @@ from worker.store.consent import ConsentStore
 from worker.store.deliveries import DeliveryStore
 from worker.store.feedback import FeedbackStore
 from worker.store.profiles import ProfileStore
+from worker.store.reminders import ReminderStore
 from worker.store.revisions import RevisionStore
 from worker.store.safety import SafetyStore
 from worker.store.shred import ShredStore
@@ -26,7 +27,7 @@ from worker.store.users import UserStore
 
 
 class Store(
-    AdapterStore, ShredStore, RevisionStore, CommunityStore, ConsentStore,
+    ReminderStore, AdapterStore, ShredStore, RevisionStore, CommunityStore, ConsentStore,
     FeedbackStore, TurnStore, ProfileStore, StoryStore, StoryStateStore, DeliveryStore,
     SafetyStore, UserStore,
 ):

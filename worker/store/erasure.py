@@ -55,6 +55,7 @@ class ErasureStore(CommunityStore):
         for key in self.redis.scan_iter(match=self.keys.delivery_wakeup_pattern()):
             self.redis.lrem(key, 0, user)
         self.redis.srem(self.keys.users(), user)
+        self.redis.zrem(self.keys.reminders_due(), user)
         entries = self._delete_stream_turns(user)
         logger.info("user %s erased: %s keys, %s stream entries, %s contributions blanked",
                     user, deleted, entries, blanked)
