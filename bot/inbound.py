@@ -33,3 +33,7 @@ class Inbound:
     title: str | None = None
     at: datetime = field(default_factory=utcnow)
     attachments: tuple[Attachment, ...] = ()
+    # a voice note: its audio (fetched by the adapter unless refused), length and size
+    audio: bytes = b""
+    audio_seconds: float | None = None
+    audio_size: int | None = None

@@ -46,6 +46,11 @@ def run_worker(settings: Settings, role: str, burst: bool = False) -> int:
                                      [GENERATE, FINETUNE])
         server = serve_health(health, settings.storyloom_metrics_host,
                               settings.storyloom_metrics_port)
+        if role == "transcribe":
+            from worker.ops.runner import run_transcribe_worker
+
+            run_transcribe_worker(ctx, burst=burst, beat=health.beat)
+            return 0
         if role == "reminders":
             from worker.ops.runner import run_reminders
 

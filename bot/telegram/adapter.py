@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import re
 from typing import Any
@@ -18,10 +19,10 @@ from telegram.constants import ChatAction, ChatType, MessageEntityType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.buttons import Rows, installment_buttons
+from bot.buttons import Rows, installment_buttons, transcript_buttons
 from bot.inbound import Inbound, Kind
 from bot.outbox import Outbox, SendResult, Typing
-from bot.private import Reply, menu
+from bot.private import TRANSCRIPT, Reply, menu
 from bot.telegram.format import HTML, installment_chunks, plain_chunks
 from bot.telegram.handlers import PLATFORM, TelegramHandlers
 from bot.telegram.keyboards import markup
@@ -32,6 +33,7 @@ from worker.counsel.rights import ExportFile
 from worker.settings import Settings
 from worker.store import platform_of
 from worker.store.records import Attachment, Delivery
+from worker.voice.intake import refusal
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +51,17 @@ def chat_of(user: str) -> int:
 def _media_kind(message: Message) -> Kind:
     if message.sticker:
         return "sticker"
-    if message.voice or message.audio or message.video_note:
-        return "voice"
     if message.document or message.video or message.animation:
         return "document"
     return "other"
+
+
+def _audio_of(message: Message) -> Any:
+    """The voice note, audio file or audio document of a message (None: there is none)."""
+    document = message.document
+    if document is not None and (document.mime_type or "").startswith("audio/"):
+        return document
+    return message.voice or message.audio
 
 
 class TelegramAdapter:
@@ -121,6 +129,12 @@ class TelegramAdapter:
                            **base)
         if message.text is not None:
             return Inbound(kind="text", text=text, addressed=addressed, **base)
+        sound = _audio_of(message)
+        if sound is not None:
+            ref = Attachment(kind="voice", platform_ref=f"telegram-file:{sound.file_id}")
+            return Inbound(kind="voice", text=text, addressed=addressed, attachments=(ref,),
+                           audio_seconds=getattr(sound, "duration", None),
+                           audio_size=sound.file_size, **base)
         return Inbound(kind=_media_kind(message), text=text, addressed=addressed, **base)
 
     def _command(self, message: Message, text: str) -> tuple[str, str] | None:
@@ -153,12 +167,23 @@ class TelegramAdapter:
         if inbound is None:
             return
         try:
+            if inbound.kind == "voice" and inbound.private:
+                inbound = await self._fetch_audio(inbound)
             replies = await asyncio.to_thread(self.handlers.handle, inbound)
         except Exception as exc:  # noqa: BLE001 - one failing update never stops the bot
             logger.exception("update %s for %s failed: %s", update.update_id, inbound.user,
                              type(exc).__name__)
             replies = [Reply(SORRY)]
         await self._answer(update, inbound, replies)
+
+    async def _fetch_audio(self, inbound: Inbound) -> Inbound:
+        """The voice note's bytes, unless it is refused on its size or length alone."""
+        if refusal(self.settings, inbound.audio_size, inbound.audio_seconds) is not None:
+            return inbound  # the handler says why, without fetching it
+        file_id = inbound.attachments[0].platform_ref.split(":", 1)[1]
+        found = await self.app.bot.get_file(file_id)
+        data = bytes(await found.download_as_bytearray())
+        return dataclasses.replace(inbound, audio=data, audio_size=len(data))
 
     async def _answer(self, update: Update, inbound: Inbound, replies: list[Reply]) -> None:
         query = update.callback_query
@@ -213,6 +238,9 @@ class TelegramAdapter:
             mode: str | None = HTML
             buttons = (installment_buttons(delivery.installment_id)
                        if private and delivery.installment_id else ())
+        elif delivery.kind == "transcript" and delivery.voice_id:
+            chunks, mode = plain_chunks(TRANSCRIPT.format(text=delivery.text)), None
+            buttons = transcript_buttons(delivery.voice_id)
         else:
             chunks, mode, buttons = plain_chunks(delivery.text), None, ()
         try:

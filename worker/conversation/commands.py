@@ -19,6 +19,7 @@ from worker.profile.view import render_profile
 from worker.reminders import commands as reminders
 from worker.story import controls as story
 from worker.training import commands as training
+from worker.voice import commands as voice
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,9 @@ TABLE: tuple[Command, ...] = (
             "/timezone Europe/Lisbon: the time zone your reminders keep"),
     Command("quiet", reminders.cmd_quiet,
             "/quiet 22:00-08:00|off: hours with no reminders"),
+    Command("voice", voice.cmd_voice,
+            "/voice keep|fix <words>|drop|recordings on|off: what to do with the transcript "
+            "of your voice note"),
 )
 _BY_NAME = {entry.name: entry for entry in TABLE}
 HELP: dict[str, str] = {entry.name: entry.usage for entry in TABLE}

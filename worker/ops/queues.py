@@ -11,6 +11,7 @@ from worker.store.records import StoryRequest
 
 GENERATE = "generate"
 FINETUNE = "finetune"
+TRANSCRIBE = "transcribe"
 
 
 def queue(name: str, client: redis.Redis) -> Queue:
@@ -35,5 +36,20 @@ def enqueue_story(client: redis.Redis, settings: Settings, request: StoryRequest
         result_ttl=3600,
         failure_ttl=7 * 24 * 3600,
         description="write a story installment",
+    )
+    return str(job.id)
+
+
+def enqueue_transcription(client: redis.Redis, settings: Settings, user: str,
+                          voice_id: str) -> str:
+    """Queue the transcription of one voice note (one job per note)."""
+    job = queue(TRANSCRIBE, client).enqueue(
+        "worker.voice.jobs.transcribe_voice", user, voice_id,
+        job_id=f"voice-{voice_id}",
+        job_timeout=settings.storyloom_transcribe_timeout,
+        retry=Retry(max=1),
+        on_failure=Callback("worker.voice.jobs.transcription_failed"),
+        result_ttl=3600, failure_ttl=7 * 24 * 3600,
+        description="transcribe a voice note",
     )
     return str(job.id)

@@ -232,3 +232,19 @@ def run_reminders(ctx: WorkerContext, settings: Any, beat: Callable[[], None] | 
         if beat is not None:
             beat()
         stop.wait(ticker.every_s)
+
+
+def run_transcribe_worker(ctx: WorkerContext, burst: bool = False,
+                          beat: Callable[[], None] | None = None) -> bool:
+    """Serve the transcribe queue (the Whisper model loads at the first voice note)."""
+    from worker.ops.queues import TRANSCRIBE
+
+    runtime.install(ctx)
+    client = ctx.store.redis
+    recover_abandoned(client, [TRANSCRIBE])
+    worker = StoryWorker([queue(TRANSCRIBE, client)], connection=client,
+                         name=f"{process_name()}.{TRANSCRIBE}", serializer=JSONSerializer,
+                         maintenance_interval=30)
+    worker.beat = beat
+    level = logging.getLevelName(logging.getLogger().level)
+    return bool(worker.work(burst=burst, logging_level=level, with_scheduler=False))

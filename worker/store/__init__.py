@@ -24,12 +24,13 @@ from worker.store.story import StoryStore
 from worker.store.story_state import StoryStateStore
 from worker.store.turns import TurnStore
 from worker.store.users import UserStore
+from worker.store.voice import VoiceStore
 
 
 class Store(
-    ReminderStore, AdapterStore, ShredStore, RevisionStore, CommunityStore, ConsentStore,
-    FeedbackStore, TurnStore, ProfileStore, StoryStore, StoryStateStore, DeliveryStore,
-    SafetyStore, UserStore,
+    ReminderStore, VoiceStore, AdapterStore, ShredStore, RevisionStore, CommunityStore,
+    ConsentStore, FeedbackStore, TurnStore, ProfileStore, StoryStore, StoryStateStore,
+    DeliveryStore, SafetyStore, UserStore,
 ):
     """All user data: turns (and their edits), profiles, settings, installments, story
     state, deliveries, users, consent, feedback, community stories, erasure and the

@@ -310,9 +310,18 @@ class Keys:
         """The voice note whose correction the user's next message is."""
         return self._k("user", user, "voice-fixing")
 
-    def voice_kept_audio(self, user: str) -> str:
-        """Hash voice id -> sealed audio, only for users who chose to keep recordings."""
-        return self._k("user", user, "voice-kept")
+    def voice_keep_recordings(self, user: str) -> str:
+        """Exists while the user chose to keep the recordings of their voice notes."""
+        return self._k("user", user, "voice-keep-recordings")
+
+    def voice_kept_audio(self, user: str, voice_id: str) -> str:
+        """A voice note's sealed audio, kept only for users who chose to keep recordings."""
+        return self._k("user", user, "voice-kept", voice_id)
+
+    def voice_kept_pattern(self, user: str) -> str:
+        """SCAN pattern matching every kept recording of one user."""
+        return ":".join((_glob_escape(self.prefix), "user", _glob_escape(user), "voice-kept",
+                         "*"))
 
     # -- operations -----------------------------------------------------------
     def dead_letters(self) -> str:
