@@ -21,6 +21,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.buttons import Rows, installment_buttons, transcript_buttons
 from bot.inbound import Inbound, Kind
+from bot.live import LiveStory
 from bot.outbox import Outbox, SendResult, Typing
 from bot.private import TRANSCRIPT, Reply, menu
 from bot.telegram.format import HTML, installment_chunks, plain_chunks
@@ -82,6 +83,8 @@ class TelegramAdapter:
         self.app.add_error_handler(self._on_error)
         self.outbox = Outbox(ctx.store, (PLATFORM, GROUP), PLATFORM, self.deliver)
         self.typing = Typing(self._typing, every_s=4.5)
+        self.live = LiveStory(ctx.store, self._show_live, settings.storyloom_live_edit_seconds,
+                              limit=4000)
         self.username = ""
         self.bot_id = 0
 
@@ -207,6 +210,8 @@ class TelegramAdapter:
                 await self._send_file(chat, file)
             if reply.request_id:
                 self.typing.start(str(chat), reply.request_id)
+                if inbound.private:
+                    self.live.follow(inbound.user, str(chat), reply.request_id)
         if query is not None and not answered:
             await query.answer()
 
@@ -215,6 +220,26 @@ class TelegramAdapter:
         await paced(self.pacer, str(chat), lambda: self.app.bot.send_message(
             chat, text, parse_mode=parse_mode, reply_markup=markup(buttons),
             reply_to_message_id=reply_to, allow_sending_without_reply=True))
+
+    async def _show_live(self, chat: str, text: str, handle: Any) -> Any:
+        """Send (handle None) or edit the message showing a story being written."""
+        if handle is None:
+            return await paced(self.pacer, chat, lambda: self.app.bot.send_message(
+                int(chat), text))
+        return await paced(self.pacer, chat, lambda: self.app.bot.edit_message_text(
+            text, chat_id=int(chat), message_id=handle.message_id))
+
+    async def _replace(self, chat: int, handle: Any, text: str, mode: str | None,
+                       buttons: Rows) -> bool:
+        """Edit a live preview into the delivered text; False when it cannot be edited."""
+        try:
+            await paced(self.pacer, str(chat), lambda: self.app.bot.edit_message_text(
+                text, chat_id=chat, message_id=handle.message_id, parse_mode=mode,
+                reply_markup=markup(buttons)))
+        except BadRequest as exc:
+            logger.info("live preview not replaced (%s); sending anew", type(exc).__name__)
+            return False
+        return True
 
     async def _send_file(self, chat: int, file: ExportFile) -> None:
         async def send() -> object:
@@ -244,8 +269,14 @@ class TelegramAdapter:
         else:
             chunks, mode, buttons = plain_chunks(delivery.text), None, ()
         try:
+            preview = await self.live.finish(delivery.in_reply_to)
+            last = len(chunks) - 1
+            if preview is not None and await self._replace(chat, preview, chunks[0], mode,
+                                                          buttons if last == 0 else ()):
+                chunks = chunks[1:]
+                last -= 1
             for i, chunk in enumerate(chunks):
-                await self._send(chat, chunk, mode, buttons if i == len(chunks) - 1 else ())
+                await self._send(chat, chunk, mode, buttons if i == last else ())
         except (BadRequest, Forbidden) as exc:
             return self._refused(user, delivery, exc)
         except (RetryAfter, NetworkError) as exc:
@@ -286,6 +317,7 @@ class TelegramAdapter:
                 await stop.wait()
             finally:
                 stop.set()
+                await self.live.close()
                 await self._stop_updates(webhook)
                 await asyncio.gather(*tasks, return_exceptions=True)
                 await self.app.stop()

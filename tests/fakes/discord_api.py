@@ -59,6 +59,7 @@ class FakeDiscord:
         app = web.Application(client_max_size=25 * 1024 * 1024)
         http = RestGate(token, self.recorder, self.gate)
         app.router.add_get("/gateway", self.gateway.handle)
+        app.router.add_get("/attachments/{ident}/{name}", self._attachment)
         for method, path, handler, auth in self.rest.routes() + self.interactions_rest.routes():
             app.router.add_route(method, API_PREFIX + path, http.wrap(method, path, handler, auth))
         app.router.add_route("*", "/{tail:.*}", http.not_found)
@@ -70,7 +71,15 @@ class FakeDiscord:
         """Start serving on an ephemeral port."""
         self._server.start(on_stop=self.gateway.close_all)
         self.rest.gateway_url = self.gateway_url
+        self.world.cdn_base = f"http://127.0.0.1:{self._server.port}/attachments"
         return self
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        """A posted attachment's bytes (Discord's CDN)."""
+        data = self.world.attachment_files.get(request.match_info["ident"])
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data)
 
     def stop(self) -> None:
         """Close websockets and stop serving."""

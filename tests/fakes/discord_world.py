@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import mimetypes
+
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,6 +86,9 @@ class DiscordWorld:
         self.commands: dict[str | None, list[dict[str, Any]]] = {None: []}
         self.interactions: dict[str, InteractionState] = {}
         self.typing: list[tuple[str, float]] = []
+        # attachments users posted, served at cdn_base/<id>/<name> (set when serving)
+        self.attachment_files: dict[str, bytes] = {}
+        self.cdn_base = "https://cdn.invalid"
         self.default_channel_id = self.add_channel("general")["id"]
 
     # -- users and channels -------------------------------------------------------------------
@@ -184,11 +189,15 @@ class DiscordWorld:
     ) -> dict[str, Any]:
         """Store a message in a channel (user or bot) and return its JSON."""
         payload = dict(payload)
-        payload["attachments"] = [
-            {"id": self.ids.next(), "filename": name, "size": len(data),
-             "url": f"https://cdn.invalid/{name}", "proxy_url": f"https://cdn.invalid/{name}"}
-            for name, data in (files or {}).items()
-        ]  # fmt: skip
+        payload["attachments"] = []
+        for name, data in (files or {}).items():
+            ident = self.ids.next()
+            self.attachment_files[ident] = data
+            url = f"{self.cdn_base}/{ident}/{name}"
+            kind = mimetypes.guess_type(name)[0]
+            payload["attachments"].append(
+                {"id": ident, "filename": name, "size": len(data), "url": url, "proxy_url": url,
+                 **({"content_type": kind} if kind else {})})
         if channel.get("guild_id") and author["id"] in self.members:
             member = dict(self.members[author["id"]])
             member.pop("user")

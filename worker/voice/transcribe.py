@@ -23,6 +23,7 @@ from worker.voice.audio import RATE
 logger = logging.getLogger(__name__)
 
 WINDOW_S = 28.0  # under Whisper's 30 s, with room for the padding
+MAX_FRAMES = 3000  # Whisper's 30 s window, the most its encoder takes
 PAD_FRAMES = 300  # 3 s of padding after the speech: the end of the window looks like one
 TOKENS_PER_S = 5  # fast English speech is about 3.5 tokens a second
 MIN_SPEECH_S = 0.3  # less speech than this is silence (or a cough)
@@ -70,8 +71,8 @@ class Transcriber:
         """(text, no-speech probability, mean log-probability) of one window."""
         import ctranslate2
 
-        features = self.model.feature_extractor(window)
-        frames = features.shape[-1] + PAD_FRAMES
+        features = self.model.feature_extractor(window)[:, :MAX_FRAMES]
+        frames = min(features.shape[-1] + PAD_FRAMES, MAX_FRAMES)
         frames += frames % 2  # the encoder's convolution halves it
         padded = np.zeros((features.shape[0], frames), dtype=np.float32)
         padded[:, : features.shape[-1]] = features
