@@ -111,7 +111,7 @@ def test_discord_shows_the_story_as_it_is_written(dctx: WorkerContext, dc: FakeD
 
 def test_discord_voice_message_is_heard(dctx: WorkerContext, dc: FakeDiscord) -> None:
     said = "My grandfather Ivo built wooden boats in Split."
-    alice = dc.add_user("alice")
+    dc.add_user("alice")
     dm = dc.dm_channel("alice")["id"]
     with DiscordRun(dctx, dc):
         dc.push_message(dm, "alice", "/agree")
