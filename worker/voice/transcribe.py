@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 WINDOW_S = 28.0  # under Whisper's 30 s, with room for the padding
 MAX_FRAMES = 3000  # Whisper's 30 s window, the most its encoder takes
 PAD_FRAMES = 300  # 3 s of padding after the speech: the end of the window looks like one
-TOKENS_PER_S = 5  # fast English speech is about 3.5 tokens a second
+TOKENS_PER_S = 8  # fast speech: 4 words a second, ~1.4 tokens a word, and punctuation
 MIN_SPEECH_S = 0.3  # less speech than this is silence (or a cough)
 # A window the model thinks holds no speech, and decodes unsurely, is not kept.
 NO_SPEECH_PROB = 0.6
