@@ -3,7 +3,7 @@
 A button's data is a short ASCII string (Telegram allows 64 bytes of
 callback_data, Discord 100 characters of custom_id): ``fb:keep:<id>``,
 ``fb:tone:joy:<id>``, ``fb:versions:<id>``, ``ver:<id>``, ``consent:yes``,
-``forget:yes``, ``join:yes``, ``vote:<id>:<n>``.
+``forget:yes``, ``join:yes``, ``vote:<id>:<n>``, ``voice:keep:<id>``.
 """
 
 from __future__ import annotations
@@ -80,6 +80,13 @@ def tone_buttons(installment_id: str) -> Rows:
     return (*rows, (Button("Back", f"fb:back:{installment_id}"),))
 
 
+def transcript_buttons(voice_id: str) -> Rows:
+    """Keep what was heard, correct it, or drop it."""
+    return ((Button("Keep it", f"voice:keep:{voice_id}"),
+             Button("Correct it", f"voice:fix:{voice_id}"),
+             Button("Drop it", f"voice:drop:{voice_id}")),)
+
+
 def vote_buttons(vote_id: str, options: tuple[str, ...]) -> Rows:
     """One button per direction offered."""
     return tuple((Button(option[:80], f"vote:{vote_id}:{i}"),) for i, option in enumerate(options))
@@ -96,6 +103,8 @@ def decode(data: str) -> Press | None:
         return Press("fb", "tone", parts[3], parts[2])
     if parts[0] == "ver" and len(parts) == 2 and parts[1]:
         return Press("ver", "pick", parts[1])
+    if parts[0] == "voice" and len(parts) == 3 and parts[1] in ("keep", "fix", "drop"):
+        return Press("voice", parts[1], parts[2])
     if parts[0] == "vote" and len(parts) == 3 and parts[2].isdigit():
         return Press("vote", "cast", parts[1], parts[2])
     return None

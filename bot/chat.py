@@ -52,6 +52,8 @@ def output_json(out: Output) -> dict[str, Any]:
                               for s in inst.sentences],
             })
         return data
+    if out.kind == "transcript" and d is not None:
+        return {"type": "transcript", "text": out.text, "voice_id": d.voice_id}
     return {"type": out.kind, "text": out.text}
 
 
@@ -72,7 +74,7 @@ class LivePrinter:
             tone = out.delivery.tone if out.delivery else ""
             print(f"~~ your story ({tone}) ~~\n{textwrap.fill(out.text, 78)}\n", flush=True)
         else:
-            print(f"storyloom> {out.text}", flush=True)
+            _print_text(out)
 
     def _progress(self, text: str) -> None:
         if not self.shown:
@@ -88,6 +90,9 @@ def _print_text(out: Output) -> None:
     if out.kind == "installment":
         tone = out.delivery.tone if out.delivery else ""
         print(f"\n~~ your story ({tone}) ~~\n{textwrap.fill(out.text, 78)}\n", flush=True)
+    elif out.kind == "transcript":
+        print(f"storyloom heard> \u201c{out.text}\u201d\n(/voice keep, /voice fix <your words>"
+              " or /voice drop)", flush=True)
     elif out.kind != "progress":
         print(f"storyloom> {out.text}", flush=True)
 
@@ -149,6 +154,7 @@ def run_demo(settings: Settings, script: Path, user: str, as_json: bool) -> int:
     prepare_model(settings, _say_err)
     with LocalServices(settings) as services:
         session = _session(services, settings, user, emit)
+        session.base_dir = script.resolve().parent
         session.drain()
         for line, valid in script_lines(script):
             if not as_json:

@@ -46,3 +46,7 @@ class Inbound:
     attachments: tuple[Attachment, ...] = ()
     # photos downloaded by the adapter (private chats only)
     files: tuple[Download, ...] = ()
+    # a voice note: its audio (fetched by the adapter unless refused), length and size
+    audio: bytes = b""
+    audio_seconds: float | None = None
+    audio_size: int | None = None

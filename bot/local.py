@@ -23,7 +23,9 @@ from worker.settings import BUNDLED_MODEL, Settings
 
 logger = logging.getLogger(__name__)
 
-ROLES = ("nlu", "generate")  # what a conversation needs
+# what a conversation needs (transcribe loads its model at the first voice note; reminders
+# is a light loop)
+ROLES = ("nlu", "generate", "transcribe", "reminders")
 # chat and serve also learn: per-user LoRA fine-tunes run in their own worker
 LEARNING_ROLES = (*ROLES, "finetune")
 _PR_SET_PDEATHSIG = 1

@@ -33,6 +33,7 @@ from worker.conversation.commands import HELP, CommandContext, dispatch
 from worker.conversation.corrections import correct_from_text
 from worker.conversation.intake import clean_text, receive_text
 from worker.conversation.photos import caption_waiting
+from worker.conversation.voice.intake import await_fix, drop_voice, keep_voice, receive_voice
 from worker.counsel.rights import ExportFile, export_user, forget_user
 from worker.store.records import Attachment, Feedback, new_id
 from worker.store.store import Store
@@ -65,13 +66,14 @@ OTHER_LANGUAGE = ("I kept your message, but I only understand English well for n
                   "miss the people and places in it. If you can, tell me in English too.")
 MEDIA = {
     "sticker": "Stickers are lovely, but I can only read words. What does it mean to you?",
-    "voice": "I can't listen to voice notes yet. Could you write it down for me?",
+    "voice": "I couldn't get that voice note. Could you send it again?",
     "document": "I can't read files yet. Could you tell me about it in a message?",
     "photo": ("What a photo! Tell me about it in a caption: who is in it, and where was it "
               "taken?"),
     "forward": ("That's a forwarded message, so the words are someone else's: I only keep "
                 "what you tell me yourself. Why does it matter to you?"),
-    "other": "I can only read text messages. Tell me about your life in words?",
+    "other": ("I can read messages and listen to voice notes, but not this. Tell me about "
+              "your life in words, or in a voice note?"),
 }
 ADAPTER_COMMANDS = {
     "start": "/start: what I do and what I keep",
@@ -86,6 +88,8 @@ SHARE_ON = ("Sharing is on: when you write in a group story, I may weave in memo
 SHARE_OFF = "Sharing is off: nothing you tell me here appears in a group story."
 SHARE_NOTHING = ("Nothing you told me here would be shared now (memories from messages you kept "
                  "out with /notrain, or that worried me, are never shared).")
+TRANSCRIPT = ("Here is what I heard:\n\n“{text}”\n\nShall I keep it as you said it? Or "
+              "correct it, or drop it.")
 Edit = Literal["none", "message", "keyboard"]
 
 
@@ -150,6 +154,8 @@ class PrivateChat:
             return self.photo(inbound)
         if inbound.kind == "text":
             return self.text(user, inbound.chat_id, inbound.text, turn_id=inbound.turn_id)
+        if inbound.kind == "voice":
+            return self.voice(inbound)
         return self.media(user, inbound.kind)
 
     def consented(self, user: str) -> bool:
@@ -207,6 +213,10 @@ class PrivateChat:
         """Something the user tells: stored as a turn once they agreed; the reply follows."""
         if not self.consented(user):
             return [Reply(ASK_FIRST, buttons=consent_buttons())]
+        if self.store.voice_fixing(user) and not text.lstrip().startswith("/"):
+            said, _ = keep_voice(self.store, self.ctx.settings, user,
+                                 self.store.voice_fixing(user), correction=text)
+            return [Reply(said)]
         replies: list[Reply] = []
         if not attachments:
             corrected = correct_from_text(self.ctx, user, text)
@@ -255,6 +265,18 @@ class PrivateChat:
                                  attachments=taken.attachments)
         return replies
 
+    def voice(self, inbound: Inbound) -> list[Reply]:
+        """A voice note or audio file: heard on the transcribe queue, shown before it is kept."""
+        if not self.consented(inbound.user):
+            return [Reply(ASK_FIRST, buttons=consent_buttons())]
+        ref = inbound.attachments[0].platform_ref if inbound.attachments else ""
+        receipt = receive_voice(
+            self.store, self.ctx.redis, self.ctx.settings, user=inbound.user,
+            platform=self.platform, chat_id=inbound.chat_id, data=inbound.audio,
+            turn_id=inbound.turn_id or f"voice-{inbound.message_id}", source=ref,
+            seconds=inbound.audio_seconds)
+        return [Reply(receipt.text, request_id=receipt.voice_id)]
+
     def media(self, user: str, kind: str) -> list[Reply]:
         """Something storyloom cannot read (sticker, voice note, file, forward): say so."""
         if not self.consented(user):
@@ -286,7 +308,19 @@ class PrivateChat:
         if pressed.family == "ver":
             result = choose(self.ctx, user, pressed.target)
             return [Reply(toast="Done."), Reply(result.text)]
+        if pressed.family == "voice":
+            return self._voice_press(user, pressed)
         return [Reply(toast="That button doesn't belong here.")]
+
+    def _voice_press(self, user: str, pressed: Press) -> list[Reply]:
+        if pressed.action == "keep":
+            said, _ = keep_voice(self.store, self.ctx.settings, user, pressed.target)
+        elif pressed.action == "drop":
+            said = drop_voice(self.store, user, pressed.target)
+        else:
+            return [Reply(toast="Send me your words."), Reply(await_fix(self.store, user,
+                                                                        pressed.target))]
+        return [Reply(said, edit="message")]
 
     def _feedback(self, user: str, pressed: Press) -> list[Reply]:
         installment_id = pressed.target

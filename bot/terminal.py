@@ -12,15 +12,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from worker.conversation.commands import CommandContext, dispatch, parse
 from worker.conversation.corrections import correct_from_text
 from worker.conversation.intake import receive_text
+from worker.conversation.voice.intake import receive_voice, refusal
 from worker.ops.metrics import DELIVERIES
-from worker.store.records import Delivery, Installment
+from worker.store.records import Delivery, Installment, new_id
 
 PLATFORM = "local"
 REPLY_WAIT_S = 120.0
+# `/voice keep|fix|drop|recordings` are commands; anything else after /voice is a file
+VOICE_WORDS = ("keep", "fix", "drop", "recordings")
 # Generation on a busy CPU can take minutes; an installment is waited for longer.
 STORY_WAIT_S = 1800.0
 
@@ -50,6 +54,8 @@ class TerminalSession:
     wait_s: float = REPLY_WAIT_S
     story_wait_s: float = STORY_WAIT_S
     stream: bool = False
+    # where a demo script's `/voice FILE` looks first (the script's folder)
+    base_dir: Path | None = None
 
     def _show(self, delivery: Delivery) -> None:
         installment = None
@@ -93,10 +99,39 @@ class TerminalSession:
                 return True
         return False
 
+    def _audio_file(self, name: str) -> Path | None:
+        path = Path(name).expanduser()
+        if not path.is_absolute() and self.base_dir is not None and \
+                (self.base_dir / path).is_file():
+            return self.base_dir / path
+        return path if path.is_file() else None
+
+    def voice(self, name: str) -> None:
+        """`/voice FILE`: replay an audio file (ogg/opus, wav, mp3...) as a voice note."""
+        path = self._audio_file(name)
+        if path is None:
+            self.emit(Output("notice", f"There is no audio file called {name}."))
+            return
+        refused = refusal(self.ctx.settings, path.stat().st_size, None)
+        if refused is not None:
+            self.emit(Output("reply", refused))
+            return
+        receipt = receive_voice(self.ctx.store, self.ctx.redis, self.ctx.settings,
+                                user=self.user, platform=PLATFORM, chat_id=self.user,
+                                data=path.read_bytes(), turn_id=new_id(), source=path.name)
+        self.emit(Output("reply", receipt.text))
+        if receipt.voice_id and not self.drain(until=receipt.voice_id,
+                                               wait_s=self.story_wait_s):
+            self.emit(Output("notice", "Still listening; the transcript will appear here."))
+
     def say(self, line: str | bytes) -> None:
         """Handle one line: a command or something the user tells about their life."""
         text = line.decode("utf-8", errors="replace") if isinstance(line, bytes) else line
         parsed = parse(text)
+        if parsed is not None and parsed[0] == "voice" and parsed[1] and \
+                parsed[1].split()[0].lower() not in VOICE_WORDS:
+            self.voice(parsed[1])
+            return
         if parsed is not None:
             result = dispatch(self.ctx, self.user, *parsed)
             self.emit(Output("reply", result.text))

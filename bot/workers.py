@@ -18,10 +18,12 @@ logger = logging.getLogger(__name__)
 def _health(settings: Settings, ctx: WorkerContext, role: str) -> Health:
     """Liveness from the worker loop; readiness from Redis (and the model, once loaded)."""
     # a generate worker's loop is busy for up to one job
-    stale = {"nlu": 120.0, "finetune": settings.storyloom_finetune_timeout + 120.0}.get(
+    stale = {"nlu": 120.0, "finetune": settings.storyloom_finetune_timeout + 120.0,
+             "reminders": settings.storyloom_reminder_tick_seconds + 120.0,
+             "transcribe": settings.storyloom_transcribe_timeout + 120.0}.get(
         role, settings.storyloom_job_timeout + 120.0)
     health = Health(role=role, stale_after_s=stale, checks={"redis": redis_check(ctx.store.redis)})
-    if role != "nlu":
+    if role not in ("nlu", "reminders", "transcribe"):
         health.checks["model"] = lambda: ctx._model is not None
     return health
 
@@ -44,6 +46,16 @@ def run_worker(settings: Settings, role: str, burst: bool = False) -> int:
                                      [GENERATE, FINETUNE])
         server = serve_health(health, settings.storyloom_metrics_host,
                               settings.storyloom_metrics_port)
+        if role == "transcribe":
+            from worker.ops.runner import run_transcribe_worker
+
+            run_transcribe_worker(ctx, burst=burst, beat=health.beat)
+            return 0
+        if role == "reminders":
+            from worker.ops.runner import run_reminders
+
+            run_reminders(ctx, settings, beat=health.beat, burst=burst)
+            return 0
         if role == "nlu":
             from nlu.pipeline import Analyzer
             from worker.conversation.nlu_worker import NluWorker

@@ -360,6 +360,39 @@ class Settings(BaseSettings):
         default=30, ge=1, le=365, description="Days a family link works unless told otherwise."
     )
 
+    # -- reminders, voice notes and live previews (issue 16) --------------------------------
+    storyloom_reminder_grace_hours: float = Field(
+        default=6.0, ge=0, le=168,
+        description="A reminder found late (every scheduler was down) is still sent within "
+        "this many hours of its time; later, it is skipped for the next one.",
+    )
+    storyloom_reminder_tick_seconds: float = Field(
+        default=20.0, gt=0, le=3600, description="How often the reminder scheduler looks."
+    )
+    storyloom_whisper_model: str = Field(
+        default="base",
+        description="Speech recognition model: 'base' (Whisper base, shipped by a package) "
+        "or the path of a faster-whisper (CTranslate2) model directory of another size.",
+    )
+    storyloom_whisper_threads: int = Field(
+        default=1, ge=1, le=64, description="CPU threads one transcription uses."
+    )
+    storyloom_voice_max_seconds: int = Field(
+        default=600, ge=5, le=7200, description="Longest voice note transcribed, in seconds."
+    )
+    storyloom_voice_max_bytes: int = Field(
+        default=20_000_000, ge=10_000, le=200_000_000,
+        description="Largest voice note file accepted (Telegram bots may fetch 20 MB).",
+    )
+    storyloom_transcribe_timeout: int = Field(
+        default=900, ge=10, description="Seconds one transcription job may run."
+    )
+    storyloom_live_edit_seconds: float = Field(
+        default=1.5, ge=0.2, le=60,
+        description="Least time between two edits of a story being written live (Telegram "
+        "and Discord allow about one a second per chat).",
+    )
+
     def redis_url_value(self) -> str | None:
         """The Redis URL as a plain string, or None for the embedded server."""
         return self.redis_url.get_secret_value() if self.redis_url else None

@@ -228,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     register(sub, evals, _quiet)
 
     work = sub.add_parser("worker", help="run a worker process")
-    work.add_argument("role", choices=["nlu", "generate", "finetune"])
+    work.add_argument("role", choices=["nlu", "generate", "finetune", "transcribe", "reminders"])
     work.add_argument("--burst", action="store_true", help="exit when no work is left")
     work.set_defaults(run=_cmd_worker)
 

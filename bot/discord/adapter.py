@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import io
 import logging
 import re
@@ -20,21 +21,23 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from bot.buttons import Rows, installment_buttons
+from bot.buttons import Rows, installment_buttons, transcript_buttons
 from bot.discord.format import chunks
 from bot.discord.handlers import COMMUNITY, DiscordHandlers
-from bot.discord.media import fetch_images, message_kind
+from bot.discord.media import audio_of, fetch_images, message_kind
 from bot.discord.pacing import discord_pacer
 from bot.discord.slash import build_tree
 from bot.discord.stories import PLACE, PLATFORM, thread_story
 from bot.discord.views import make_view
 from bot.inbound import Inbound, Kind
+from bot.live import LiveStory
 from bot.outbox import Outbox, SendResult, Typing
-from bot.private import Reply
+from bot.private import TRANSCRIPT, Reply
 from worker.community.stories import clean_title
 from worker.conversation.commands import CommandContext, parse
+from worker.conversation.voice.intake import refusal
 from worker.settings import Settings
-from worker.store.records import Delivery, utcnow
+from worker.store.records import Attachment, Delivery, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +84,8 @@ class DiscordAdapter:
         self.pacer = discord_pacer()
         self.outbox = Outbox(ctx.store, (PLATFORM, PLACE), PLATFORM, self.deliver)
         self.typing = Typing(self._typing, every_s=8.0)
+        self.live = LiveStory(ctx.store, self._show_live, settings.storyloom_live_edit_seconds,
+                              limit=1900)
         self.client = StoryloomClient(self)
         self._order: dict[str, tuple[asyncio.Lock, int]] = {}
 
@@ -111,6 +116,11 @@ class DiscordAdapter:
         if parsed is not None:
             return Inbound(kind="command", command=parsed[0], args=parsed[1], **base)
         kind, refs, files = message_kind(message, text)
+        sound = audio_of(message) if kind == "voice" else None
+        if sound is not None:
+            refs = (Attachment(kind="voice", platform_ref=f"discord-attachment:{sound.id}"),)
+            return Inbound(kind="voice", text=text, attachments=refs, audio_size=sound.size,
+                           audio_seconds=sound.duration, **base)
         return Inbound(kind=kind, text=text, attachments=refs,
                        files=files if private else (), **base)
 
@@ -158,11 +168,26 @@ class DiscordAdapter:
         if inbound.files:
             inbound = await fetch_images(message, inbound, self.settings.storyloom_max_photo_bytes)
         fn = self.handlers.command if inbound.kind == "command" else self.handlers.message
+        if inbound.kind == "voice" and inbound.private:
+            inbound = await self._fetch_audio(message, inbound)
         async with self._in_order(inbound.chat_id):
             replies = await self._handle(fn, inbound)
             for reply in replies:
                 sent = await self._post(message.channel, reply)
                 await self._after_send(inbound, reply, sent)
+
+    async def _fetch_audio(self, message: discord.Message, inbound: Inbound) -> Inbound:
+        """The voice note's bytes, unless it is refused on its size or length alone."""
+        sound = audio_of(message)
+        if sound is None or refusal(self.settings, inbound.audio_size,
+                                    inbound.audio_seconds) is not None:
+            return inbound  # the handler says why, without fetching it
+        try:
+            data = await sound.read()
+        except (discord.HTTPException, aiohttp.ClientError) as exc:
+            logger.warning("voice note of %s not fetched: %s", inbound.user, type(exc).__name__)
+            return inbound
+        return dataclasses.replace(inbound, audio=data, audio_size=len(data))
 
     async def on_slash(self, interaction: discord.Interaction, name: str, args: str) -> None:
         """Any slash command: acknowledged at once, answered when the work is done."""
@@ -261,6 +286,8 @@ class DiscordAdapter:
             community = inbound.thread and not inbound.private
             key = thread_story(inbound.chat_id) if community else inbound.user
             self.typing.start(key, reply.request_id)
+            if inbound.private:
+                self.live.follow(inbound.user, inbound.user, reply.request_id)
         if reply.vote_id and sent is not None:
             await asyncio.to_thread(self.ctx.store.set_vote_message, reply.vote_id,
                                     str(getattr(sent, "id", "")))
@@ -276,6 +303,29 @@ class DiscordAdapter:
         user = self.client.get_user(int(ident)) or await self.client.fetch_user(int(ident))
         return user.dm_channel or await user.create_dm()
 
+    async def _show_live(self, key: str, text: str, handle: Any) -> Any:
+        """Send (handle None) or edit the message showing a story being written."""
+        channel = await self._channel_for(key)
+        if channel is None:
+            return None
+        async with self.pacer.sending(str(getattr(channel, "id", ""))):
+            if handle is None:
+                return await channel.send(text)
+            await handle.edit(content=text)
+            return handle
+
+    async def _replace(self, channel: Channel, handle: Any, reply: Reply,
+                       heading: str | None) -> None:
+        """Edit a live preview into the delivered text (the rest of it in new posts)."""
+        parts = chunks(reply.text, heading)
+        view = make_view(reply.buttons)
+        async with self.pacer.sending(str(getattr(channel, "id", ""))):
+            await handle.edit(content=parts[0], view=view if len(parts) == 1 else None)
+        for i, part in enumerate(parts[1:], start=1):
+            last = i == len(parts) - 1
+            async with self.pacer.sending(str(getattr(channel, "id", ""))):
+                await channel.send(part, view=view if last and view else discord.utils.MISSING)
+
     async def _typing(self, key: str) -> None:
         channel = await self._channel_for(key)
         if channel is not None:
@@ -290,11 +340,18 @@ class DiscordAdapter:
             heading = "Your story" if private else "The story continues"
             if private and delivery.installment_id:
                 buttons = installment_buttons(delivery.installment_id)
+        text = delivery.text
+        if delivery.kind == "transcript" and delivery.voice_id:
+            text, buttons = TRANSCRIPT.format(text=text), transcript_buttons(delivery.voice_id)
         try:
             channel = await self._channel_for(user)
             if channel is None:
                 return "skip"
-            await self._post(channel, Reply(delivery.text, buttons=buttons), heading)
+            preview = await self.live.finish(delivery.in_reply_to)
+            if preview is not None:
+                await self._replace(channel, preview, Reply(text, buttons=buttons), heading)
+            else:
+                await self._post(channel, Reply(text, buttons=buttons), heading)
         except (discord.Forbidden, discord.NotFound) as exc:
             return self._refused(user, delivery, exc)
         except discord.HTTPException as exc:
@@ -349,6 +406,7 @@ class DiscordAdapter:
             await stop.wait()
         finally:
             stop.set()
+            await self.live.close()
             await asyncio.gather(*tasks, return_exceptions=True)
             await self.client.close()
             with contextlib.suppress(asyncio.CancelledError, Exception):

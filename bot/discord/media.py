@@ -14,6 +14,7 @@ from worker.store.records import Attachment
 
 logger = logging.getLogger(__name__)
 
+AUDIO = re.compile(r"\.(ogg|oga|opus|mp3|wav|m4a|flac|webm)$", re.IGNORECASE)
 IMAGE = re.compile(r"\.(jpe?g|png|gif|webp|bmp|tiff?|heic)$", re.IGNORECASE)
 
 
@@ -25,7 +26,8 @@ def message_kind(message: discord.Message, text: str) -> Found:
         return "sticker", (), ()
     files = message.attachments
     if getattr(message.flags, "voice", False) or any(
-            (a.content_type or "").startswith("audio/") for a in files):
+            (a.content_type or "").startswith("audio/") or AUDIO.search(a.filename)
+            for a in files):
         return "voice", (), ()
     images = [a for a in files
               if (a.content_type or "").startswith("image/") or IMAGE.search(a.filename)]
@@ -37,6 +39,13 @@ def message_kind(message: discord.Message, text: str) -> Found:
     if files and not text:
         return "document", (), ()
     return "text", (), ()
+
+
+def audio_of(message: discord.Message) -> discord.Attachment | None:
+    """The first audio attachment (a voice message's is audio/ogg)."""
+    return next((a for a in message.attachments
+                 if (a.content_type or "").startswith("audio/") or AUDIO.search(a.filename)),
+                None)
 
 
 async def fetch_images(message: discord.Message, inbound: Inbound, limit: int) -> Inbound:

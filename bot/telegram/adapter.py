@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import re
 from dataclasses import replace
@@ -19,16 +20,18 @@ from telegram.constants import ChatAction, ChatType, MessageEntityType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.buttons import Rows, installment_buttons
+from bot.buttons import Rows, installment_buttons, transcript_buttons
 from bot.inbound import Download, Inbound, Kind
+from bot.live import LiveStory
 from bot.outbox import Outbox, SendResult, Typing
-from bot.private import Reply, menu
+from bot.private import TRANSCRIPT, Reply, menu
 from bot.telegram.format import HTML, installment_chunks, plain_chunks
 from bot.telegram.handlers import PLATFORM, TelegramHandlers
 from bot.telegram.keyboards import markup
 from bot.telegram.ordering import PerChatOrder
 from bot.telegram.pacing import paced, telegram_pacer
 from worker.conversation.commands import CommandContext
+from worker.conversation.voice.intake import refusal
 from worker.counsel.rights import ExportFile
 from worker.settings import Settings
 from worker.store.base import platform_of
@@ -51,8 +54,6 @@ def chat_of(user: str) -> int:
 def _media_kind(message: Message) -> Kind:
     if message.sticker:
         return "sticker"
-    if message.voice or message.audio or message.video_note:
-        return "voice"
     if message.document or message.video or message.animation:
         return "document"
     return "other"
@@ -73,6 +74,14 @@ def _picture(message: Message) -> PhotoSize | Document | None:
                                  or IMAGE_NAME.search(document.file_name or "")):
         return document
     return None
+
+
+def _audio_of(message: Message) -> Any:
+    """The voice note, audio file or audio document of a message (None: there is none)."""
+    document = message.document
+    if document is not None and (document.mime_type or "").startswith("audio/"):
+        return document
+    return message.voice or message.audio
 
 
 class TelegramAdapter:
@@ -97,6 +106,8 @@ class TelegramAdapter:
         self.app.add_error_handler(self._on_error)
         self.outbox = Outbox(ctx.store, (PLATFORM, GROUP), PLATFORM, self.deliver)
         self.typing = Typing(self._typing, every_s=4.5)
+        self.live = LiveStory(ctx.store, self._show_live, settings.storyloom_live_edit_seconds,
+                              limit=4000)
         self.username = ""
         self.bot_id = 0
 
@@ -150,6 +161,12 @@ class TelegramAdapter:
                            files=(Download(ref, size=picture.file_size),), **base)
         if message.text is not None:
             return Inbound(kind="text", text=text, addressed=addressed, **base)
+        sound = _audio_of(message)
+        if sound is not None:
+            heard = Attachment(kind="voice", platform_ref=f"telegram-file:{sound.file_id}")
+            return Inbound(kind="voice", text=text, addressed=addressed, attachments=(heard,),
+                           audio_seconds=getattr(sound, "duration", None),
+                           audio_size=sound.file_size, **base)
         return Inbound(kind=_media_kind(message), text=text, addressed=addressed, **base)
 
     def _command(self, message: Message, text: str) -> tuple[str, str] | None:
@@ -208,12 +225,23 @@ class TelegramAdapter:
         if inbound.files and inbound.private:
             inbound = await self._fetch(inbound)
         try:
+            if inbound.kind == "voice" and inbound.private:
+                inbound = await self._fetch_audio(inbound)
             replies = await asyncio.to_thread(self.handlers.handle, inbound)
         except Exception as exc:  # noqa: BLE001 - one failing update never stops the bot
             logger.exception("update %s for %s failed: %s", update.update_id, inbound.user,
                              type(exc).__name__)
             replies = [Reply(SORRY)]
         await self._answer(update, inbound, replies)
+
+    async def _fetch_audio(self, inbound: Inbound) -> Inbound:
+        """The voice note's bytes, unless it is refused on its size or length alone."""
+        if refusal(self.settings, inbound.audio_size, inbound.audio_seconds) is not None:
+            return inbound  # the handler says why, without fetching it
+        file_id = inbound.attachments[0].platform_ref.split(":", 1)[1]
+        found = await self.app.bot.get_file(file_id)
+        data = bytes(await found.download_as_bytearray())
+        return dataclasses.replace(inbound, audio=data, audio_size=len(data))
 
     async def _answer(self, update: Update, inbound: Inbound, replies: list[Reply]) -> None:
         query = update.callback_query
@@ -237,6 +265,8 @@ class TelegramAdapter:
                 await self._send_file(chat, file)
             if reply.request_id:
                 self.typing.start(str(chat), reply.request_id)
+                if inbound.private:
+                    self.live.follow(inbound.user, str(chat), reply.request_id)
         if query is not None and not answered:
             await query.answer()
 
@@ -245,6 +275,26 @@ class TelegramAdapter:
         await paced(self.pacer, str(chat), lambda: self.app.bot.send_message(
             chat, text, parse_mode=parse_mode, reply_markup=markup(buttons),
             reply_to_message_id=reply_to, allow_sending_without_reply=True))
+
+    async def _show_live(self, chat: str, text: str, handle: Any) -> Any:
+        """Send (handle None) or edit the message showing a story being written."""
+        if handle is None:
+            return await paced(self.pacer, chat, lambda: self.app.bot.send_message(
+                int(chat), text))
+        return await paced(self.pacer, chat, lambda: self.app.bot.edit_message_text(
+            text, chat_id=int(chat), message_id=handle.message_id))
+
+    async def _replace(self, chat: int, handle: Any, text: str, mode: str | None,
+                       buttons: Rows) -> bool:
+        """Edit a live preview into the delivered text; False when it cannot be edited."""
+        try:
+            await paced(self.pacer, str(chat), lambda: self.app.bot.edit_message_text(
+                text, chat_id=chat, message_id=handle.message_id, parse_mode=mode,
+                reply_markup=markup(buttons)))
+        except BadRequest as exc:
+            logger.info("live preview not replaced (%s); sending anew", type(exc).__name__)
+            return False
+        return True
 
     async def _send_file(self, chat: int, file: ExportFile) -> None:
         async def send() -> object:
@@ -268,11 +318,20 @@ class TelegramAdapter:
             mode: str | None = HTML
             buttons = (installment_buttons(delivery.installment_id)
                        if private and delivery.installment_id else ())
+        elif delivery.kind == "transcript" and delivery.voice_id:
+            chunks, mode = plain_chunks(TRANSCRIPT.format(text=delivery.text)), None
+            buttons = transcript_buttons(delivery.voice_id)
         else:
             chunks, mode, buttons = plain_chunks(delivery.text), None, ()
         try:
+            preview = await self.live.finish(delivery.in_reply_to)
+            last = len(chunks) - 1
+            if preview is not None and await self._replace(chat, preview, chunks[0], mode,
+                                                          buttons if last == 0 else ()):
+                chunks = chunks[1:]
+                last -= 1
             for i, chunk in enumerate(chunks):
-                await self._send(chat, chunk, mode, buttons if i == len(chunks) - 1 else ())
+                await self._send(chat, chunk, mode, buttons if i == last else ())
         except (BadRequest, Forbidden) as exc:
             return self._refused(user, delivery, exc)
         except (RetryAfter, NetworkError) as exc:
@@ -313,6 +372,7 @@ class TelegramAdapter:
                 await stop.wait()
             finally:
                 stop.set()
+                await self.live.close()
                 await self._stop_updates(webhook)
                 await asyncio.gather(*tasks, return_exceptions=True)
                 await self.app.stop()

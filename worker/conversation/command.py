@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import redis
 
 from worker.settings import Settings
+from worker.store.records import utcnow
 from worker.store.store import Store
 
 
@@ -18,6 +20,8 @@ class CommandContext:
     settings: Settings
     store: Store
     redis: redis.Redis
+    # what time it is (a test's own clock, for reminders)
+    clock: Callable[[], datetime] = field(default=utcnow)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from worker.book import commands as book
 from worker.book import family
 from worker.conversation import corrections
 from worker.conversation.command import CommandContext, CommandResult, Handler
+from worker.conversation.reminders import commands as reminders
+from worker.conversation.voice import commands as voice
 from worker.counsel import commands as counsel
 from worker.counsel import privacy
 from worker.profile.view import render_profile
@@ -98,6 +100,17 @@ TABLE: tuple[Command, ...] = (
             "your links and their questions"),
     Command("notrain", training.cmd_notrain,
             "/notrain [N]: keep your last message (or last N) out of what I learn your voice from"),
+    # reminders and voice notes (issue 16)
+    Command("remind", reminders.cmd_remind,
+            "/remind weekly sunday 10:00|daily 19:00|pause [2 weeks]|resume|off: a question "
+            "for your story, when you choose"),
+    Command("timezone", reminders.cmd_timezone,
+            "/timezone Europe/Lisbon: the time zone your reminders keep"),
+    Command("quiet", reminders.cmd_quiet,
+            "/quiet 22:00-08:00|off: hours with no reminders"),
+    Command("voice", voice.cmd_voice,
+            "/voice keep|fix <words>|drop|recordings on|off: what to do with the transcript "
+            "of your voice note"),
 )
 _BY_NAME = {entry.name: entry for entry in TABLE}
 HELP: dict[str, str] = {entry.name: entry.usage for entry in TABLE}

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 GENERATE = "generate"
 FINETUNE = "finetune"
+TRANSCRIBE = "transcribe"
 
 
 def queue(name: str, client: redis.Redis) -> Queue:
@@ -49,5 +50,20 @@ def enqueue_story(store: Store, settings: Settings, request: StoryRequest) -> st
         result_ttl=3600,
         failure_ttl=STORY_FAILURE_TTL,
         description="write a story installment",
+    )
+    return str(job.id)
+
+
+def enqueue_transcription(client: redis.Redis, settings: Settings, user: str,
+                          voice_id: str) -> str:
+    """Queue the transcription of one voice note (one job per note)."""
+    job = queue(TRANSCRIBE, client).enqueue(
+        "worker.conversation.voice.jobs.transcribe_voice", user, voice_id,
+        job_id=f"voice-{voice_id}",
+        job_timeout=settings.storyloom_transcribe_timeout,
+        retry=Retry(max=1),
+        on_failure=Callback("worker.conversation.voice.jobs.transcription_failed"),
+        result_ttl=3600, failure_ttl=7 * 24 * 3600,
+        description="transcribe a voice note",
     )
     return str(job.id)

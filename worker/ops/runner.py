@@ -236,3 +236,38 @@ def _run_slot(slot: SlotWorker, burst: bool, level: str, results: list[bool],
 def stop_on_sigterm(stop: object) -> None:
     """Let SIGTERM end a loop by setting its stop event (graceful shutdown)."""
     signal.signal(signal.SIGTERM, lambda *_: stop.set())  # type: ignore[attr-defined]
+
+
+def run_reminders(ctx: WorkerContext, settings: Any, beat: Callable[[], None] | None = None,
+                  burst: bool = False) -> None:
+    """The reminder scheduler's loop (any number may run; each slot is sent once)."""
+    from worker.conversation.reminders.ticker import ReminderTicker
+
+    ticker = ReminderTicker(ctx.store, settings)
+    if burst:
+        ticker.tick()
+        return
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        stop_on_sigterm(stop)
+    while not stop.is_set():
+        ticker.tick()
+        if beat is not None:
+            beat()
+        stop.wait(ticker.every_s)
+
+
+def run_transcribe_worker(ctx: WorkerContext, burst: bool = False,
+                          beat: Callable[[], None] | None = None) -> bool:
+    """Serve the transcribe queue (the Whisper model loads at the first voice note)."""
+    from worker.ops.queues import TRANSCRIBE
+
+    runtime.install(ctx)
+    client = ctx.store.redis
+    recover_abandoned(client, [TRANSCRIBE])
+    worker = StoryWorker([queue(TRANSCRIBE, client)], connection=client,
+                         name=f"{process_name()}.{TRANSCRIBE}", serializer=JSONSerializer,
+                         maintenance_interval=30)
+    worker.beat = beat
+    level = logging.getLevelName(logging.getLogger().level)
+    return bool(worker.work(burst=burst, logging_level=level, with_scheduler=False))

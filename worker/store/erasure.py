@@ -76,6 +76,7 @@ class ErasureStore(CommunityStore):
         self.redis.srem(self.keys.users(), user)
         self._forget_ballots(user)
         self._delete_dead_letters(user)
+        self.redis.zrem(self.keys.reminders_due(), user)
         entries = self._delete_stream_turns(user)
         logger.info("user %s erased: %s keys, %s stream entries, %s contributions blanked",
                     user, deleted, entries, blanked)

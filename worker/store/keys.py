@@ -305,6 +305,44 @@ class Keys:
         """Sorted set of open votes scored by when they close."""
         return self._k("votes", "due")
 
+    # -- reminders and voice notes (issue 16) ----------------------------------
+    def reminder(self, user: str) -> str:
+        """The user's reminder plan: cadence, time, time zone, quiet hours, pause."""
+        return self._k("user", user, "reminder")
+
+    def reminder_fired(self, user: str) -> str:
+        """The due time (unix seconds) of the user's last reminder slot handled (exactly once)."""
+        return self._k("user", user, "reminder-fired")
+
+    def reminders_due(self) -> str:
+        """Sorted set user -> when their next reminder is due (unix seconds)."""
+        return self._k("reminders", "due")
+
+    def voice_audio(self, user: str, voice_id: str) -> str:
+        """A voice note's audio, sealed, kept only until it is transcribed."""
+        return self._k("user", user, "voice-audio", voice_id)
+
+    def voice_notes(self, user: str) -> str:
+        """Hash voice id -> transcribed voice note waiting to be kept, corrected or dropped."""
+        return self._k("user", user, "voice")
+
+    def voice_fixing(self, user: str) -> str:
+        """The voice note whose correction the user's next message is."""
+        return self._k("user", user, "voice-fixing")
+
+    def voice_keep_recordings(self, user: str) -> str:
+        """Exists while the user chose to keep the recordings of their voice notes."""
+        return self._k("user", user, "voice-keep-recordings")
+
+    def voice_kept_audio(self, user: str, voice_id: str) -> str:
+        """A voice note's sealed audio, kept only for users who chose to keep recordings."""
+        return self._k("user", user, "voice-kept", voice_id)
+
+    def voice_kept_pattern(self, user: str) -> str:
+        """SCAN pattern matching every kept recording of one user."""
+        return ":".join((_glob_escape(self.prefix), "user", _glob_escape(user), "voice-kept",
+                         "*"))
+
     # -- operations -----------------------------------------------------------
     def dead_letters(self) -> str:
         return self._k("dead-letter")

@@ -57,7 +57,7 @@ class Turn(Record):
     edited_at: datetime | None = None
 
 
-DeliveryKind = Literal["reply", "installment", "notice"]
+DeliveryKind = Literal["reply", "installment", "notice", "reminder", "transcript"]
 
 
 class Delivery(Record):
@@ -71,6 +71,8 @@ class Delivery(Record):
     installment_id: str | None = None
     tone: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # a transcript: the voice note it was heard from (its buttons keep, correct or drop it)
+    voice_id: str | None = None
 
 
 StoryKind = Literal["next", "continue", "retry", "edit"]

@@ -10,6 +10,7 @@ from worker.store.deliveries import DeliveryStore
 from worker.store.feedback import FeedbackStore
 from worker.store.photos import PhotoStore
 from worker.store.profiles import ProfileStore
+from worker.store.reminders import ReminderStore
 from worker.store.revisions import RevisionStore
 from worker.store.safety import SafetyStore
 from worker.store.shred import ShredStore
@@ -18,15 +19,17 @@ from worker.store.story_state import StoryStateStore
 from worker.store.turns import TurnStore
 from worker.store.users import UserStore
 from worker.store.versions import VersionStore
+from worker.store.voice import VoiceStore
 
 
 class Store(
-    AdapterStore, ShredStore, RevisionStore, CommunityStore, ConsentStore,
-    FeedbackStore, TurnStore, ProfileStore, VersionStore, StoryStore, StoryStateStore,
+    ReminderStore, VoiceStore, AdapterStore, ShredStore, RevisionStore, CommunityStore,
+    ConsentStore, FeedbackStore, TurnStore, ProfileStore, VersionStore, StoryStore, StoryStateStore,
     DeliveryStore, SafetyStore, UserStore, PhotoStore, CorrectionStore,
 ):
     """All user data: turns (and their edits), profiles, settings, installments, story
     state, deliveries, users, consent, feedback, community stories, erasure and the
     counselor side (accounts, links, guided sessions, review, alerts, pseudonyms,
-    shredding), the learning loop's adapter registry, and the book's photos, versions and
+    shredding), reminders and voice notes waiting to be kept, the learning loop's adapter
+    registry, and the book's photos, versions and
     corrections (the family's links live in ShredStore's FamilyStore)."""
