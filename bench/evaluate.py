@@ -169,6 +169,9 @@ def run_eval_story(settings: Settings, script: Path, user: str, as_json: bool,
 
     with LocalServices(settings) as services:
         session = _session(services, settings, user, emit)
+        # a slow machine delays an installment, it must not drop it from the measures
+        session.story_wait_s = max(session.story_wait_s, (settings.storyloom_job_retries + 1)
+                                   * settings.storyloom_job_timeout + 120)
         session.drain()
         for n, (line, _valid) in enumerate(script_lines(script), 1):
             if line.startswith("/"):

@@ -3,16 +3,18 @@
     PYTHONPATH=. python scripts/eval_story_suite.py [--set tune|heldout|both] [--out DIR]
         [--drafts 4] [--tokens 96] [--jobs 1] [--only NAME,...] [--no-run]
 
-The TUNE set is `examples/eval/*.txt` (what the engine may be tuned on); the HELD-OUT set is
-`examples/eval/heldout/*.txt` (only tested on; see its README). Each script runs in its own
-process with its own fresh data dir (its own embedded Redis), with the settings
+The TUNE set is `examples/eval/*.txt` (what the engine may be tuned on); the HELD-OUT set
+is `examples/eval/heldout/*.txt` (only tested on; see its README). Each script runs in its
+own process with its own fresh data dir (its own embedded Redis), with the settings
 examples/eval/RESULTS.md names (long-life.txt gets a 512-token prompt budget so its story
-outgrows it), recording with `--no-judge`; its JSON lines go to DIR/SET/NAME.jsonl. Then
-the independent judge (bench/judge.py) scores every recording, and for each set this prints
-one table: the engine's own measures (delivered, first draft, best draft before repair),
-the judge's measures (micro-averaged over the set, and per conversation), and the time from
-the command (/story, /continue, /retry) to the delivery: mean and p95. `--no-run` judges
-the recordings already in DIR again (for instance those of an older engine).
+outgrows it) and a job timeout of --job-timeout seconds (so a loaded machine delays an
+installment instead of failing it), recording with `--no-judge`; its JSON lines go to
+DIR/SET/NAME.jsonl. Then the independent judge (bench/judge.py) scores every recording,
+and for each set this prints one table: the engine's own measures (delivered, first
+draft, best draft before repair), the judge's measures (micro-averaged over the set, and
+per conversation), and the time from the command (/story, /continue, /retry) to the
+delivery: mean and p95. `--no-run` judges the recordings already in DIR again (for
+instance those of an older engine).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ def run_script(script: Path, out: Path, args: argparse.Namespace) -> tuple[str, 
         env = dict(os.environ, OMP_NUM_THREADS="1", STORYLOOM_DATA_DIR=data,
                    STORYLOOM_MAX_NEW_TOKENS=str(args.tokens), STORYLOOM_SEED="11",
                    STORYLOOM_DRAFTS=str(args.drafts),
+                   STORYLOOM_JOB_TIMEOUT=str(args.job_timeout),
                    STORYLOOM_PROMPT_TOKENS=str(BUDGETS.get(name, 900)))
         env.pop("REDIS_URL", None)  # each script on its own embedded Redis
         result = subprocess.run(
@@ -110,6 +113,9 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "storyloom-eval")
     ap.add_argument("--drafts", type=int, default=4)
     ap.add_argument("--tokens", type=int, default=96)
+    ap.add_argument("--job-timeout", type=int, default=3600,
+                    help="seconds a generation may take before it fails (a loaded machine "
+                    "is slow; the engine's default of 600 then drops installments)")
     ap.add_argument("--jobs", type=int, default=1, help="scripts run at once (each 1 thread)")
     ap.add_argument("--only", default="", help="comma-separated script names")
     ap.add_argument("--no-run", action="store_true", help="judge the recordings in --out again")
