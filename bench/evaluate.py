@@ -150,7 +150,7 @@ def run_eval_story(settings: Settings, script: Path, user: str, as_json: bool,
     prepare_model(settings, lambda m: print(m, file=sys.stderr, flush=True))
     the_judge = _load_judge() if judge else None
     lines: list[dict[str, Any]] = []
-    asked = {"command": "", "at": time.perf_counter()}
+    asked: dict[str, Any] = {"command": "", "at": time.perf_counter()}
 
     def emit(out: Output) -> None:
         inst = out.installment
