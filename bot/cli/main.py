@@ -60,7 +60,14 @@ def _cmd_eval_story(settings: Settings, args: argparse.Namespace) -> int:
     from bench.evaluate import run_eval_story
 
     _log_to_file(settings, "eval")
-    return run_eval_story(settings, Path(args.script), args.user, as_json=args.json)
+    return run_eval_story(settings, Path(args.script), args.user, as_json=args.json,
+                          judge=not args.no_judge)
+
+
+def _cmd_eval_judge(settings: Settings, args: argparse.Namespace) -> int:
+    from bench.rejudge import run_eval_judge
+
+    return run_eval_judge([Path(f) for f in args.files], as_json=args.json)
 
 
 def _cmd_model(settings: Settings, args: argparse.Namespace) -> int:
@@ -221,7 +228,14 @@ def build_parser() -> argparse.ArgumentParser:
     story.add_argument("--script", required=True, help="same format as `storyloom demo`")
     story.add_argument("--user", default="eval", help="whose story (default: eval)")
     story.add_argument("--json", action="store_true", help="one JSON object per line")
+    story.add_argument("--no-judge", action="store_true",
+                       help="record only; judge later with `storyloom eval judge`")
     story.set_defaults(run=_cmd_eval_story)
+    judge = evals.add_parser("judge", help="judge recorded `eval story --json` lines again "
+                             "(bench/judge.py), without running the engine")
+    judge.add_argument("files", nargs="+", help="JSON-lines files, one conversation each")
+    judge.add_argument("--json", action="store_true", help="one JSON object per line")
+    judge.set_defaults(run=_cmd_eval_judge)
 
     from bot.cli.learning import register
 
