@@ -115,3 +115,20 @@ def test_the_readme_map_matches_the_tree() -> None:
     for name in named:
         path = name.strip().strip("`").rstrip("/")
         assert (ROOT / path).exists(), path
+
+
+def test_every_import_of_our_code_names_a_module_that_exists() -> None:
+    modules = _modules()
+    missing = []
+    paths = [*modules.values(), *(ROOT / "tests").rglob("*.py"), *(ROOT / "scripts").glob("*.py")]
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                if name.split(".")[0] in PACKAGES and name not in modules:
+                    missing.append(f"{path.relative_to(ROOT)}: {name}")
+    assert missing == []

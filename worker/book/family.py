@@ -12,7 +12,7 @@ import logging
 from datetime import datetime
 
 from worker.conversation.command import CommandContext, CommandResult
-from worker.family.questions import decide
+from worker.book.family_questions import decide
 from worker.store.book_records import FamilyLink
 from worker.store.records import utcnow
 
