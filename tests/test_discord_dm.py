@@ -58,7 +58,7 @@ def test_dm_consent_then_story_talk_and_commands(
             "forget"} <= names
     story = next(c for c in dc.commands() if c["name"] == "story")
     assert {o["name"] for o in story["options"]} == {"next", "start", "weave", "recap",
-                                                    "export", "end"}
+                                                    "export", "end", "join", "leave"}
 
 
 def test_dm_deliveries_survive_an_adapter_restart(dctx: WorkerContext, dc: FakeDiscord) -> None:

@@ -11,10 +11,12 @@ import time
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
+from tests.book_support import jpeg
 from tests.conftest import ROOT, cli_env
 from worker.conversation.commands import CommandContext, dispatch
 from worker.conversation.intake import receive_text
 from worker.conversation.nlu_worker import NluWorker
+from worker.conversation.photos import receive_photo
 from worker.ops.jobs import FAILED
 from worker.ops.queues import GENERATE, queue, story_job_id
 from worker.ops.runner import run_generate_worker
@@ -46,6 +48,27 @@ def test_story_command_delivers_one_installment(
     assert installment.text and installment.request_id == result.request_id
     assert installment.stats.new_tokens > 0
     assert _kinds(ctx, user).count("installment") == 1
+
+
+def test_the_photo_told_with_a_moment_sits_beside_its_installment(
+    ctx: WorkerContext, analyzer, language_model  # type: ignore[no-untyped-def]
+) -> None:
+    user = "local:ines"
+    _told(ctx, analyzer, user)
+    first = ctx.store.turns(user)[0]
+    photo = receive_photo(ctx.store, ctx.settings, user=user, platform="local",
+                          platform_ref="test:1", data=jpeg(), caption=first.text,
+                          turn_id=first.turn_id).photo
+    elsewhere = receive_photo(ctx.store, ctx.settings, user=user, platform="local",
+                              platform_ref="test:2", data=jpeg(colour="navy"),
+                              caption="A cat.", turn_id=None).photo
+    assert photo is not None and elsewhere is not None
+    dispatch(CommandContext(ctx.settings, ctx.store, ctx.store.redis), user, "story", "")
+    ctx._model = language_model
+    run_generate_worker(ctx, burst=True)
+    [installment] = ctx.store.installments(user)
+    assert first.turn_id in installment.turn_ids
+    assert installment.photo_ids == (photo.photo_id,), "the photo of the told moment, only it"
 
 
 def test_story_before_any_memory_says_what_to_do(ctx: WorkerContext, language_model) -> None:  # type: ignore[no-untyped-def]

@@ -25,6 +25,7 @@ from worker.store.store import Store
 from worker.story import tones
 from worker.story.draft import Draft, Written
 from worker.story.grounded import checked_sentences, compose_installment
+from worker.story.photos import photos_for
 from worker.story.planner import Plan, plan_again, plan_next
 from worker.story.prompt import Prompt, build_prompt
 from worker.story.rerank import Judge, repair, score
@@ -208,6 +209,9 @@ class StoryWriter:
             replaces=replaces, after_turn=request.after_turn, turn_ids=plan.turn_ids,
             context_parts=done.context_parts, sentences=done.sentences,
         )
+        # the photos the user sent with these moments sit beside the installment
+        installment = installment.model_copy(
+            update={"photo_ids": photos_for(self.store, request.user, installment)})
         delivery = Delivery(user=request.user, kind="installment", text=done.text,
                             in_reply_to=request.request_id,
                             installment_id=installment.installment_id, tone=choice.label)
