@@ -71,7 +71,7 @@ def verify_chain(rows: Iterable[tuple[str, bytes | str]], anchor: str = "",
             return AuditCheck(count, entry_id, "does not follow the entry before it")
         expected = entry_hash(raw)
     if head is not None and head != (expected if expected is not None else anchor):
-        return AuditCheck(count, last_id, "the newest entries are missing")
+        return AuditCheck(count, last_id, "the newest entry was changed or removed")
     return AuditCheck(count)
 
 

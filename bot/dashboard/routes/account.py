@@ -29,6 +29,7 @@ CHAT_CODE_TTL_S = 15 * 60
 @router.get("/account")
 def account(request: Request, who: AnyViewer) -> Response:
     """The account page."""
+    dash(request).store.audit(who.actor, "view_account")
     return render(request, "account.html", code=None, message=None, error=None)
 
 
