@@ -12,6 +12,7 @@ import redis
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from redis import Redis
 
 from worker.settings import Settings
 from worker.store.store import Store
@@ -34,7 +35,7 @@ class Dashboard:
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @classmethod
-    def build(cls, settings: Settings, store: Store, client: redis.Redis) -> Dashboard:
+    def build(cls, settings: Settings, store: Store, client: Redis) -> Dashboard:
         """The state for one app, its limits read from the settings."""
         proxies = tuple(ipaddress.ip_network(p.strip(), strict=False)
                         for p in settings.storyloom_trusted_proxies.split(",") if p.strip())
