@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from datetime import timedelta
 
 import pyotp
@@ -13,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from bot.dashboard.app import create_app
 from bot.dashboard.security import SESSION_COOKIE
+from tests.conftest import ROOT, cli_env
 from tests.dashboard_support import (
     PASSWORD,
     browser_for,
@@ -168,3 +171,16 @@ def test_pages_ask_browsers_to_use_https_only(settings: Settings, client: redis.
     plain = TestClient(local, follow_redirects=False)
     assert "strict-transport-security" not in plain.get("/login").headers, (
         "local http (cookies not Secure) sends none")
+
+
+def test_users_add_can_print_a_set_password_link(settings: Settings, client: redis.Redis) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli.main", "users", "add", "--email", "c@example.org",
+         "--role", "counselor", "--link"], text=True, capture_output=True,
+        env=cli_env(settings), cwd=ROOT, timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    link = json.loads(done.stdout)["set_password_link"]
+    world_app = create_app(settings, client)
+    http = TestClient(world_app, base_url="https://testserver", follow_redirects=False)
+    page = http.get("/" + link.split("://", 1)[1].split("/", 1)[1])
+    assert page.status_code == 200 and "c@example.org" in page.text
