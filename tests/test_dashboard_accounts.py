@@ -99,6 +99,8 @@ def test_a_new_account_sets_its_own_password_by_a_one_time_link_and_enrols_a_fac
     assert logged.status_code == 303 and http.get("/clients").status_code == 200
     account = world.store.account_by_email("new@example.org")
     assert account is not None and account.totp_secret == secret
+    stored = client.hget(world.store.keys.accounts(), account.account_id) or b""
+    assert secret.encode() not in stored, "the secret is kept sealed"
 
     again, _ = browser_for(world, None)
     first = submit_login(again, "new@example.org", NEW_PASSWORD)

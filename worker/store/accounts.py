@@ -7,7 +7,9 @@ copy of the database cannot be replayed as a login.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 from datetime import timedelta
 from typing import TypeVar
@@ -15,6 +17,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from worker.counsel.records import Account, PendingLogin, WebSession
+from worker.store import crypto
 from worker.store.base import StoreBase
 from worker.store.records import utcnow
 
@@ -25,6 +28,8 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 IDLE_NOTE_S = 30
 # How long an accepted TOTP time step is remembered (longer than the codes' window).
 TOTP_MEMORY_S = 180
+# Marks a TOTP secret sealed (AES-GCM) in a stored account.
+SEALED = "sealed:"
 
 
 def digest(value: str) -> str:
@@ -71,13 +76,41 @@ class AccountStore(StoreBase):
         return True
 
     def save_account(self, account: Account) -> None:
-        """Overwrite an account (role, disabled, chat link)."""
+        """Overwrite an account (role, disabled, chat link); its TOTP secret is sealed."""
+        if account.totp_secret is not None:
+            account = account.model_copy(update={"totp_secret": self._seal_factor(account)})
         self.redis.hset(self.keys.accounts(), account.account_id, account.model_dump_json())
 
     def get_account(self, account_id: str) -> Account | None:
         """One account by id."""
         key = self.keys.accounts()
-        return self._staff(Account, self.redis.hget(key, account_id), key)
+        return self._open_factor(self._staff(Account, self.redis.hget(key, account_id), key))
+
+    # -- the second factor's secret, sealed under a key derived from the master key -----
+    def _factor_key(self) -> bytes:
+        return hmac.new(self.master.key, b"storyloom dashboard totp", hashlib.sha256).digest()
+
+    def _seal_factor(self, account: Account) -> str:
+        assert account.totp_secret is not None
+        blob = crypto.seal(f"totp\0{account.account_id}", self._factor_key(),
+                           account.totp_secret.encode())
+        return SEALED + base64.b64encode(blob).decode()
+
+    def _open_factor(self, account: Account | None) -> Account | None:
+        """The account with its secret opened; None (logged, no login) when it won't open:
+        an account must never fall back to password-only."""
+        if account is None or account.totp_secret is None:
+            return account
+        if not account.totp_secret.startswith(SEALED):
+            return account  # stored before secrets were sealed; sealed on the next save
+        try:
+            plain = crypto.unseal(f"totp\0{account.account_id}", self._factor_key(),
+                                  base64.b64decode(account.totp_secret[len(SEALED):]))
+        except (crypto.KeyError_, ValueError):
+            self.dead_letter(self.keys.accounts(), account.account_id,
+                             "the account's second factor does not open")
+            return None
+        return account.model_copy(update={"totp_secret": plain.decode()})
 
     def account_by_email(self, email: str) -> Account | None:
         """The account with this email, if any."""
@@ -87,7 +120,8 @@ class AccountStore(StoreBase):
     def accounts_list(self) -> list[Account]:
         """Every account, by email."""
         key = self.keys.accounts()
-        found = (self._staff(Account, raw, key) for raw in self.redis.hvals(key))
+        found = (self._open_factor(self._staff(Account, raw, key))
+                 for raw in self.redis.hvals(key))
         return sorted((a for a in found if a is not None), key=lambda a: a.email)
 
     # -- browser sessions -----------------------------------------------------------
