@@ -93,7 +93,9 @@ def _cmd_users(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.action == "list":
         for account in list_users(settings):
-            state = "disabled" if account.disabled else "active"
+            state = ("disabled" if account.disabled else "no password yet"
+                     if not account.password_hash else "no second factor yet"
+                     if account.totp_secret is None else "active")
             print(f"{account.email}\t{account.role}\t{state}")
         return 0
     if not args.email or not args.role:

@@ -12,6 +12,7 @@ from bot.dashboard.routes.password import password_problem
 from bot.dashboard.security import (
     SESSION_COOKIE,
     AnyViewer,
+    Viewer,
     check_password,
     client_address,
     csrf_guard,
@@ -68,7 +69,7 @@ def change_password(request: Request, who: AnyViewer,
     store.close_web_session(who.token)
     token, session = store.open_web_session(who.actor, settings.storyloom_session_hours)
     store.audit(who.actor, "change_password")
-    request.state.viewer = who.__class__(account=who.account, session=session, token=token)
+    request.state.viewer = Viewer(account=who.account, session=session, token=token)
     response = render(request, "account.html", code=None, error=None,
                       message="Your password is changed. Other browsers are logged out.")
     set_cookie(request, response, SESSION_COOKIE, token,
