@@ -18,7 +18,8 @@ import pytest
 import redis
 import uvicorn
 
-from tests.dashboard_support import CANARY, PASSWORD, World, build_world
+from tests.dashboard_support import CANARY, PASSWORD, World, build_world, totp_code
+from worker.counsel.records import Account
 from worker.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -68,11 +69,15 @@ def page(served: tuple[World, str]) -> Iterator[object]:
             browser.close()
 
 
-def _log_in(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
+def _log_in(page, base: str, account: Account) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{base}/clients")
     assert "/login" in page.url, "an anonymous browser is sent to the login page"
-    page.fill("input[name=email]", email)
+    page.fill("input[name=email]", account.email)
     page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/login/code")
+    assert account.totp_secret
+    page.fill("input[name=code]", totp_code(account.totp_secret))
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/clients")
 
@@ -81,7 +86,7 @@ def test_a_counselor_logs_in_sees_the_alert_and_approves_an_installment(
     served: tuple[World, str], page  # type: ignore[no-untyped-def]
 ) -> None:
     world, base = served
-    _log_in(page, base, world.owner.email)
+    _log_in(page, base, world.owner)
     assert page.locator("#clients").inner_text().count(world.ref) == 1
 
     page.click("text=Alerts")
@@ -107,7 +112,7 @@ def test_a_counselor_is_refused_another_counselors_client(
     served: tuple[World, str], page  # type: ignore[no-untyped-def]
 ) -> None:
     world, base = served
-    _log_in(page, base, world.other.email)
+    _log_in(page, base, world.other)
     response = page.goto(f"{base}/clients/{world.ref}")
     assert response is not None and response.status == 403
     assert "not one of your clients" in page.locator("#message").inner_text()

@@ -9,17 +9,30 @@ import redis
 
 from bot.dashboard.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE
 from tests.conftest import ROOT, cli_env
-from tests.dashboard_support import CANARY, PASSWORD, World, browser_for, build_world, login_token
+from tests.dashboard_support import (
+    CANARY,
+    PASSWORD,
+    World,
+    browser_for,
+    build_world,
+    login_token,
+    submit_code,
+    submit_login,
+    totp_code,
+)
 from worker.settings import Settings
 from worker.store.store import Store
 
 
 def _login(world: World, email: str, password: str):  # type: ignore[no-untyped-def]
+    """Email and password, then (when they match) the account's authenticator code."""
     http, _ = browser_for(world, None)
-    page = http.get("/login?next=/alerts")
-    form = {"csrf_token": login_token(page.text), "email": email, "password": password,
-            "next": "/alerts"}
-    return http, http.post("/login", data=form)
+    first = submit_login(http, email, password)
+    if first.status_code != 303 or first.headers["location"] != "/login/code":
+        return http, first
+    account = world.store.account_by_email(email)
+    assert account is not None and account.totp_secret
+    return http, submit_code(http, totp_code(account.totp_secret))
 
 
 def test_login_sets_a_hardened_cookie_and_logout_ends_the_session(
@@ -73,7 +86,9 @@ def test_login_redirects_only_within_the_site(settings: Settings, client: redis.
     page = http.get("/login?next=//evil.example/x")
     form = {"csrf_token": login_token(page.text), "email": "owner@example.org",
             "password": PASSWORD, "next": "https://evil.example/"}
-    assert http.post("/login", data=form).headers["location"] == "/"
+    assert http.post("/login", data=form).headers["location"] == "/login/code"
+    assert world.owner.totp_secret
+    assert submit_code(http, totp_code(world.owner.totp_secret)).headers["location"] == "/"
     assert http.cookies.get(LOGIN_CSRF_COOKIE) is None
 
 

@@ -123,6 +123,28 @@ class Settings(BaseSettings):
     storyloom_login_window_seconds: int = Field(
         default=900, ge=1, description="How long failed logins are counted (and a lockout lasts)."
     )
+    storyloom_login_max_hashing: int = Field(
+        default=2, ge=1, description="Password hashes computed at once (argon2 takes 64 MiB "
+        "each); further logins are told to retry (503) instead of queueing.",
+    )
+    storyloom_trusted_proxies: str = Field(
+        default="", description="Comma-separated addresses or networks of reverse proxies "
+        "whose X-Forwarded-For is believed; from anyone else it is ignored.",
+    )
+    storyloom_idle_minutes: float = Field(
+        default=30, gt=0, description="A dashboard login unused this long ends (minutes)."
+    )
+    storyloom_hsts_seconds: int = Field(
+        default=31_536_000, ge=0, description="Strict-Transport-Security max-age sent with "
+        "every page when cookies are Secure (0: no header).",
+    )
+    storyloom_password_link_hours: float = Field(
+        default=48, gt=0, description="How long a one-time set-password link works (hours)."
+    )
+    storyloom_audit_retention_days: float = Field(
+        default=400, gt=0, description="Audit entries older than this are removed (days); "
+        "export them first (`storyloom audit export`) to keep them longer.",
+    )
     storyloom_master_key: SecretStr | None = Field(
         default=None,
         description="32 bytes (base64 or hex) wrapping every user's data key. Unset: one is "

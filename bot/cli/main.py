@@ -93,20 +93,30 @@ def _cmd_users(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.action == "list":
         for account in list_users(settings):
-            state = "disabled" if account.disabled else "active"
+            state = ("disabled" if account.disabled else "no password yet"
+                     if not account.password_hash else "no second factor yet"
+                     if account.totp_secret is None else "active")
             print(f"{account.email}\t{account.role}\t{state}")
         return 0
     if not args.email or not args.role:
         print("storyloom users add: --email and --role are required", file=sys.stderr)
         return 2
     try:
-        account_id = add_user(settings, args.email, args.role, read_password())
+        made = add_user(settings, args.email, args.role, None if args.link else read_password())
     except ValueError as exc:
         print(f"storyloom users add: {exc}", file=sys.stderr)
         return 1
-    print(json.dumps({"account_id": account_id, "email": args.email.strip().lower(),
-                      "role": args.role}))
+    print(json.dumps({"set_password_link" if args.link else "account_id": made,
+                      "email": args.email.strip().lower(), "role": args.role}))
     return 0
+
+
+def _cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.dashboard.users import audit_command
+
+    ok, said = audit_command(settings, args.action, args.to)
+    print(said, file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
 
 
 def _open_store(settings: Settings):  # type: ignore[no-untyped-def]
@@ -306,7 +316,15 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_argument("action", choices=["add", "list"])
     users.add_argument("--email")
     users.add_argument("--role", choices=["admin", "counselor"])
+    users.add_argument("--link", action="store_true",
+                       help="print a one-time link its owner chooses the password with")
     users.set_defaults(run=_cmd_users)
+
+    audit = sub.add_parser("audit", help="check the dashboard's audit chain, or append new "
+                           "entries to an append-only JSONL file")
+    audit.add_argument("action", choices=["verify", "export"])
+    audit.add_argument("--to", type=Path, help="the JSONL file (verify: check it instead)")
+    audit.set_defaults(run=_cmd_audit)
     return parser
 
 

@@ -15,8 +15,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.dashboard.routes import ROUTERS
 from bot.dashboard.routes.family import FamilyGone, family_guard
-from bot.dashboard.security import Forbidden, LoginRequired, csrf_guard, login_csrf_guard
-from bot.dashboard.state import Dashboard, build_templates, render
+from bot.dashboard.security import (
+    Busy,
+    Forbidden,
+    LoginRequired,
+    csrf_guard,
+    login_csrf_guard,
+)
+from bot.dashboard.state import Dashboard, render
 from worker.settings import Settings
 from worker.store.store import Store
 
@@ -70,6 +76,14 @@ def _handlers(app: FastAPI) -> None:
         return render(request, "family_gone.html", exc.status, title=exc.title,
                       message=exc.message)
 
+    @app.exception_handler(Busy)
+    async def _busy(request: Request, exc: Busy) -> Response:
+        response = render(request, "error.html", 503, title="Busy",
+                          message="Too many people are logging in at once. Try again in a "
+                          "few seconds.")
+        response.headers["Retry-After"] = "2"
+        return response
+
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
         return render(request, "error.html", 403, title="Not allowed", message=exc.reason)
@@ -86,17 +100,21 @@ def create_app(settings: Settings, client: redis.Redis) -> FastAPI:
     """The dashboard over a Redis connection."""
     app = FastAPI(title="storyloom dashboard", docs_url=None, redoc_url=None, openapi_url=None)
     store = Store.from_settings(settings, client)
-    app.state.dashboard = Dashboard(settings=settings, store=store, redis=client,
-                                    templates=build_templates())
+    app.state.dashboard = Dashboard.build(settings, store, client)
     for router in ROUTERS:
         app.include_router(router)
     _handlers(app)
+    # HTTPS only from the first visit on, for a year by default (only where cookies are Secure)
+    hsts = (f"max-age={settings.storyloom_hsts_seconds}; includeSubDomains"
+            if settings.storyloom_secure_cookies and settings.storyloom_hsts_seconds else "")
 
     @app.middleware("http")
     async def _headers(request: Request,
                        call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
+        if hsts:
+            response.headers["Strict-Transport-Security"] = hsts
         if request.url.path.startswith("/family/"):
             response.headers.update(FAMILY_HEADERS)
         return response

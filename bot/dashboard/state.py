@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ipaddress
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ import redis
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from redis import Redis
 
 from worker.settings import Settings
 from worker.store.store import Store
@@ -25,6 +28,20 @@ class Dashboard:
     store: Store
     redis: redis.Redis
     templates: Jinja2Templates
+    # argon2 takes 64 MiB a hash: only this many run at once (settings.login_max_hashing)
+    hashing: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(2))
+    # reverse proxies whose X-Forwarded-For is believed
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+    @classmethod
+    def build(cls, settings: Settings, store: Store, client: Redis) -> Dashboard:
+        """The state for one app, its limits read from the settings."""
+        proxies = tuple(ipaddress.ip_network(p.strip(), strict=False)
+                        for p in settings.storyloom_trusted_proxies.split(",") if p.strip())
+        return cls(settings=settings, store=store, redis=client, templates=build_templates(),
+                   hashing=threading.BoundedSemaphore(settings.storyloom_login_max_hashing),
+                   trusted_proxies=proxies)
 
 
 def build_templates() -> Jinja2Templates:

@@ -20,7 +20,9 @@ ROLES: tuple[Role, ...] = ("admin", "counselor")
 
 
 class Account(Record):
-    """A dashboard account; the password is kept only as an argon2 hash."""
+    """A dashboard account; the password is kept only as an argon2 hash ("" until the
+    account's set-password link is used), the second factor as a TOTP secret (None until
+    enrolled at the first login)."""
 
     account_id: str = Field(default_factory=new_id)
     email: str
@@ -30,6 +32,9 @@ class Account(Record):
     disabled: bool = False
     # The counselor's own chat (a user key such as telegram:42) for alert messages.
     chat_user: str | None = None
+    totp_secret: str | None = None
+    # Sessions opened before this (a password change, a reset) no longer work.
+    sessions_after: datetime | None = None
 
 
 class WebSession(Record):
@@ -38,6 +43,20 @@ class WebSession(Record):
     account_id: str
     csrf: str
     created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    # The last request seen; a session idle longer than the setting ends.
+    last_seen: datetime = Field(default_factory=utcnow)
+
+
+class PendingLogin(Record):
+    """A password that matched, waiting for the second factor (or its enrolment)."""
+
+    account_id: str
+    # who the attempt counter is kept for (email and client address)
+    who: str
+    next: str = "/"
+    # a secret offered for enrolment, saved on the account only once a code matches it
+    enrol_secret: str | None = None
     expires_at: datetime
 
 
@@ -130,8 +149,14 @@ class Alert(Record):
 
 
 class AuditEntry(Record):
-    """Who looked at or changed what, when; client refs only, never client text."""
+    """Who looked at or changed what, when; client refs only, never client text.
 
+    Entries form a hash chain: `prev` is the SHA-256 of the entry before, exactly as it
+    was stored, so editing or removing one breaks the chain after it (version 1 entries
+    were written before the chain and carry none)."""
+
+    schema_version: int = 2
+    prev: str = ""
     at: datetime = Field(default_factory=utcnow)
     actor: str
     action: str

@@ -1,20 +1,16 @@
-"""Safety alerts for counselors and admins, and the audit log of who saw what.
+"""Safety alerts for counselors and admins (the audit log is in worker.store.audit).
 
 An alert names the risk level, categories and rule ids of one turn, never its
-words. The audit log names the account, the action and the client's ref.
+words.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from pydantic import ValidationError
-
-from worker.counsel.records import Alert, AuditEntry
+from worker.counsel.records import Alert
 from worker.store.base import StoreBase
 from worker.store.records import utcnow
-
-AUDIT_LEN = 100_000
 
 
 def alert_id_for(user: str, turn_id: str) -> str:
@@ -75,21 +71,3 @@ class AlertStore(StoreBase):
             self.redis.hset(self.keys.user_alerts(alert.user), alert_id,
                             self._dump(alert.user, alert))
         return alert
-
-    # -- audit --------------------------------------------------------------------------
-    def audit(self, actor: str, action: str, client: str | None = None,
-              detail: str | None = None) -> None:
-        """Write who did what to which client (by ref), and when."""
-        entry = AuditEntry(actor=actor, action=action, client=client, detail=detail)
-        self.redis.xadd(self.keys.audit_log(), {"entry": entry.model_dump_json()},
-                        maxlen=AUDIT_LEN, approximate=True)
-
-    def audit_entries(self, count: int = 200) -> list[AuditEntry]:
-        """The newest audit entries first."""
-        out = []
-        for _, fields in self.redis.xrevrange(self.keys.audit_log(), count=count):
-            try:
-                out.append(AuditEntry.model_validate_json(fields[b"entry"]))
-            except (KeyError, ValidationError):
-                self.dead_letter(self.keys.audit_log(), repr(fields), "not an audit entry")
-        return out

@@ -61,6 +61,9 @@ def platform_of(user: str) -> str:
 class StoreBase:
     """The Redis connection, the key builder and the record codec."""
 
+    # how long audit entries are kept (worker.store.audit trims by it)
+    audit_retention_days: float = 400.0
+
     def __init__(self, client: redis.Redis, keys: Keys, master: MasterKey | None = None,
                  keystore: redis.Redis | None = None, blobs: BlobStore | None = None,
                  tombstone_days: float = TOMBSTONE_DAYS) -> None:
@@ -86,8 +89,10 @@ class StoreBase:
         url = settings.storyloom_keystore_url
         keystore = (redis.Redis.from_url(url.get_secret_value(), health_check_interval=30)
                     if url is not None else None)
-        return cls(client, Keys(settings.storyloom_key_prefix), master, keystore=keystore,
-                   blobs=open_blobs(settings), tombstone_days=settings.storyloom_tombstone_days)
+        store = cls(client, Keys(settings.storyloom_key_prefix), master, keystore=keystore,
+                    blobs=open_blobs(settings), tombstone_days=settings.storyloom_tombstone_days)
+        store.audit_retention_days = settings.storyloom_audit_retention_days
+        return store
 
     @property
     def master(self) -> MasterKey:

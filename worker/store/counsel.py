@@ -12,6 +12,7 @@ from datetime import timedelta
 from worker.counsel.records import ClientLink, Invite, Privacy
 from worker.store.accounts import AccountStore, clean_code, new_code
 from worker.store.alerts import AlertStore
+from worker.store.audit import AuditStore
 from worker.store.guided import GuidedStore
 from worker.store.records import utcnow
 from worker.store.review import ReviewStore
@@ -104,5 +105,5 @@ class LinkStore(GuidedStore, ReviewStore):
         return privacy
 
 
-class CounselStore(AccountStore, LinkStore, AlertStore):
+class CounselStore(AccountStore, LinkStore, AlertStore, AuditStore):
     """Everything the counselor side stores."""

@@ -173,6 +173,18 @@ class Keys:
         """Failed-login counter for one account and address (digested)."""
         return self._k("counsel", "login-failures", who_digest)
 
+    def pending_login(self, token_digest: str) -> str:
+        """A login between its password and its second factor, by its cookie's SHA-256."""
+        return self._k("counsel", "pending-login", token_digest)
+
+    def password_link(self, token_digest: str) -> str:
+        """A one-time set-password link (account id), by the SHA-256 of its token."""
+        return self._k("counsel", "password-link", token_digest)
+
+    def totp_used(self, account_id: str, step: int) -> str:
+        """Exists once a TOTP code of this time step was accepted (no replay)."""
+        return self._k("counsel", "totp-used", account_id, str(step))
+
     def chat_link_code(self, code: str) -> str:
         """A one-time code linking a counselor's own chat for alert messages."""
         return self._k("counsel", "chat-code", code)
@@ -223,6 +235,14 @@ class Keys:
     def audit_log(self) -> str:
         """Stream of who viewed or changed what (no client text)."""
         return self._k("counsel", "audit")
+
+    def audit_head(self) -> str:
+        """SHA-256 of the newest audit entry (the next one's `prev`)."""
+        return self._k("counsel", "audit-head")
+
+    def audit_anchor(self) -> str:
+        """The `prev` of the oldest entry kept, after retention removed older ones."""
+        return self._k("counsel", "audit-anchor")
     def consent(self, user: str) -> str:
         """What the user agreed to (kept before anything else of theirs is stored)."""
         return self._k("user", user, "consent")

@@ -8,9 +8,12 @@ from bot.dashboard.routes import (
     clients,
     family,
     invites,
+    password,
     review,
     sessions,
+    totp,
 )
 
-ROUTERS = [auth.router, clients.router, sessions.router, invites.router, review.router,
-           alerts.router, account.router, admin.router, family.router]
+ROUTERS = [auth.router, totp.router, password.router, clients.router, sessions.router,
+           invites.router, review.router, alerts.router, account.router, admin.router,
+           family.router]
