@@ -1,0 +1,111 @@
+"""Faults that lose nothing: a Redis blip never stops deliveries, and liveness says so.
+
+The adapters' Redis here is a redis-server of the test's own (append-only), killed and
+started again on the same port; Telegram is the local fake Bot API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from bot.outbox import Outbox
+from bot.telegram.adapter import TelegramAdapter
+from tests.chat_harness import AdapterThread, command_context
+from tests.fakes.telegram_api import FakeTelegram
+from tests.redis_procs import RedisProc
+from tests.telegram_fixtures import fake_telegram, texts  # noqa: F401 - fixtures
+from worker.ops.health import Health
+from worker.ops.runtime import WorkerContext
+from worker.settings import Settings
+from worker.store.records import Delivery
+
+PORT = 6397
+ANA = {"id": 1201, "first_name": "Ana"}
+USER = "telegram:1201"
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisProc]:
+    """A redis-server of this test's own, append-only so a restart keeps what it acknowledged."""
+    server = RedisProc(tmp_path / "redis", PORT, "--appendonly", "yes", "--appendfsync",
+                       "always", "--save", "").start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
+def fctx(settings: Settings, own_redis: RedisProc, tg: FakeTelegram) -> WorkerContext:
+    """A context on the test's own Redis, the adapter pointed at the fake Bot API."""
+    tuned = settings.model_copy(update={
+        "redis_url": f"redis://127.0.0.1:{PORT}/0",
+        "telegram_api_base_url": tg.base_url, "telegram_file_base_url": tg.base_file_url,
+    })
+    client = redis.Redis(host="127.0.0.1", port=PORT, socket_connect_timeout=0.5,
+                         socket_timeout=3)
+    return WorkerContext.build(tuned, client)
+
+
+def _push(ctx: WorkerContext, text: str) -> None:
+    ctx.store.push_delivery(Delivery(user=USER, kind="reply", text=text))
+
+
+def test_deliveries_go_out_again_after_a_redis_outage(fctx: WorkerContext, tg: FakeTelegram,
+                                                      own_redis: RedisProc) -> None:
+    fctx.store.give_consent(USER, "telegram")
+    adapter = TelegramAdapter(command_context(fctx), fctx.settings, tg.token, poll_timeout=1)
+    tg.push_text(ANA["id"], ANA, "My father kept bees.")  # the chat exists
+    with AdapterThread(adapter):
+        _push(fctx, "Before the outage.")
+        tg.wait_for_sync(lambda: texts(tg, ANA["id"]) == ["Before the outage."], timeout=15)
+        own_redis.kill()
+        time.sleep(3)  # the delivery loop meets the outage
+        own_redis.start()
+        _push(fctx, "After the outage.")
+        sent = tg.wait_for_sync(lambda: texts(tg, ANA["id"]) == ["Before the outage.",
+                                                                 "After the outage."],
+                                timeout=30)
+        assert sent, f"nothing delivered after Redis came back: {texts(tg, ANA['id'])}"
+        assert adapter.outbox.live(), "the delivery loop turns again"
+
+
+def test_liveness_follows_the_delivery_loop(fctx: WorkerContext) -> None:
+    """The process is live while its delivery loop goes round, and not once the loop ends."""
+    from bot.serve import delivering  # (base: liveness was a timer, blind to the loop)
+    from worker.ops.health import beat_while
+
+    sent: list[str] = []
+
+    async def send(user: str, delivery: Delivery) -> str:
+        sent.append(delivery.text)
+        return "sent"
+
+    outbox = Outbox(fctx.store, ("telegram",), "telegram", send)  # type: ignore[arg-type]
+
+    class Adapter:
+        def __init__(self) -> None:
+            self.outbox = outbox
+
+    health = Health(role="serve", stale_after_s=0.8)
+
+    async def scenario() -> tuple[bool, bool]:
+        stop = asyncio.Event()
+        loop = asyncio.create_task(outbox.run(stop))
+        beating = asyncio.create_task(beat_while(
+            health, delivering([Adapter()], start_s=0.0), every_s=0.05))  # type: ignore[list-item]
+        await asyncio.sleep(1.0)
+        while_running = health.live()
+        stop.set()  # the loop ends (as if it had died): the beat must stop with it
+        await loop
+        await asyncio.sleep(1.5)
+        beating.cancel()
+        return while_running, health.live()
+
+    while_running, after = asyncio.run(scenario())
+    assert while_running, "live while the delivery loop runs"
+    assert not after, "still reported live after the delivery loop stopped"
