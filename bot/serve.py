@@ -16,8 +16,8 @@ from collections.abc import Callable
 from typing import Protocol
 
 from bot.local import LEARNING_ROLES, LocalServices, prepare_model
-from worker.conversation.commands import CommandContext
 from bot.outbox import Outbox
+from worker.conversation.commands import CommandContext
 from worker.ops.health import Health, beat_while, process_health
 from worker.settings import Settings
 from worker.store.store import Store
