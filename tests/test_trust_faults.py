@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -26,7 +27,7 @@ from worker.settings import Settings
 from worker.store.records import Delivery
 
 PORT = 6397
-ANA = {"id": 1201, "first_name": "Ana"}
+ANA: dict[str, Any] = {"id": 1201, "first_name": "Ana"}
 USER = "telegram:1201"
 
 
