@@ -15,19 +15,25 @@ logger = logging.getLogger("storyloom")
 
 
 def _log_to_file(settings: Settings, name: str) -> None:
+    from worker.ops.logs import hide_user_ids
+
     logs = settings.storyloom_data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(
         filename=logs / f"{name}.log", level=settings.storyloom_log_level,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    hide_user_ids()  # users appear as a keyed hash (worker.ops.logs)
 
 
 def _log_to_stderr(settings: Settings) -> None:
+    from worker.ops.logs import hide_user_ids
+
     logging.basicConfig(
         stream=sys.stderr, level=settings.storyloom_log_level,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    hide_user_ids()
 
 
 def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
