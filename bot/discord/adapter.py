@@ -30,6 +30,7 @@ from bot.discord.slash import build_tree
 from bot.discord.stories import PLACE, PLATFORM, thread_story
 from bot.discord.views import make_view
 from bot.inbound import Inbound, Kind
+from bot.limits import TOO_FAST, MessageLimit
 from bot.live import LiveStory
 from bot.outbox import Outbox, SendResult, Typing
 from bot.private import TRANSCRIPT, Reply
@@ -81,6 +82,7 @@ class DiscordAdapter:
         self.settings = settings
         self.token = token
         self.handlers = DiscordHandlers(ctx)
+        self.limit = MessageLimit.from_settings(settings)
         self.pacer = discord_pacer()
         self.outbox = Outbox(ctx.store, (PLATFORM, PLACE), PLATFORM, self.deliver)
         self.typing = Typing(self._typing, every_s=8.0)
@@ -139,6 +141,11 @@ class DiscordAdapter:
     # -- events ----------------------------------------------------------------------------------
     async def _handle(self, fn: Callable[[Inbound], list[Reply]],
                       inbound: Inbound) -> list[Reply]:
+        verdict = self.limit.check(inbound.user)
+        if verdict != "ok":  # too fast: not handled, not kept; a message is answered once,
+            # an interaction always (Discord waits for its answer)
+            quiet = verdict == "quiet" and inbound.kind not in ("command", "press")
+            return [] if quiet else [Reply(TOO_FAST)]
         try:
             return await asyncio.to_thread(fn, inbound)
         except Exception as exc:  # noqa: BLE001 - one failing event never stops the bot

@@ -22,6 +22,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.buttons import Rows, installment_buttons, transcript_buttons
 from bot.inbound import Download, Inbound, Kind
+from bot.limits import TOO_FAST, MessageLimit
 from bot.live import LiveStory
 from bot.outbox import Outbox, SendResult, Typing
 from bot.private import TRANSCRIPT, Reply, menu
@@ -97,6 +98,7 @@ class TelegramAdapter:
         self.settings = settings
         self.poll_timeout = poll_timeout
         self.handlers = TelegramHandlers(ctx)
+        self.limit = MessageLimit.from_settings(settings)
         self.pacer = telegram_pacer()
         self.app = (Application.builder().token(token)
                     .base_url(settings.telegram_api_base_url)
@@ -221,6 +223,10 @@ class TelegramAdapter:
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         inbound = self.to_inbound(update)
         if inbound is None:
+            return
+        verdict = self.limit.check(inbound.user)
+        if verdict != "ok":  # too fast: not handled, not kept; said once
+            await self._answer(update, inbound, [Reply(TOO_FAST)] if verdict == "tell" else [])
             return
         if inbound.files and inbound.private:
             inbound = await self._fetch(inbound)
