@@ -17,7 +17,7 @@ import redis
 
 from bot.outbox import Outbox
 from bot.telegram.adapter import TelegramAdapter
-from tests.chat_harness import AdapterThread, command_context
+from tests.chat_harness import AdapterThread, command_context, wait_until
 from tests.fakes.telegram_api import FakeTelegram
 from tests.redis_procs import RedisProc
 from tests.telegram_fixtures import fake_telegram, texts  # noqa: F401 - fixtures
@@ -64,6 +64,8 @@ def test_deliveries_go_out_again_after_a_redis_outage(fctx: WorkerContext, tg: F
     with AdapterThread(adapter):
         _push(fctx, "Before the outage.")
         tg.wait_for_sync(lambda: texts(tg, ANA["id"]) == ["Before the outage."], timeout=15)
+        tg.wait_for_sync(lambda: tg.pending_updates() == 0, timeout=15)
+        wait_until(lambda: fctx.store.turns(USER), timeout=15)  # the message is kept
         own_redis.kill()
         time.sleep(3)  # the delivery loop meets the outage
         own_redis.start()
@@ -110,3 +112,24 @@ def test_liveness_follows_the_delivery_loop(fctx: WorkerContext) -> None:
     while_running, after = asyncio.run(scenario())
     assert while_running, "live while the delivery loop runs"
     assert not after, "still reported live after the delivery loop stopped"
+
+
+def test_a_message_sent_while_redis_is_down_is_kept_once_when_it_returns(
+        fctx: WorkerContext, tg: FakeTelegram, own_redis: RedisProc) -> None:
+    store = fctx.store
+    store.give_consent(USER, "telegram")
+    adapter = TelegramAdapter(command_context(fctx), fctx.settings, tg.token, poll_timeout=1)
+    with AdapterThread(adapter):
+        tg.push_text(ANA["id"], ANA, "My father kept bees in the orchard.")
+        tg.wait_for_sync(lambda: tg.pending_updates() == 0, timeout=15)
+        own_redis.kill()
+        tg.push_text(ANA["id"], ANA, "We sold the honey at the Sunday market.")
+        told = tg.wait_for_sync(lambda: texts(tg, ANA["id"]), timeout=20)
+        assert tg.pending_updates() == 1, "the update was confirmed though it was not stored"
+        own_redis.start()
+        tg.wait_for_sync(lambda: tg.pending_updates() == 0, timeout=40)
+    kept = [t.text for t in store.turns(USER)]
+    print({"told": told, "kept": kept})
+    assert "lost" not in " ".join(told), f"the user was told an untruth: {told}"
+    assert kept == ["My father kept bees in the orchard.",
+                    "We sold the honey at the Sunday market."], "kept once, in order"

@@ -42,7 +42,8 @@ from worker.store.records import Attachment, Delivery, utcnow
 
 logger = logging.getLogger(__name__)
 
-SORRY = "Something went wrong on my side. Nothing you told me was lost; please try again."
+SORRY = ("Something went wrong on my side, so I may not have kept that message. Please send "
+         "it again.")
 NOT_HERE = "Start a story from a server's text channel (not in a DM or inside a thread)."
 Channel = discord.abc.Messageable
 
