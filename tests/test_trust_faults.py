@@ -20,6 +20,7 @@ from bot.telegram.adapter import TelegramAdapter
 from tests.chat_harness import AdapterThread, command_context, wait_until
 from tests.fakes.telegram_api import FakeTelegram
 from tests.redis_procs import RedisProc
+from tests.discord_fixtures import fake_discord  # noqa: F401 - fixtures
 from tests.telegram_fixtures import fake_telegram, texts  # noqa: F401 - fixtures
 from worker.ops.health import Health
 from worker.ops.runtime import WorkerContext
@@ -133,3 +134,28 @@ def test_a_message_sent_while_redis_is_down_is_kept_once_when_it_returns(
     assert "lost" not in " ".join(told), f"the user was told an untruth: {told}"
     assert kept == ["My father kept bees in the orchard.",
                     "We sold the honey at the Sunday market."], "kept once, in order"
+
+
+def test_a_discord_message_sent_while_redis_is_down_is_kept_when_it_returns(
+        settings: Settings, own_redis: RedisProc, dc: Any) -> None:
+    from tests.discord_fixtures import DiscordRun, posts
+
+    client = redis.Redis(host="127.0.0.1", port=PORT, socket_connect_timeout=0.5,
+                         socket_timeout=3)
+    ctx = WorkerContext.build(settings.model_copy(
+        update={"redis_url": f"redis://127.0.0.1:{PORT}/0"}), client)
+    user = f"discord:{dc.add_user('alice')['id']}"
+    ctx.store.give_consent(user, "discord")
+    dm = dc.dm_channel("alice")["id"]
+    with DiscordRun(ctx, dc):
+        own_redis.kill()
+        dc.push_message(dm, "alice", "My aunt Vesna sang at the harbour in Split.")
+        told = dc.wait_for_sync(lambda: [p for p in posts(dc, dm) if "can't keep" in p],
+                                timeout=20)
+        own_redis.start()
+        wait_until(lambda: ctx.store.turns(user), timeout=30)
+    kept = [t.text for t in ctx.store.turns(user)]
+    print({"told": told, "kept": kept})
+    assert "lost" not in " ".join(told), f"the user was told an untruth: {told}"
+    assert kept == ["My aunt Vesna sang at the harbour in Split."]
+    assert not list((settings.storyloom_data_dir / "discord-spool").glob("*.sealed"))
