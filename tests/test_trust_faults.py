@@ -18,9 +18,9 @@ import redis
 from bot.outbox import Outbox
 from bot.telegram.adapter import TelegramAdapter
 from tests.chat_harness import AdapterThread, command_context, wait_until
+from tests.discord_fixtures import fake_discord  # noqa: F401 - fixtures
 from tests.fakes.telegram_api import FakeTelegram
 from tests.redis_procs import RedisProc
-from tests.discord_fixtures import fake_discord  # noqa: F401 - fixtures
 from tests.telegram_fixtures import fake_telegram, texts  # noqa: F401 - fixtures
 from worker.ops.health import Health
 from worker.ops.runtime import WorkerContext
