@@ -6,6 +6,12 @@ user of its platforms, so nothing queued while it was down is lost), sends
 each delivery through the adapter's one delivery function, and moves the
 user's cursor only after the platform accepted it. A restart therefore
 resends nothing that was acknowledged and loses nothing that was not.
+
+Redis going away stops nothing for good: the loop waits with backoff and
+carries on (a sweep of every user first, since pushes may have been missed),
+a sent delivery's cursor is moved as soon as Redis answers again (so it is not
+sent twice), and :meth:`Outbox.live` says whether the loop is still turning,
+for the process's liveness probe.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Literal
 
+import redis
+
 from worker.store.base import platform_of
 from worker.store.records import Delivery
 from worker.store.store import Store
@@ -27,6 +35,10 @@ logger = logging.getLogger(__name__)
 SendResult = Literal["sent", "skip", "retry"]
 Send = Callable[[str, Delivery], Awaitable[SendResult]]
 Clock = Callable[[], float]
+# Backoff while Redis is unreachable: first wait, and the longest (well under the liveness
+# window, so a loop waiting out an outage still counts as turning).
+BACKOFF_FIRST_S = 0.25
+BACKOFF_MAX_S = 10.0
 
 
 class Pacer:
@@ -161,6 +173,13 @@ class Outbox:
         self._again: set[str] = set()
         self._retry_at: dict[str, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._turned: float | None = None  # when the loop last went round (monotonic)
+        self._stopping = False
+        self.started = False  # run() has begun (before that, the adapter is connecting)
+
+    def live(self, stale_s: float = 60.0) -> bool:
+        """True while the delivery loop runs and went round within stale_s seconds."""
+        return self._turned is not None and time.monotonic() - self._turned < stale_s
 
     def _known_users(self) -> list[str]:
         users = self.store.users() + self.store.community_stories()
@@ -190,13 +209,31 @@ class Outbox:
                         if await self._send_one(user, delivery) == "retry":
                             self._retry_at[user] = time.monotonic() + self.retry_s
                             return
-                        await asyncio.to_thread(self.store.mark_delivered, user, self.cursor,
-                                                entry_id)
+                        await self._mark(user, entry_id)
                         self.sent += 1
                     if not entries or user not in self._again:
                         return
+        except redis.RedisError as exc:
+            logger.warning("deliveries to %s not read (%s); will retry", user,
+                           type(exc).__name__)
+            self._retry_at[user] = time.monotonic() + self.retry_s
         finally:
             self._active.discard(user)
+
+    async def _mark(self, user: str, entry_id: str) -> None:
+        """Move the cursor past a sent delivery, waiting out Redis: it must not be sent again."""
+        wait = BACKOFF_FIRST_S
+        while True:
+            try:
+                await asyncio.to_thread(self.store.mark_delivered, user, self.cursor, entry_id)
+                return
+            except redis.RedisError as exc:
+                if self._stopping:
+                    raise
+                logger.warning("a sent delivery's cursor not saved (%s); retrying in %.1fs",
+                               type(exc).__name__, wait)
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, BACKOFF_MAX_S)
 
     async def _send_one(self, user: str, delivery: Delivery) -> SendResult:
         try:
@@ -214,19 +251,42 @@ class Outbox:
         return due
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until stopped: everything left over first, then whatever is pushed."""
+        """Deliver until stopped: everything left over first, then whatever is pushed.
+
+        A Redis error never ends the loop: it waits (with backoff) and sweeps every user
+        again once Redis answers.
+        """
         next_sweep = 0.0
+        wait = BACKOFF_FIRST_S
+        self._stopping, self.started = False, True
         while not stop.is_set():
-            if time.monotonic() >= next_sweep:
-                users = await asyncio.to_thread(self._known_users)
-                next_sweep = time.monotonic() + self.sweep_s
-            else:
-                users = await asyncio.to_thread(self._take)
-            for user in [*users, *self._due_retries()]:
-                self.schedule(user)
-            if not users:
-                await asyncio.to_thread(self.store.wait_for_deliveries, self.platforms[0], 0.5)
+            self._turned = time.monotonic()
+            try:
+                next_sweep = await self._round(next_sweep)
+                wait = BACKOFF_FIRST_S
+            except redis.RedisError as exc:
+                logger.warning("delivery loop: Redis unavailable (%s); retrying in %.1fs",
+                               type(exc).__name__, wait)
+                next_sweep = 0.0  # pushes made meanwhile may be lost: look at everyone
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), wait)
+                wait = min(wait * 2, BACKOFF_MAX_S)
+        self._stopping = True
         await self.drain_tasks()
+        self._turned = None
+
+    async def _round(self, next_sweep: float) -> float:
+        """One turn of the loop: schedule whoever has something pending; the next sweep time."""
+        if time.monotonic() >= next_sweep:
+            users = await asyncio.to_thread(self._known_users)
+            next_sweep = time.monotonic() + self.sweep_s
+        else:
+            users = await asyncio.to_thread(self._take)
+        for user in [*users, *self._due_retries()]:
+            self.schedule(user)
+        if not users:
+            await asyncio.to_thread(self.store.wait_for_deliveries, self.platforms[0], 0.5)
+        return next_sweep
 
     async def drain_tasks(self, timeout_s: float = 10.0) -> None:
         """Let sends already started finish (their cursors move), up to a timeout."""

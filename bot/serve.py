@@ -11,11 +11,14 @@ import asyncio
 import logging
 import signal
 import sys
+import time
+from collections.abc import Callable
 from typing import Protocol
 
 from bot.local import LEARNING_ROLES, LocalServices, prepare_model
+from bot.outbox import Outbox
 from worker.conversation.commands import CommandContext
-from worker.ops.health import Health, beat_forever, process_health
+from worker.ops.health import Health, beat_while, process_health
 from worker.settings import Settings
 from worker.store.store import Store
 
@@ -38,7 +41,9 @@ def configured(settings: Settings) -> list[str]:
 
 
 class Adapter(Protocol):
-    """A chat adapter: serves until its stop event is set."""
+    """A chat adapter: serves until its stop event is set; its outbox delivers."""
+
+    outbox: Outbox
 
     async def run(self, stop: asyncio.Event) -> None: ...
 
@@ -58,15 +63,27 @@ def _adapters(ctx: CommandContext, settings: Settings, platforms: list[str]) -> 
     return adapters
 
 
+def delivering(adapters: list[Adapter], start_s: float = 120.0) -> Callable[[], bool]:
+    """Liveness of `serve`: every adapter's delivery loop went round lately (after start_s
+    to connect). A loop that died, or hangs, stops the beat and the pod is restarted."""
+    began = time.monotonic()
+
+    def check() -> bool:
+        connecting = time.monotonic() - began < start_s
+        return all(a.outbox.live() or (connecting and not a.outbox.started) for a in adapters)
+
+    return check
+
+
 async def serve(ctx: CommandContext, settings: Settings, platforms: list[str],
                 health: Health | None = None) -> int:
     """Run the adapters until SIGINT/SIGTERM; 1 if every one of them failed."""
-    beating = asyncio.create_task(beat_forever(health)) if health else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     adapters = _adapters(ctx, settings, platforms)
+    beating = asyncio.create_task(beat_while(health, delivering(adapters))) if health else None
     results = await asyncio.gather(*(a.run(stop) for a in adapters), return_exceptions=True)
     failed = 0
     for name, result in zip(platforms, results, strict=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import socket
 import uuid
@@ -22,6 +23,7 @@ TEST_DB = int(os.environ.get("STORYLOOM_TEST_REDIS_DB", "13"))
 # Test runs sharing one Redis each claim a database of their own (every test flushes
 # its database): a claim is a key in db 0, which tests never flush.
 CLAIM = "storyloom:test-claim:{db}"
+TEST_MASTER_KEY = "dGVzdC1tYXN0ZXIta2V5LW9mLXRoaXJ0eS10d28tYnk"  # 32 bytes, urlsafe base64
 
 
 def _answers(url: str) -> bool:
@@ -109,6 +111,8 @@ def settings(redis_url: str, tmp_path: Path) -> Settings:
         storyloom_max_new_tokens=64,
         storyloom_seed=1234,
         storyloom_nlu_wait_seconds=20,
+        # an external Redis needs a configured master key (worker.store.crypto)
+        storyloom_master_key=TEST_MASTER_KEY,
     )
 
 
@@ -148,5 +152,12 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
         "STORYLOOM_SEED": str(settings.storyloom_seed),
         "PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(ROOT)])),
     })
+    if settings.storyloom_master_key is not None:
+        env["STORYLOOM_MASTER_KEY"] = settings.storyloom_master_key.get_secret_value()
+    elif settings.redis_url is not None:  # the key the test's own store uses, from its folder
+        from worker.store.crypto import resolve_master_key
+
+        env["STORYLOOM_MASTER_KEY"] = base64.urlsafe_b64encode(
+            resolve_master_key(settings).key).decode()
     env.update(extra)
     return env

@@ -39,7 +39,9 @@ def test_new_words_queue_one_finetune_that_a_real_worker_runs(
     assert job.return_value()["version_id"] == version.version_id
     assert len(version.turn_ids) == len(WRITING)
     assert finetunes.count == 0
-    # the job freed the user's lock: new words can queue the next fine-tune
+    # the job freed the user's lock: new words queue the next fine-tune after the cooldown
+    assert enqueue_finetune(client, store, ctx.settings, user) is None
+    client.delete(store.keys.finetune_cooldown(user))  # (the cooldown has passed)
     assert enqueue_finetune(client, store, ctx.settings, user) == finetune_job_id(user)
     assert finetunes.count == 1
     assert store.add_training_tokens(user, 0) == 0  # the counter restarted when training did

@@ -96,6 +96,7 @@ def test_a_store_with_another_master_key_refuses_loudly(ctx: WorkerContext) -> N
 def test_the_generated_master_key_is_private_and_announced(
     settings: Settings, client: redis.Redis, caplog: pytest.LogCaptureFixture
 ) -> None:
+    settings = settings.model_copy(update={"storyloom_master_key": None, "redis_url": None})
     with caplog.at_level(logging.WARNING):
         first = crypto.resolve_master_key(settings)
     path = settings.storyloom_data_dir / crypto.KEY_FILE

@@ -1,7 +1,9 @@
-"""The logs of an end-to-end run never contain what the user said, nor the names in it."""
+"""The logs of an end-to-end run never contain what the user said, the names in it, nor the
+user's id."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.test_end_to_end import run_demo
@@ -27,7 +29,8 @@ def test_an_end_to_end_run_logs_no_text_and_no_names(settings: Settings, tmp_pat
     logs = sorted((settings.storyloom_data_dir / "logs").glob("*.log"))
     assert {p.name for p in logs} >= {"demo.log", "worker-nlu.log", "worker-generate.log"}
     text = "\n".join(p.read_text(errors="replace") for p in logs)
-    assert "u1" in text, "the logs do carry the opaque user key"
+    assert "local:u1" not in text, "a user id in the logs (worker.ops.logs hashes them)"
+    assert re.search(r"\bu-[0-9a-f]{12}\b", text), "the logs name users by a keyed hash"
     leaked = [s for s in SECRETS if s in text]
     leaked += [w[:40] for w in written if w[:40] in text]
     assert leaked == [], f"user text in the logs: {leaked}"

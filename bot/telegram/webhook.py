@@ -42,7 +42,10 @@ class WebhookWithoutSecret(ValueError):
     """A webhook was asked for without TELEGRAM_WEBHOOK_SECRET."""
 
 
-def _handler(app: Application, secret: str) -> Handler:
+Take = Callable[[Update], Awaitable[bool]]
+
+
+def _handler(app: Application, secret: str, take: Take) -> Handler:
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
@@ -52,8 +55,9 @@ def _handler(app: Application, secret: str) -> Handler:
             update = Update.de_json(data, app.bot)
         except (ValueError, TypeError, KeyError):
             return web.Response(status=400)
-        if update is not None:
-            await app.update_queue.put(update)
+        if update is not None and not await take(update):
+            # not stored (Redis away): an error makes Telegram deliver it again later
+            return web.Response(status=503)
         return web.Response(status=200)
 
     return receive
@@ -70,15 +74,16 @@ def webhook_secret(settings: Settings) -> str:
     return secret
 
 
-async def start_webhook(app: Application, settings: Settings) -> Webhook:
-    """Listen for Telegram's posts and register the webhook URL with Telegram."""
+async def start_webhook(app: Application, settings: Settings, take: Take) -> Webhook:
+    """Listen for Telegram's posts (each taken before it is answered: an update that could
+    not be stored gets an error, so Telegram retries it) and register the webhook URL."""
     url = settings.telegram_webhook_url or ""
     secret = webhook_secret(settings)
     if not secret:
         raise WebhookWithoutSecret("a webhook needs TELEGRAM_WEBHOOK_SECRET")
     path = urlparse(url).path or "/"
     server = web.Application(client_max_size=10 * 1024 * 1024)
-    server.router.add_post(path, _handler(app, secret))
+    server.router.add_post(path, _handler(app, secret, take))
     runner = web.AppRunner(server)
     await runner.setup()
     await web.TCPSite(runner, settings.telegram_webhook_listen,

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import redis
+
 from worker.book import commands as book
 from worker.book import family
 from worker.conversation import corrections
@@ -133,11 +135,13 @@ def dispatch(ctx: CommandContext, user: str, name: str, args: str) -> CommandRes
     ctx.store.touch_user(user)
     try:
         return entry.handler(ctx, user, args)
+    except redis.RedisError:
+        raise  # Redis away: the adapter keeps the update for later and says so
     except Exception as exc:  # the boundary of one command: the chat goes on
         # the type only: an exception's message can quote what the user wrote
         logger.error("command /%s failed for user %s: %s", name, user, type(exc).__name__)
-        return CommandResult(f"Sorry, /{name} went wrong on my side. Nothing you told me "
-                             "was lost; please try again in a moment.")
+        return CommandResult(f"Sorry, /{name} went wrong on my side; please try again in "
+                             "a moment.")
 
 
 __all__ = ["HELP", "TABLE", "Command", "CommandContext", "CommandResult", "dispatch", "parse"]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from nlu.safety import RiskAssessment, crisis_reply
 from nlu.safety.assessment import LEVELS
 from worker.counsel.records import Alert
+from worker.ops.logs import who
 from worker.store.alerts import alert_id_for
 from worker.store.records import Delivery, SafetyState, Turn, utcnow
 from worker.store.store import Store
@@ -95,8 +96,9 @@ class SafetyStep:
             # pause first: a crash before the alert is stored repeats both, never neither
             self._raise_state(turn.user, risk)
             self.store.record_alert(alert)
-            logger.warning("user %s: risk %s on turn %s (%s)", turn.user, risk.level,
-                           turn.turn_id, ",".join(risk.matched))
+            # a keyed hash of the user and the alert id only: the turn and the rules it
+            # matched are in the alert, where only the user's counselor may read them
+            logger.warning("safety alert %s for %s", alert.alert_id, who(turn.user))
         if not risk.needs_crisis_reply:
             return TurnSafety(risk)
         locale = self.store.get_settings(turn.user).locale or self.default_locale

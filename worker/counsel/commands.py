@@ -91,7 +91,8 @@ def cmd_private(ctx: CommandContext, user: str, args: str) -> CommandResult:
     ctx.store.set_private(user, word == "on")
     if word == "on":
         return CommandResult("Private mode is on: a counselor sees only safety alerts, nothing "
-                             "of your story.")
+                             "of your story. Any installment waiting for their review comes "
+                             "to you now.")
     return CommandResult("Private mode is off: a linked counselor sees your story again.")
 
 

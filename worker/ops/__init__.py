@@ -1,5 +1,7 @@
-"""How the engine runs: connection, RQ queues and jobs, processes, backpressure, health, metrics.
+"""How the engine runs: connection, RQ queues and jobs, processes, backpressure, health, metrics,
+logs.
 
-metrics, connection, queues and purge (a forgotten user's jobs) are leaves any room may use;
+metrics, connection, queues, logs (user ids hidden) and purge (a forgotten user's jobs) are
+leaves any room may use;
 runtime, runner and jobs wire story, llm and profile together.
 """

@@ -110,9 +110,14 @@ class EmbeddedRedis:
         self.socket.unlink(missing_ok=True)
 
 
-def redis_from_url(url: str) -> redis.Redis:
-    """A client for a Redis URL (redis://, rediss:// or unix://)."""
-    return redis.Redis.from_url(url, health_check_interval=30)
+def redis_from_url(url: str, password: str | None = None) -> redis.Redis:
+    """A client for a Redis URL (redis://, rediss:// or unix://); a password in the URL wins."""
+    return redis.Redis.from_url(url, health_check_interval=30, password=password)
+
+
+def redis_password(settings: Settings) -> str | None:
+    """REDIS_PASSWORD, for URLs that carry no password of their own."""
+    return settings.redis_password.get_secret_value() if settings.redis_password else None
 
 
 def parse_sentinels(spec: str) -> list[tuple[str, int]]:
@@ -143,7 +148,7 @@ def sentinel_master(settings: Settings) -> redis.Redis:
                         socket_connect_timeout=2.0)
     return sentinel.master_for(
         settings.redis_sentinel_master, db=settings.redis_sentinel_db,
-        password=parsed.password if parsed else None,
+        password=(parsed.password if parsed else None) or redis_password(settings),
         ssl=bool(parsed and parsed.scheme == "rediss"), health_check_interval=30,
         socket_connect_timeout=2.0,
     )
@@ -155,7 +160,7 @@ def open_redis(settings: Settings) -> tuple[redis.Redis, EmbeddedRedis | None]:
         return sentinel_master(settings), None
     url = settings.redis_url_value()
     if url:
-        return redis_from_url(url), None
+        return redis_from_url(url, redis_password(settings)), None
     embedded = EmbeddedRedis(settings.storyloom_data_dir)
     embedded.start()
     return redis_from_url(embedded.url), embedded

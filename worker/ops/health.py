@@ -151,3 +151,14 @@ async def beat_forever(health: Health, every_s: float = 5.0) -> None:
     while True:
         health.beat()
         await asyncio.sleep(every_s)
+
+
+async def beat_while(health: Health, alive: Callable[[], bool], every_s: float = 5.0) -> None:
+    """Beat from an event loop while alive() says the work is moving (a delivery loop went
+    round): a blocked loop, or work that stopped, stops the beat and fails liveness."""
+    while True:
+        if alive():
+            health.beat()
+        else:
+            logger.warning("%s: its work loop stopped; liveness will fail", health.role)
+        await asyncio.sleep(every_s)

@@ -87,7 +87,9 @@ class StoreBase:
         master = crypto.resolve_master_key(settings)
         crypto.install(master)
         url = settings.storyloom_keystore_url
-        keystore = (redis.Redis.from_url(url.get_secret_value(), health_check_interval=30)
+        password = settings.redis_password.get_secret_value() if settings.redis_password else None
+        keystore = (redis.Redis.from_url(url.get_secret_value(), health_check_interval=30,
+                                         password=password)
                     if url is not None else None)
         store = cls(client, Keys(settings.storyloom_key_prefix), master, keystore=keystore,
                     blobs=open_blobs(settings), tombstone_days=settings.storyloom_tombstone_days)

@@ -99,9 +99,20 @@ class LinkStore(GuidedStore, ReviewStore):
         return self._load(Privacy, self.redis.get(key), key, user) or Privacy()
 
     def set_private(self, user: str, private: bool) -> Privacy:
-        """Turn private mode on or off."""
+        """Turn private mode on or off.
+
+        On: the counselor sees only safety alerts, so nothing can wait for their review any
+        more: the hold stops and every held installment goes to the user now. Off: a guided
+        session that reviews holds installments again.
+        """
         privacy = Privacy(private=private, updated_at=utcnow())
         self.redis.set(self.keys.privacy(user), self._dump(user, privacy))
+        session = self.guided(user)
+        if private:
+            self.set_review_hold(user, False)
+            self.release_pending(user)
+        elif session is not None and session.review and session.status != "ended":
+            self.set_review_hold(user, True)
         return privacy
 
 

@@ -147,6 +147,26 @@ def _key_file(path: Path) -> bytes:
     return parse_master(path.read_text())
 
 
+class MasterKeyRequired(RuntimeError):
+    """An external Redis without STORYLOOM_MASTER_KEY: refuse to start."""
+
+
+def require_master_key(settings: Settings) -> None:
+    """Fail closed: with an external Redis every process must be given the same master key.
+
+    A key generated in each pod's (or host's) data folder would differ between processes and
+    vanish with the pod, making the stored stories unreadable. Only the embedded Redis, whose
+    data lives beside its key file, may generate one.
+    """
+    external = settings.redis_url is not None or settings.redis_sentinels is not None
+    if external and settings.storyloom_master_key is None:
+        raise MasterKeyRequired(
+            "REDIS_URL (or REDIS_SENTINELS) is set but STORYLOOM_MASTER_KEY is not: refusing to "
+            "start. Set the same 32-byte key for every process (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))'); a generated one would be lost with this "
+            "machine and leave the stories unreadable.")
+
+
 def resolve_master_key(settings: Settings) -> MasterKey:
     """The configured master key, or the data folder's (generated on first use)."""
     if settings.storyloom_master_key is not None:

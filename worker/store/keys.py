@@ -152,6 +152,10 @@ class Keys:
         """New tokens the user wrote since their last fine-tune started."""
         return self._k("user", user, "train", "new-tokens")
 
+    def finetune_cooldown(self, user: str) -> str:
+        """Set when a user's fine-tune is queued; none other is queued while it lives."""
+        return self._k("user", user, "train", "cooldown")
+
     def finetune_lock(self, user: str) -> str:
         """Held while a fine-tune of the user is queued or running (one at a time)."""
         return self._k("finetune", "lock", user)

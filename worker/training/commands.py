@@ -23,6 +23,6 @@ def cmd_notrain(ctx: CommandContext, user: str, args: str) -> CommandResult:
     text = (f"I'll keep {what} out of what I learn your voice from. "
             f"{'It stays' if one else 'They stay'} in your profile and story.")
     if marked:  # an adapter learned from them: retrain from the base without them, now
-        schedule.enqueue_finetune(ctx.redis, ctx.store, ctx.settings, user)
+        schedule.enqueue_finetune(ctx.redis, ctx.store, ctx.settings, user, privacy=True)
         text += f" Your voice model had learned from {them}; I'm retraining it without {them}."
     return CommandResult(text)

@@ -4,7 +4,9 @@ New tokens are counted as turns are understood (the NLU worker calls
 :func:`note_turn`). At the threshold one job goes on the ``finetune`` queue
 with a job id derived from the user, guarded by a Redis lock held from
 enqueue until the job ends, so a user never has two fine-tunes queued or
-running at once. Tokens written meanwhile count towards the next one.
+running at once. Tokens written meanwhile count towards the next one, which
+waits out a cooldown (``STORYLOOM_FINETUNE_COOLDOWN_HOURS``) from the start of
+the last: one user cannot keep the fine-tune GPU busy.
 
 A fine-tune lost with its worker (kill -9, OOM, a node going away) is retried
 like a generation job, and the lock stays held across the retries; it is let
@@ -55,13 +57,21 @@ def note_turn(store: Store, settings: Settings, turn: Turn) -> str | None:
 
 
 def enqueue_finetune(client: redis.Redis, store: Store, settings: Settings,
-                     user: str) -> str | None:
-    """Queue the user's fine-tune unless one is queued or running; returns its job id."""
+                     user: str, privacy: bool = False) -> str | None:
+    """Queue the user's fine-tune unless one is queued or running, or (unless it retrains for
+    privacy, without withheld turns) the last one started within the cooldown; its job id."""
     job_id = finetune_job_id(user)
+    cooldown = store.keys.finetune_cooldown(user)
+    if not privacy and client.exists(cooldown):
+        logger.info("user %s: the next fine-tune waits for the cooldown", user)
+        return None
     ttl = settings.storyloom_finetune_timeout * (1 + settings.storyloom_job_retries) + LOCK_SLACK_S
     if not client.set(store.keys.finetune_lock(user), job_id, nx=True, ex=ttl):
         logger.info("user %s: a fine-tune is already queued or running", user)
         return None
+    hours = settings.storyloom_finetune_cooldown_hours
+    if hours > 0:
+        client.set(cooldown, "1", ex=max(1, round(hours * 3600)))
     queue(FINETUNE, client).enqueue(
         "worker.training.jobs.finetune_job", user, job_id=job_id,
         job_timeout=settings.storyloom_finetune_timeout, result_ttl=24 * 3600,
