@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from worker.conversation.command import CommandContext, CommandResult
 from worker.book.family_questions import decide
+from worker.conversation.command import CommandContext, CommandResult
 from worker.store.book_records import FamilyLink
 from worker.store.records import utcnow
 

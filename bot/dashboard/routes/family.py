@@ -18,8 +18,8 @@ from fastapi.responses import RedirectResponse, Response
 from bot.dashboard.family_view import family_page
 from bot.dashboard.state import dash, render
 from worker.book.content import build_book
-from worker.book.pdf import pdf_book
 from worker.book.family_questions import MAX_NAME_CHARS, MAX_QUESTION_CHARS, leave_question
+from worker.book.pdf import pdf_book
 from worker.store.book_records import FamilyLink
 from worker.store.records import utcnow
 

@@ -30,6 +30,8 @@ DISTANT = re.compile(
     r"\bback in (?:the day|high school|school|college|university)\b|\bin (?:high |middle )?school\b|"
     r"\bgrowing up\b|\bgrew up\b|\blong ago\b|\byears ago\b|\bwhen i was young\b|\bas an altar boy\b"
 )
+# "It happened once": a single event told as past (not "once a week", a habit).
+ONCE = re.compile(r"\bonce\b(?! (?:a|an|every|more|again|or twice a)\b)")
 # The user says the past risk is resolved.
 RECOVERY = re.compile(
     r"\b(?:doing (?:well|better|ok|okay|good|fine)|in a (?:good|better) place|behind me|got help|"
