@@ -65,7 +65,12 @@ def load_exemplars() -> dict[str, list[str]]:
     """The shipped exemplars, by class ('none' included)."""
     raw = resources.files("nlu.safety").joinpath("exemplars.json").read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(raw)
-    return {k: list(v) for k, v in data["exemplars"].items()}
+    out = {k: list(v) for k, v in data["exemplars"].items()}
+    # hard negatives mined from the tune half of datasets/sad_memories (never the held-out)
+    mined = resources.files("nlu.safety").joinpath("exemplars_tune.json").read_text(
+        encoding="utf-8")
+    out["none"] += json.loads(mined)["none"]
+    return out
 
 
 class Encoder:

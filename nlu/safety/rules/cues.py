@@ -77,7 +77,7 @@ IDIOM = re.compile(
     r"cut ties|cut (?:myself|himself|herself|themselves) off|beat (?:me|him|her|them|us) (?:at|to)\b|"
     r"slay(?:ed)?|bombed|over my dead body|sick to death|bored to death|scared to death|"
     r"gave up the ghost|two birds|lady-?killer|killer (?:app|deal|view|outfit)|die happy|"
-    r"could sleep for|the death of)"
+    r"could sleep for|the death of|emotional damage)"
 )
 # The user states they are safe: the embedding backstop defers to them.
 SAFE_STATEMENT = re.compile(
