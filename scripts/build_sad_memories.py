@@ -7,14 +7,19 @@ puts it in the tune half or the held-out half; each half is then cut into senten
 sentences a message, ten messages a conversation.
 
 Run: PYTHONPATH=. python scripts/build_sad_memories.py  (rewrites tune.jsonl, heldout.jsonl)
+     PYTHONPATH=. python scripts/build_sad_memories.py --mine  (prints the tune half's
+     sentences the risk backstop flags: candidates for nlu/safety/exemplars_tune.json,
+     to be read by hand before any goes in; never run on the held-out half)
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import re
 from pathlib import Path
+from typing import cast
 
 ROOT = Path(__file__).resolve().parent.parent
 GOEMOTIONS = ROOT / "datasets" / "goemotions"
@@ -71,20 +76,41 @@ def conversations(items: list[tuple[str, str]], half: str) -> list[dict[str, obj
     items = sorted(items, key=lambda it: hashlib.sha256(f"{SALT}:order:{it[0]}".encode())
                    .hexdigest())
     pieces = [(cid, s) for cid, text in items for s in SENTENCE.split(text) if s.strip()]
-    messages = []
+    messages: list[tuple[list[str], str]] = []
     for i in range(0, len(pieces), SENTENCES_PER_MESSAGE):
         chunk = pieces[i : i + SENTENCES_PER_MESSAGE]
         messages.append((sorted({cid for cid, _ in chunk}), " ".join(s for _, s in chunk)))
     out: list[dict[str, object]] = []
     for n, i in enumerate(range(0, len(messages), MESSAGES_PER_CONVERSATION), start=1):
-        chunk = messages[i : i + MESSAGES_PER_CONVERSATION]
-        out.append({"conversation": f"{half}-{n:03d}", "messages": [m for _, m in chunk],
-                    "sources": sorted({c for ids, _ in chunk for c in ids})})
+        group = messages[i : i + MESSAGES_PER_CONVERSATION]
+        out.append({"conversation": f"{half}-{n:03d}", "messages": [m for _, m in group],
+                    "sources": sorted({c for ids, _ in group for c in ids})})
     return out
+
+
+def mine() -> None:
+    """Print, as JSON, the tune half's sentences that the backstop alone would flag."""
+    from nlu.safety.detector import RiskDetector, assess_rules
+    from nlu.safety.prototypes import ProtoScore, flag_level
+    from nlu.safety.text import sentences
+
+    scorer = RiskDetector(use_embeddings=True).load().scorer
+    assert scorer is not None
+    chats = (OUT / "tune.jsonl").read_text(encoding="utf-8").splitlines()
+    texts = [s for line in chats for m in json.loads(line)["messages"] for s in sentences(m)]
+    texts = [t for t in texts if len(t) > 3 and not assess_rules(t).flagged]
+    flagged = [t for t, p in zip(texts, scorer.score(texts), strict=True)
+               if flag_level(ProtoScore(p.scores), scorer.config) > 0]
+    print(json.dumps(flagged, indent=0, ensure_ascii=False))
 
 
 def main() -> None:
     """Write tune.jsonl and heldout.jsonl and print what went in."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--mine", action="store_true", help="print hard-negative candidates")
+    if ap.parse_args().mine:
+        mine()
+        return
     found = candidates()
     left_out = excluded()
     caught = sum(bool(RISK_NET.search(t)) for _, t in found)
@@ -97,7 +123,7 @@ def main() -> None:
         with path.open("w", encoding="utf-8") as f:
             for chat in chats:
                 f.write(json.dumps(chat, ensure_ascii=False) + "\n")
-        n_msgs = sum(len(c["messages"]) for c in chats)  # type: ignore[arg-type]
+        n_msgs = sum(len(cast(list[str], c["messages"])) for c in chats)
         print(f"{path.name}: {len(chats)} conversations, {n_msgs} messages")
 
 

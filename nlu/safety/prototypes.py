@@ -188,10 +188,10 @@ def _riskiest(rows: list[ProtoScore], classes: list[str], config: ProtoConfig) -
     then the largest risk-over-none margin."""
     if not rows:
         return ProtoScore({c: 0.0 for c in classes})
-    return max(rows, key=lambda r: (_level(r, config), r.margin))
+    return max(rows, key=lambda r: (flag_level(r, config), r.margin))
 
 
-def _level(proto: ProtoScore, config: ProtoConfig) -> int:
+def flag_level(proto: ProtoScore, config: ProtoConfig) -> int:
     """0 no flag, 1 low, 2 elevated (what merge would make of this sentence alone)."""
     cat, sim = proto.best_risk
     if sim < config.min_similarity or proto.margin < config.min_margin:
@@ -206,7 +206,7 @@ LOW_SCORE = 0.35
 
 def merge(rules: RiskAssessment, proto: ProtoScore, config: ProtoConfig) -> RiskAssessment:
     """Rules first; a confident, clearly-not-idiom prototype match adds a flag."""
-    level = _level(proto, config)
+    level = flag_level(proto, config)
     if level == 0:
         return rules
     cat = proto.best_risk[0]
