@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from tests.chat_harness import run_generate, run_nlu, wait_until
 from tests.counsel_support import counselor, deliveries, link, say, tell
+from tests.discord_fixtures import (  # noqa: F401 - fixtures
+    DiscordRun,
+    discord_context,
+    fake_discord,
+)
+from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram_fixtures import (  # noqa: F401 - fixtures
     fake_telegram,
@@ -106,3 +112,21 @@ def test_on_telegram_the_caring_reply_carries_go_on_and_the_helplines(
         assert not tctx.store.get_safety(user).paused
         tg.push_callback(resumed.message_id, "safe:lines")
         tg.wait_for_sync(lambda: "988" in (tg.sent(ANA["id"])[-1].text or ""))
+
+
+def test_on_discord_a_dm_caring_reply_carries_the_same_buttons(
+    dctx: WorkerContext, dc: FakeDiscord, analyzer  # type: ignore[no-untyped-def]
+) -> None:
+    user = f"discord:{dc.add_user('carla')['id']}"
+    dm = dc.dm_channel("carla")["id"]
+    with DiscordRun(dctx, dc):
+        dc.push_message(dm, "carla", "/agree")
+        dc.wait_for_sync(lambda: dc.sent(dm))
+        dc.push_message(dm, "carla", CRISIS)
+        wait_until(lambda: dctx.store.turns(user))
+        run_nlu(dctx, analyzer)
+        caring = dc.wait_for_sync(lambda: len(dc.sent(dm)) == 2 and dc.sent(dm)[1], timeout=10)
+        assert caring.custom_ids == ["safe:resume", "safe:lines"]
+        dc.push_component(caring.id, "safe:resume", user="carla")
+        dc.wait_for_sync(lambda: any(p.content == RESUMED for p in dc.sent(dm)), timeout=10)
+    assert not dctx.store.get_safety(user).paused
