@@ -3,7 +3,7 @@
 A button's data is a short ASCII string (Telegram allows 64 bytes of
 callback_data, Discord 100 characters of custom_id): ``fb:keep:<id>``,
 ``fb:tone:joy:<id>``, ``fb:versions:<id>``, ``ver:<id>``, ``consent:yes``,
-``forget:yes``, ``join:yes``, ``vote:<id>:<n>``, ``voice:keep:<id>``.
+``forget:yes``, ``join:yes``, ``vote:<id>:<n>``, ``voice:keep:<id>``, ``safe:resume``.
 """
 
 from __future__ import annotations
@@ -87,6 +87,15 @@ def transcript_buttons(voice_id: str) -> Rows:
              Button("Drop it", f"voice:drop:{voice_id}")),)
 
 
+RESUME_LABEL = "I'm safe, let's go on"
+
+
+def crisis_buttons(resumable: bool) -> Rows:
+    """Under a crisis reply: the helplines one tap away, and (without a counselor) go on."""
+    lines = (Button("Show the helplines", "safe:lines"),)
+    return ((Button(RESUME_LABEL, "safe:resume"),), lines) if resumable else (lines,)
+
+
 def vote_buttons(vote_id: str, options: tuple[str, ...]) -> Rows:
     """One button per direction offered."""
     return tuple((Button(option[:80], f"vote:{vote_id}:{i}"),) for i, option in enumerate(options))
@@ -95,6 +104,8 @@ def vote_buttons(vote_id: str, options: tuple[str, ...]) -> Rows:
 def decode(data: str) -> Press | None:
     """The press a button's data stands for; None for data storyloom never sent."""
     parts = data.split(":")
+    if parts[0] == "safe" and len(parts) == 2 and parts[1] in ("resume", "lines"):
+        return Press("safe", parts[1])
     if parts[0] in ("consent", "forget", "join") and len(parts) == 2:
         return Press(parts[0], parts[1])
     if parts[0] == "fb" and len(parts) == 3:

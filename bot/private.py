@@ -19,6 +19,7 @@ from bot.buttons import (
     Press,
     Rows,
     consent_buttons,
+    crisis_buttons,
     decode,
     forget_buttons,
     installment_buttons,
@@ -310,7 +311,18 @@ class PrivateChat:
             return [Reply(toast="Done."), Reply(result.text)]
         if pressed.family == "voice":
             return self._voice_press(user, pressed)
+        if pressed.family == "safe":
+            return self._safety_press(user, pressed)
         return [Reply(toast="That button doesn't belong here.")]
+
+    def _safety_press(self, user: str, pressed: Press) -> list[Reply]:
+        """Under a crisis reply: go on with the story (the user's word), or see the lines."""
+        if pressed.action == "lines":
+            return [Reply(dispatch(self.ctx, user, "helplines", "").text)]
+        result = dispatch(self.ctx, user, "resume", "")
+        # the lines stay one tap away after the story goes on
+        return [Reply(toast="Thank you."),
+                Reply(result.text, buttons=crisis_buttons(resumable=False))]
 
     def _voice_press(self, user: str, pressed: Press) -> list[Reply]:
         if pressed.action == "keep":

@@ -267,3 +267,26 @@ def test_tone_floor(level: str, asked: str, expected: tuple[str, bool]) -> None:
 def test_tone_floor_rejects_unknown_levels() -> None:
     with pytest.raises(ValueError):
         allowed_tones("severe", "calm")
+
+
+def test_present_danger_cues_separate_grief_past_and_someone_else() -> None:
+    from nlu.safety.present import present_danger
+    from nlu.safety.text import normalise
+
+    def present(sentence: str, turn: str | None = None) -> bool:
+        return present_danger(normalise(sentence), normalise(turn or sentence))
+
+    assert not present("i would be all alone.", "I would be all alone. My mother was gone.")
+    assert not present("I know that she is watching us from heaven.")
+    assert not present("I'm so sorry you felt alone.")
+    assert not present("You matter, and we would all be diminished without you.")
+    assert not present("I used to think nobody would miss me.")
+    assert present("I keep thinking the world would be lighter without me in it")
+    assert present("my husband calls me worthless and shoves me when I talk back")
+
+
+def test_a_single_past_event_is_a_flag_not_a_pause_but_a_weekly_one_pauses() -> None:
+    once = assess_risk("I was assaulted by my father once.")
+    assert once.flagged and not once.needs_crisis_reply
+    weekly = assess_risk("I was beaten by my husband once a week.")
+    assert weekly.needs_crisis_reply

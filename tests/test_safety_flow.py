@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.counsel_support import counselor, deliveries, link, say, tell
 from worker.conversation.nlu_worker import GROUP, NluWorker
 from worker.conversation.safety_step import SafetyStep
-from worker.ops.jobs import PAUSED
+from worker.ops.jobs import PAUSED_SELF
 from worker.ops.queues import enqueue_story
 from worker.ops.runner import run_generate_worker
 from worker.ops.runtime import WorkerContext
@@ -29,7 +29,7 @@ def test_a_crisis_turn_gets_crisis_lines_and_pauses_the_story(ctx: WorkerContext
     request = StoryRequest(user=user)
     enqueue_story(ctx.store, ctx.settings, request)
     run_generate_worker(ctx, burst=True, preload=False)
-    assert deliveries(ctx, user)[-1].text == PAUSED
+    assert deliveries(ctx, user)[-1].text == PAUSED_SELF
     assert ctx.store.installment_count(user) == 0
 
 

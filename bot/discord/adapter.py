@@ -22,7 +22,7 @@ import discord
 import redis
 from discord import app_commands
 
-from bot.buttons import Rows, installment_buttons, transcript_buttons
+from bot.buttons import Rows, crisis_buttons, installment_buttons, transcript_buttons
 from bot.discord.format import chunks
 from bot.discord.handlers import COMMUNITY, DiscordHandlers
 from bot.discord.media import audio_of, fetch_images, message_kind
@@ -358,6 +358,8 @@ class DiscordAdapter:
             if private and delivery.installment_id:
                 buttons = installment_buttons(delivery.installment_id)
         text = delivery.text
+        if delivery.crisis is not None and private:
+            buttons = crisis_buttons(delivery.crisis == "self")
         if delivery.kind == "transcript" and delivery.voice_id:
             text, buttons = TRANSCRIPT.format(text=text), transcript_buttons(delivery.voice_id)
         try:

@@ -21,7 +21,7 @@ from telegram.constants import ChatAction, ChatType, MessageEntityType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.buttons import Rows, installment_buttons, transcript_buttons
+from bot.buttons import Rows, crisis_buttons, installment_buttons, transcript_buttons
 from bot.inbound import Download, Inbound, Kind
 from bot.limits import TOO_FAST, MessageLimit
 from bot.live import LiveStory
@@ -364,6 +364,8 @@ class TelegramAdapter:
             buttons = transcript_buttons(delivery.voice_id)
         else:
             chunks, mode, buttons = plain_chunks(delivery.text), None, ()
+            if delivery.crisis is not None and private:
+                buttons = crisis_buttons(delivery.crisis == "self")
         try:
             preview = await self.live.finish(delivery.in_reply_to)
             last = len(chunks) - 1

@@ -7,7 +7,7 @@ imported only when a RiskDetector with embeddings is loaded.
 from nlu.safety.assessment import RiskAssessment
 from nlu.safety.detector import RiskDetector, assess_risk
 from nlu.safety.moderation import ModerationResult, moderate
-from nlu.safety.reply import crisis_reply
+from nlu.safety.reply import crisis_reply, helplines
 from nlu.safety.resources import CrisisResources, CrisisService, crisis_resources
 from nlu.safety.tones import allowed_tones
 
@@ -21,5 +21,6 @@ __all__ = [
     "assess_risk",
     "crisis_reply",
     "crisis_resources",
+    "helplines",
     "moderate",
 ]

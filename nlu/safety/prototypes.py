@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nlu.safety.assessment import CATEGORIES, Category, RiskAssessment, level_for
+from nlu.safety.present import present_danger
 from nlu.safety.rules_engine import backstop_blocked
 from nlu.safety.text import as_text, bound, normalise, sentences
 
@@ -44,6 +45,9 @@ class ProtoScore:
     """Per-class similarity for one turn: the riskiest sentence's scores."""
 
     scores: dict[str, float]
+    # False when the sentence is grief, a past told as past, or someone else's trouble
+    # (nlu.safety.present): such a match may flag for a counselor, never pause the story.
+    present: bool = True
 
     @property
     def best_risk(self) -> tuple[Category, float]:
@@ -61,7 +65,12 @@ def load_exemplars() -> dict[str, list[str]]:
     """The shipped exemplars, by class ('none' included)."""
     raw = resources.files("nlu.safety").joinpath("exemplars.json").read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(raw)
-    return {k: list(v) for k, v in data["exemplars"].items()}
+    out = {k: list(v) for k, v in data["exemplars"].items()}
+    # hard negatives mined from the tune half of datasets/sad_memories (never the held-out)
+    mined = resources.files("nlu.safety").joinpath("exemplars_tune.json").read_text(
+        encoding="utf-8")
+    out["none"] += json.loads(mined)["none"]
+    return out
 
 
 class Encoder:
@@ -134,19 +143,23 @@ class PrototypeScorer:
         """Per-turn class similarities: for each class, the max over the turn's sentences."""
         pieces: list[str] = []
         owner: list[int] = []
+        present: list[bool] = []
         for i, text in enumerate(texts):
+            turn = normalise(bound(text)[0])
             sents = sentences(bound(text)[0])
             if len(sents) > MAX_SENTENCES:
                 sents = sents[: MAX_SENTENCES // 2] + sents[-MAX_SENTENCES // 2 :]
             sents = [s for s in sents if not backstop_blocked(normalise(s))]
             pieces.extend(sents)
             owner.extend([i] * len(sents))
+            present.extend(present_danger(normalise(s), turn) for s in sents)
         sims = self.encoder.embed(pieces) @ self.matrix.T if pieces else np.zeros((0, self.size))
-        per_sentence = [self._class_scores(row) for row in sims]
+        per_sentence = [ProtoScore(self._class_scores(row), p)
+                        for row, p in zip(sims, present, strict=True)]
         results = []
         for i in range(len(texts)):
             mine = [s for s, o in zip(per_sentence, owner, strict=True) if o == i]
-            results.append(ProtoScore(_riskiest(mine, self.classes)))
+            results.append(_riskiest(mine, self.classes, self.config))
         return results
 
     def _class_scores(self, row: np.ndarray) -> dict[str, float]:
@@ -170,11 +183,20 @@ class PrototypeScorer:
         return out
 
 
-def _riskiest(rows: list[dict[str, float]], classes: list[str]) -> dict[str, float]:
-    """The sentence with the largest risk-over-none margin stands for the turn."""
+def _riskiest(rows: list[ProtoScore], classes: list[str], config: ProtoConfig) -> ProtoScore:
+    """The sentence that would act most stands for the turn: one that may pause first,
+    then the largest risk-over-none margin."""
     if not rows:
-        return {c: 0.0 for c in classes}
-    return max(rows, key=lambda r: max(r[c] for c in CATEGORIES) - r["none"])
+        return ProtoScore({c: 0.0 for c in classes})
+    return max(rows, key=lambda r: (flag_level(r, config), r.margin))
+
+
+def flag_level(proto: ProtoScore, config: ProtoConfig) -> int:
+    """0 no flag, 1 low, 2 elevated (what merge would make of this sentence alone)."""
+    cat, sim = proto.best_risk
+    if sim < config.min_similarity or proto.margin < config.min_margin:
+        return 0
+    return 2 if sim >= config.elevated_similarity and proto.present else 1
 
 
 # Scores given to an embedding-only flag: never "high" (no rule saw a plan or a time).
@@ -184,14 +206,16 @@ LOW_SCORE = 0.35
 
 def merge(rules: RiskAssessment, proto: ProtoScore, config: ProtoConfig) -> RiskAssessment:
     """Rules first; a confident, clearly-not-idiom prototype match adds a flag."""
-    cat, sim = proto.best_risk
-    if sim < config.min_similarity or proto.margin < config.min_margin:
+    level = flag_level(proto, config)
+    if level == 0:
         return rules
-    score = ELEVATED_SCORE if sim >= config.elevated_similarity else LOW_SCORE
+    cat = proto.best_risk[0]
+    score = ELEVATED_SCORE if level == 2 else LOW_SCORE
     categories = {c: (score if c == cat else rules.categories.get(c, 0.0)) for c in CATEGORIES}
     return RiskAssessment(
         level=level_for(max(categories.values())),
         categories=categories,
         matched=[*rules.matched, f"emb.{cat}"],
-        reasons=[*rules.reasons, f"close to known {cat.replace('_', ' ')} phrasings"],
+        reasons=[*rules.reasons, f"close to known {cat.replace('_', ' ')} phrasings"
+                 + ("" if proto.present else " (in grief, the past or someone else's story)")],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from nlu.safety.assessment import RiskAssessment
 from nlu.safety.resources import CrisisResources, CrisisService, ServiceKind, crisis_resources
@@ -146,8 +147,53 @@ WORDING: dict[str, Wording] = {
 }
 
 
-def crisis_reply(assessment: RiskAssessment, locale: str) -> str:
-    """A warm, brief reply with local helplines; empty when there is no risk."""
+# How the story goes on after a pause: the user decides ("self": no counselor), or the
+# counselor does. Keyed by language; the button's label is English on every platform.
+Resume = Literal["self", "counselor"]
+RESUME: dict[str, dict[Resume, str]] = {
+    "en": {"self": "When you feel safe, press \u201cI'm safe, let's go on\u201d or send /resume, "
+                   "and we'll go back to your story. /helplines shows these lines again.",
+           "counselor": "Your counselor will see this and decide with you when the story goes "
+                        "on. /helplines shows these lines again."},
+    "pt": {"self": "Quando te sentires em segurança, carrega no botão ou envia /resume, e "
+                   "voltamos à tua história. /helplines mostra estas linhas outra vez.",
+           "counselor": "O teu conselheiro vai ver isto e decidir contigo quando a história "
+                        "continua. /helplines mostra estas linhas outra vez."},
+    "pt-BR": {"self": "Quando você se sentir em segurança, toque no botão ou envie /resume, e "
+                      "voltamos à sua história. /helplines mostra estes contatos de novo.",
+              "counselor": "Seu conselheiro vai ver isso e decidir com você quando a história "
+                           "continua. /helplines mostra estes contatos de novo."},
+    "de": {"self": "Wenn du dich sicher fühlst, tippe auf den Knopf oder sende /resume, dann "
+                   "geht deine Geschichte weiter. /helplines zeigt diese Nummern wieder.",
+           "counselor": "Deine Beratung sieht das und entscheidet mit dir, wann die Geschichte "
+                        "weitergeht. /helplines zeigt diese Nummern wieder."},
+    "fr": {"self": "Quand tu te sens en sécurité, appuie sur le bouton ou envoie /resume, et on "
+                   "reprend ton histoire. /helplines affiche de nouveau ces numéros.",
+           "counselor": "Ton conseiller verra ce message et décidera avec toi quand l'histoire "
+                        "reprend. /helplines affiche de nouveau ces numéros."},
+    "es": {"self": "Cuando te sientas a salvo, pulsa el botón o envía /resume, y volvemos a tu "
+                   "historia. /helplines muestra de nuevo estos números.",
+           "counselor": "Tu consejero verá esto y decidirá contigo cuándo sigue la historia. "
+                        "/helplines muestra de nuevo estos números."},
+}
+
+
+def helplines(locale: str) -> str:
+    """The crisis lines for a locale, to show on request (kept one tap away after a pause)."""
+    res = crisis_resources(locale)
+    words = WORDING.get(res.locale) or WORDING.get(res.language) or WORDING["en"]
+    lines = _service_lines(res, ["crisis", "abuse", "children"], words)
+    emergency = (
+        words.emergency.format(number=res.emergency) if res.emergency else words.emergency_generic
+    )
+    return "\n".join([words.person, *lines, emergency])
+
+
+def crisis_reply(assessment: RiskAssessment, locale: str, resume: Resume | None = None) -> str:
+    """A warm, brief reply with local helplines; empty when there is no risk.
+
+    ``resume`` adds how the paused story goes on: by the user's own word, or the counselor's.
+    """
     if not assessment.flagged:
         return ""
     res = crisis_resources(locale)
@@ -158,9 +204,13 @@ def crisis_reply(assessment: RiskAssessment, locale: str) -> str:
     emergency = (
         words.emergency.format(number=res.emergency) if res.emergency else words.emergency_generic
     )
+    how = []
+    if resume is not None:
+        table = RESUME.get(res.locale) or RESUME.get(res.language) or RESUME["en"]
+        how = [table[resume]]
     return "\n".join(
         [f"{_opening(assessment, words)} {words.paused}", words.person, *lines, emergency,
-         words.closing]
+         *how, words.closing]
     )
 
 

@@ -16,6 +16,7 @@ from nlu.safety.rules.cues import (
     MEDIA,
     NEGATION,
     NEGATION_WINDOW_WORDS,
+    ONCE,
     PAST_VERB,
     PETTY_CONDITION,
     RECENT,
@@ -122,7 +123,7 @@ def _quoted(sentence: str, start: int) -> bool:
 def _adjust(r: Rule, sentence: str, m: re.Match[str], recovered: bool) -> Hit:
     """Weight the match by tense, time, recovery, imminence and hyperbole."""
     before = sentence[max(0, m.start() - 30): m.end()]
-    distant = DISTANT.search(sentence) is not None
+    distant = DISTANT.search(sentence) is not None or ONCE.search(sentence) is not None
     past = r.past or distant or PAST_VERB.search(before) is not None
     if r.category == "harm_to_others" and JOKE.search(sentence):
         return Hit(r, 0.0)

@@ -16,7 +16,7 @@ import redis
 
 from worker.book import commands as book
 from worker.book import family
-from worker.conversation import corrections
+from worker.conversation import corrections, resume
 from worker.conversation.command import CommandContext, CommandResult, Handler
 from worker.conversation.reminders import commands as reminders
 from worker.conversation.voice import commands as voice
@@ -63,6 +63,11 @@ TABLE: tuple[Command, ...] = (
             "/private on|off: keep your story from your counselor (they still get safety alerts)"),
     Command("locale", counsel.cmd_locale,
             "/locale CODE: which country's helplines I show (e.g. en-GB, pt-BR)"),
+    Command("resume", resume.cmd_resume,
+            "/resume: I'm safe, let's go on (after a pause for your safety; a counselor, if you "
+            "have one, decides instead)"),
+    Command("helplines", resume.cmd_helplines,
+            "/helplines: people you can talk to, any time"),
     Command("alerts", counsel.cmd_alerts,
             "/alerts CODE: (counselors) receive safety alerts in this chat"),
     Command("pseudonym", privacy.cmd_pseudonym,

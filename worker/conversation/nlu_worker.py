@@ -169,7 +169,8 @@ class NluWorker:
             after = corrections.apply(after, self.store.corrections(turn.user))
             reply = Delivery(user=turn.user, kind="reply", in_reply_to=turn.turn_id,
                              text=said or reply_to(analysis, profile, turn.turn_id,
-                                                   contradictions))
+                                                   contradictions),
+                             crisis=safety.resume if safety.reply else None)
             return after, [reply, *safety.notices]
         return update
 

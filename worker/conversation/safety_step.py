@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from nlu.safety import RiskAssessment, crisis_reply
 from nlu.safety.assessment import LEVELS
+from nlu.safety.reply import Resume
 from worker.counsel.records import Alert
 from worker.ops.logs import who
 from worker.store.alerts import alert_id_for
@@ -31,6 +32,12 @@ logger = logging.getLogger(__name__)
 
 COUNSELOR_ALERT = ("storyloom safety alert: your client {ref} may be at risk (level {level}, "
                    "{what}). Their story is paused. Open {url}/alerts")
+
+
+def resume_by(store: Store, user: str) -> Resume:
+    """Who may lift a crisis pause: the user's active counselor, else the user."""
+    link = store.client_link(user)
+    return "counselor" if link is not None and link.status == "active" else "self"
 
 
 @lru_cache(maxsize=1)
@@ -48,6 +55,8 @@ class TurnSafety:
     assessment: RiskAssessment
     reply: str | None = None
     notices: tuple[Delivery, ...] = ()
+    # who lifts the pause a crisis reply announces: the user ("self") or their counselor
+    resume: Resume | None = None
 
 
 class SafetyStep:
@@ -102,7 +111,9 @@ class SafetyStep:
         if not risk.needs_crisis_reply:
             return TurnSafety(risk)
         locale = self.store.get_settings(turn.user).locale or self.default_locale
-        return TurnSafety(risk, crisis_reply(risk, locale), self._counselor_notices(alert))
+        resume = resume_by(self.store, turn.user)
+        return TurnSafety(risk, crisis_reply(risk, locale, resume),
+                          self._counselor_notices(alert), resume)
 
     def _raise_state(self, user: str, risk: RiskAssessment) -> None:
         state = self.store.get_safety(user)

@@ -21,12 +21,18 @@ PAUSED = (
     "Your story is paused for now, so we can focus on how you are. A person can "
     "lift the pause when you're ready."
 )
+# without a counselor, the user lifts the pause themselves (worker.conversation.resume)
+PAUSED_SELF = (
+    "Your story is paused for now, so we can focus on how you are. When you feel safe, "
+    "send /resume and we'll go on. /helplines shows people you can talk to, any time."
+)
 FAILED = (
     "I'm sorry: I couldn't write that part of your story just now. Nothing was lost; "
     "send /story to try again."
 )
 
-__all__ = ["FAILED", "NOTHING_YET", "PAUSED", "generate_installment", "story_failed", "tidy"]
+__all__ = ["FAILED", "NOTHING_YET", "PAUSED", "PAUSED_SELF", "generate_installment", "story_failed",
+           "tidy"]
 
 
 def _wait_for_nlu(request: StoryRequest, poll_s: float = 0.1) -> Profile:
@@ -76,7 +82,9 @@ def _write(ctx: runtime.WorkerContext, request: StoryRequest) -> str | None:
         return done
     profile = _wait_for_nlu(request)
     if ctx.store.get_safety(request.user).paused:
-        ctx.store.push_delivery(Delivery(user=request.user, kind="notice", text=PAUSED,
+        link = ctx.store.client_link(request.user)
+        text = PAUSED if link is not None and link.status == "active" else PAUSED_SELF
+        ctx.store.push_delivery(Delivery(user=request.user, kind="notice", text=text,
                                          in_reply_to=request.request_id))
         return None
     # this job's drafts may share a batch with other slots' (worker.llm.batcher)

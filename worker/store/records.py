@@ -73,6 +73,9 @@ class Delivery(Record):
     created_at: datetime = Field(default_factory=utcnow)
     # a transcript: the voice note it was heard from (its buttons keep, correct or drop it)
     voice_id: str | None = None
+    # a crisis reply: "self" when the user may lift the pause (no counselor), "counselor"
+    # when their counselor decides; adapters put the helplines (and resume) buttons under it
+    crisis: Literal["self", "counselor"] | None = None
 
 
 StoryKind = Literal["next", "continue", "retry", "edit"]

@@ -30,6 +30,8 @@ DISTANT = re.compile(
     r"\bback in (?:the day|high school|school|college|university)\b|\bin (?:high |middle )?school\b|"
     r"\bgrowing up\b|\bgrew up\b|\blong ago\b|\byears ago\b|\bwhen i was young\b|\bas an altar boy\b"
 )
+# "It happened once": a single event told as past (not "once a week", a habit).
+ONCE = re.compile(r"\bonce\b(?! (?:a|an|every|more|again|or twice a)\b)")
 # The user says the past risk is resolved.
 RECOVERY = re.compile(
     r"\b(?:doing (?:well|better|ok|okay|good|fine)|in a (?:good|better) place|behind me|got help|"
@@ -75,7 +77,7 @@ IDIOM = re.compile(
     r"cut ties|cut (?:myself|himself|herself|themselves) off|beat (?:me|him|her|them|us) (?:at|to)\b|"
     r"slay(?:ed)?|bombed|over my dead body|sick to death|bored to death|scared to death|"
     r"gave up the ghost|two birds|lady-?killer|killer (?:app|deal|view|outfit)|die happy|"
-    r"could sleep for|the death of)"
+    r"could sleep for|the death of|emotional damage)"
 )
 # The user states they are safe: the embedding backstop defers to them.
 SAFE_STATEMENT = re.compile(
