@@ -10,9 +10,10 @@ written here and apart from the chooser:
   "old", "were", "feel" ...) appears, or shares its first five letters with a word, in a user
   message sent up to then; one of the fixed open questions never counts;
 - not yet answered: by the question's form, the slot it asks for was not already told in
-  the user's sentences that hold its subject: "How old / When" -> no year, age or date
-  words; "Where" -> no "in/at/to/near/from <Name>" and no place noun; "How did you feel" ->
-  no feeling word; "what was he like" -> no "<name> was/is ..." description; "What first
+  the user's sentences that hold its subject (two of its words, or its only one):
+  "How old / When" -> no year, age, stage of life or month ("night" or "morning" do not
+  say how old); "Where" -> no "in/at/to/near/from <Name>" and no place noun; "How did you
+  feel" -> no feeling word; "what was he like" -> no "<name> was/is ..." description; "What first
   drew you / When did you start" -> no "because/since/started/began" with it; and no
   question was asked before with the same words.
 
@@ -96,8 +97,11 @@ def _mentions(word: str, text: str) -> bool:
 
 
 def _sentences_with(words: list[str], said: list[str]) -> list[str]:
+    """The user's sentences about the question's subject: holding two of its words (or its
+    only word)."""
+    need = min(2, len(words))
     return [s for turn in said for s in re.split(r"(?<=[.!?;])\s+", turn)
-            if any(_mentions(w, s) for w in words)]
+            if need and sum(_mentions(w, s) for w in words) >= need]
 
 
 def slot_open(question: str, words: list[str], said: list[str]) -> bool:

@@ -53,6 +53,11 @@ FACT_QUESTIONS = {"habit": "When did you start to {}?", "routine": "When did you
                   "studies": "What made you want to learn {}?"}
 # An emotion this strong means the feeling was said, even without a feeling word.
 FELT = 0.3
+# Moments of the profile a question may go back to when a message leaves nothing to ask.
+RECENT_EVENTS = 6
+# Words that already say when in a life: no "how old were you" after them.
+_LIFE_STAGE = re.compile(r"\b(?:childhood|boyhood|girlhood|infancy|when I was|years old|"
+                         r"as a (?:child|boy|girl|baby)|1[5-9]\d\d|20\d\d)\b", re.IGNORECASE)
 # A moment said back longer than this reads badly in a question.
 MAX_MOMENT_WORDS = 14
 _LEAD = frozenset({"when", "and", "but", "so", "then", "however", "naturally", "finally",
@@ -165,7 +170,8 @@ def _event_subject(event: Event | LifeEvent) -> str:
     return event.patient or event.place or event.predicate
 
 
-def _from_message(analysis: Analysis, after: Profile, gentle: bool) -> list[Question]:
+def _from_message(analysis: Analysis, after: Profile, gentle: bool,
+                  said: str = "") -> list[Question]:
     """Questions about what was just told, most specific first."""
     out: list[Question] = []
     named = {p.casefold() for m in analysis.people for p in (m.name, m.relation) if p}
@@ -174,7 +180,7 @@ def _from_message(analysis: Analysis, after: Profile, gentle: bool) -> list[Ques
                  person.name.casefold().removeprefix("your ")}
         if names & named and _describable(person):
             out.append(_person_question(person, gentle))
-    told_when = bool(analysis.times)
+    told_when = bool(analysis.times) or bool(_LIFE_STAGE.search(said))
     for fact in analysis.facts:
         template = FACT_QUESTIONS.get(fact.predicate)
         if template and fact.object and not fact.negated and not gentle:
@@ -274,6 +280,24 @@ def _from_profile(profile: Profile, private: Collection[str], today: date) -> li
     return out
 
 
+def _recent(profile: Profile, private: Collection[str], gentle: bool) -> list[Question]:
+    """Questions about the last moments told, when the message itself leaves none."""
+    out: list[Question] = []
+    for event in reversed(profile.events[-RECENT_EVENTS:]):
+        moment = _moment(event)
+        if not moment or event.turn_id in private:
+            continue
+        subject = _event_subject(event)
+        if gentle:
+            out.append(Question("gentle", subject, f"Would you like to tell me more about when "
+                                f"{moment}, or shall we stay with something lighter for now?",
+                                gentle=True))
+            continue
+        out.append(Question("feeling", subject, f"How did you feel when {moment}?"))
+        out.append(Question("after", subject, f"What happened after {moment}?"))
+    return out
+
+
 def _describable(person: Person) -> bool:
     """One person (not 'your family'), not yet described by being told of often."""
     group = {(person.relation or "").lower(), person.name.lower().removeprefix("your ")}
@@ -291,7 +315,7 @@ def _declined(question: Question, declined: Collection[str]) -> bool:
 
 def choose(profile: Profile, analysis: Analysis | None = None, *, gentle: bool = False,
            private: Collection[str] = (), asked: Sequence[str] = (),
-           today: date | None = None) -> Question:
+           today: date | None = None, said: str = "") -> Question:
     """The next question: about this message if it leaves something to ask, else the profile.
 
     Never one already asked (by slot in the profile, or by text in `asked`), never about a
@@ -299,9 +323,14 @@ def choose(profile: Profile, analysis: Analysis | None = None, *, gentle: bool =
     """
     seen = set(profile.asked)
     texts = set(asked)
-    candidates = _from_message(analysis, profile, gentle) if analysis is not None else []
+    candidates = _from_message(analysis, profile, gentle, said) if analysis is not None else []
     if not gentle:
-        candidates += _from_profile(profile, private, today or date.today())
+        # this message's own moments were weighed above, with its words
+        now = {e.text for e in analysis.events} if analysis is not None else set()
+        earlier = profile.model_copy(update={
+            "events": tuple(e for e in profile.events if e.text not in now)})
+        candidates += _from_profile(earlier, private, today or date.today())
+    candidates += _recent(profile, private, gentle)
     candidates += [Question("open", q, q) for q in OPEN_QUESTIONS]
     for question in candidates:
         if question.key in seen or question.text in texts:
@@ -314,6 +343,16 @@ def choose(profile: Profile, analysis: Analysis | None = None, *, gentle: bool =
     pool = [q for q in OPEN_QUESTIONS if q not in last and q.casefold() not in last]
     text = pool[len(profile.asked) % len(pool)]
     return Question("open", text, text)
+
+
+def note_told(profile: Profile, analysis: Analysis, said: str) -> Profile:
+    """Slots this message filled itself ("when I was seven"): never asked about later."""
+    if not (analysis.times or _LIFE_STAGE.search(said)):
+        return profile
+    keys = [Question("time", _event_subject(e), "").key for e in analysis.events]
+    # kept first: the last entry stays the question last asked ("I'd rather not say")
+    asked = (*keys, *[k for k in profile.asked if k not in keys])[-MAX_ASKED:]
+    return profile.model_copy(update={"asked": asked})
 
 
 def remember(profile: Profile, question: Question) -> Profile:

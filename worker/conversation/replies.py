@@ -93,9 +93,10 @@ def answer(analysis: Analysis, before: Profile, after: Profile, turn_id: str, te
         opener = _KEPT if _KEEP_PRIVATE.search(text) else _LEFT
         question = interview.choose(after, None, private=private)
         return f"{opener} {question.text}", interview.remember(after, question)
+    after = interview.note_told(after, analysis, text)
     gentle = heavy(analysis)
     opener = _pick(_HEAVY if gentle else _THANKS, turn_id)
-    question = interview.choose(after, analysis, gentle=gentle, private=private)
+    question = interview.choose(after, analysis, gentle=gentle, private=private, said=text)
     if gentle and question.slot == "open":  # nothing gentle to ask about: only an opening
         return f"{opener} Take your time; I'm here whenever you'd like to go on.", after
     return f"{opener} {question.text}", interview.remember(after, question)
