@@ -74,6 +74,10 @@ _EPHEMERA = frozenset({"question", "idea", "feeling", "point", "problem", "thoug
 _DEICTIC = frozenset({"it", "this", "that", "these", "those", "you", "him", "her", "them",
                       "how", "when", "what", "ya", "u", "y'all", "yours", "everything",
                       "everyone", "both", "us", "where", "why", "'s", "which", "whatever"})
+# What makes "I read ..." a habit and not a past event: "every", "a year", "usually".
+_EVERY = frozenset({"every", "each", "weekends", "daily", "weekly", "monthly", "yearly",
+                    "annually", "nightly", "usually", "always", "often", "regularly"})
+_PERIOD = frozenset({"year", "week", "month", "day"})
 # Said with one of these, even a passing state is a habit ("I always worry about ...").
 _FREQUENCY = frozenset({"always", "usually", "often", "sometimes", "normally", "generally",
                         "typically", "rarely", "seldom", "regularly"})
@@ -271,7 +275,9 @@ def _present(p: Parse, verb: int) -> bool:
     if p.tag[verb] == "VBD":  # "I read twenty books a year": read as present by its rhythm
         lo, hi = p.edges(verb)
         return p.lemma[verb] in _DOING and not aux and any(
-            p.lower[i] in _ROUTINE for i in range(lo, hi + 1))
+            p.lower[i] in _EVERY or (p.lower[i] in _PERIOD and p.lower[i - 1] in ("a", "per")
+                                     and (i + 1 >= len(p) or p.lower[i + 1] != "old"))
+            for i in range(lo, hi + 1))
     if p.tag[verb] == "VBN":
         return p.lower[verb] == "got" and any(p.lower[a] in ("'ve", "have") for a in aux)
     return p.tag[verb] in ("VBP", "VB") and not any(

@@ -69,6 +69,9 @@ _VAGUE_START = ("it ", "this ", "that ", "how ", "what ", "where ", "why ", "who
                 "whom ", "whose ", "years ")
 _WHERE = re.compile(r"\b(?:in|at|on|near|into|to|from|inside|outside)\s+(?:the|a|an|our|my|his|"
                     r"her|their|this|that)?\s*[A-Za-z]{3,}", re.IGNORECASE)
+# How a moment said back may begin: with who did it.
+_SUBJECT_START = frozenset({"i", "we", "my", "our", "he", "she", "they", "his", "her", "their",
+                            "the", "a", "an", "one", "you", "your", "me", "us"})
 # Relations that name a group, not one person to describe.
 _GROUPS = frozenset({"family", "parents", "children", "kids", "friends", "people", "relatives",
                      "siblings", "grandparents", "cousins", "neighbours", "neighbors"})
@@ -162,6 +165,10 @@ def _moment(event: Event | LifeEvent) -> str:
         return ""  # "you also found": a verb cut from what it was about
     if any(ch in text for ch in "“”\"()"):
         return ""
+    first = text.split()[0].lower()
+    agent = (event.agent or "").lower()
+    if first not in _SUBJECT_START and not (agent and text.lower().startswith(agent)):
+        return ""  # "left their gifts ...": a clause cut from its subject
     said = second_person(text)
     return said if len(re.findall(r"[A-Za-z]{2,}", said)) >= 3 else ""
 

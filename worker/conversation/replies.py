@@ -33,6 +33,10 @@ _KEPT = "Of course: I won't ask you about that."
 # Feelings that make a message heavy: the interviewer is gentle after them.
 _HEAVY_FEELINGS = {"sadness", "grief", "remorse", "fear", "nervousness", "disappointment"}
 HEAVY_AT = 0.5
+_LOSS = re.compile(r"\b(?:died|dies|death|dead|funeral|passed\s+away|buried|grave|killed|"
+                   r"miscarriage|widowed|lost\s+(?:my|our|his|her)\s+(?:mother|father|mum|"
+                   r"mom|dad|wife|husband|son|daughter|baby|brother|sister|child|friend))\b",
+                   re.IGNORECASE)
 _DECLINE = re.compile(
     r"\b(?:I'?d\s+rather\s+not|I\s+would\s+rather\s+not|I\s+(?:don'?t|do\s+not)\s+(?:want|wish)"
     r"\s+to|let'?s\s+not|please\s+don'?t\s+ask(?:\s+me)?|I'?m\s+not\s+ready\s+to)"
@@ -50,9 +54,10 @@ def _pick(options: tuple[str, ...], seed: str) -> str:
     return options[digest[0] % len(options)]
 
 
-def heavy(analysis: Analysis) -> bool:
-    """A message carrying sadness or grief (not anger or disapproval): gentleness first."""
-    return any(f.label in _HEAVY_FEELINGS and f.strength >= HEAVY_AT
+def heavy(analysis: Analysis, text: str = "") -> bool:
+    """A message carrying sadness or grief (not anger or disapproval): gentleness first.
+    A death told plainly is heavy whatever the classifier felt in it."""
+    return bool(_LOSS.search(text)) or any(f.label in _HEAVY_FEELINGS and f.strength >= HEAVY_AT
                for f in analysis.feelings) or any(
         analysis.emotions.get(label, 0.0) >= HEAVY_AT for label in ("sadness", "grief"))
 
@@ -94,7 +99,7 @@ def answer(analysis: Analysis, before: Profile, after: Profile, turn_id: str, te
         question = interview.choose(after, None, private=private)
         return f"{opener} {question.text}", interview.remember(after, question)
     after = interview.note_told(after, analysis, text)
-    gentle = heavy(analysis)
+    gentle = heavy(analysis, text)
     opener = _pick(_HEAVY if gentle else _THANKS, turn_id)
     question = interview.choose(after, analysis, gentle=gentle, private=private, said=text)
     if gentle and question.slot == "open":  # nothing gentle to ask about: only an opening
