@@ -56,8 +56,12 @@ FELT = 0.3
 # Moments of the profile a question may go back to when a message leaves nothing to ask.
 RECENT_EVENTS = 6
 # Words that already say when in a life: no "how old were you" after them.
-_LIFE_STAGE = re.compile(r"\b(?:childhood|boyhood|girlhood|infancy|when I was|years old|"
+_LIFE_STAGE = re.compile(r"\b(?:childhood|boyhood|girlhood|infancy|when I was|years? old|"
                          r"as a (?:child|boy|girl|baby)|1[5-9]\d\d|20\d\d)\b", re.IGNORECASE)
+# A feeling named in so many words: "How did you feel" would ask what was said.
+_FEELING_WORDS = re.compile(r"\b(?:felt|happy|unhappy|sad|glad|afraid|frightened|scared|"
+                            r"lonely|proud|ashamed|angry|homesick|miserable|delighted|"
+                            r"joy|sorrow|cried|wept|laughed)\b", re.IGNORECASE)
 # A moment said back longer than this reads badly in a question.
 MAX_MOMENT_WORDS = 14
 _LEAD = frozenset({"when", "and", "but", "so", "then", "however", "naturally", "finally",
@@ -185,7 +189,7 @@ def _from_message(analysis: Analysis, after: Profile, gentle: bool,
     for person in after.people:
         names = {person.name.casefold(), (person.relation or "").casefold(),
                  person.name.casefold().removeprefix("your ")}
-        if names & named and _describable(person):
+        if names & named and _describable(person) and not _described(person, said):
             out.append(_person_question(person, gentle))
     told_when = bool(analysis.times) or bool(_LIFE_STAGE.search(said))
     for fact in analysis.facts:
@@ -196,7 +200,7 @@ def _from_message(analysis: Analysis, after: Profile, gentle: bool,
                 obj = f"a {obj}" if not obj.lower().startswith(("a ", "an ", "the ")) else obj
             out.append(Question(fact.predicate, fact.object, template.format(obj)))
     habits = [f.object.casefold() for f in analysis.facts]
-    felt = bool(analysis.feelings) or any(
+    felt = bool(analysis.feelings) or bool(_FEELING_WORDS.search(said)) or any(
         v >= FELT for k, v in analysis.emotions.items() if k != "neutral")
     asked_events: list[Question] = []
     events = sorted((e for e in analysis.events if e.happened and e.modality is None
@@ -302,6 +306,7 @@ def _recent(profile: Profile, private: Collection[str], gentle: bool) -> list[Qu
             continue
         out.append(Question("feeling", subject, f"How did you feel when {moment}?"))
         out.append(Question("after", subject, f"What happened after {moment}?"))
+        out.append(Question("before", subject, f"What led up to {moment}?"))
     return out
 
 
@@ -309,6 +314,13 @@ def _describable(person: Person) -> bool:
     """One person (not 'your family'), not yet described by being told of often."""
     group = {(person.relation or "").lower(), person.name.lower().removeprefix("your ")}
     return person.mentions < DESCRIBED_MENTIONS and not group & _GROUPS
+
+
+def _described(person: Person, said: str) -> bool:
+    """The message itself says what they were like: 'My father was most loving ...'."""
+    names = [n for n in (person.name.removeprefix("your "), person.relation) if n]
+    return any(re.search(rf"\b{re.escape(n)}\s+(?:was|is|had always been|seemed)\s+"
+                         r"(?!born|in|at|from|the\s+one)", said, re.IGNORECASE) for n in names)
 
 
 def _only_private(turn_ids: Sequence[str], private: Collection[str]) -> bool:
@@ -353,10 +365,14 @@ def choose(profile: Profile, analysis: Analysis | None = None, *, gentle: bool =
 
 
 def note_told(profile: Profile, analysis: Analysis, said: str) -> Profile:
-    """Slots this message filled itself ("when I was seven"): never asked about later."""
-    if not (analysis.times or _LIFE_STAGE.search(said)):
+    """Slots this message filled itself ("when I was seven", "my father was kind"): never
+    asked about later."""
+    people = [p for p in profile.people if _described(p, said)]
+    keys = [Question("person", p.name, "").key for p in people]
+    if analysis.times or _LIFE_STAGE.search(said):
+        keys += [Question("time", _event_subject(e), "").key for e in analysis.events]
+    if not keys:
         return profile
-    keys = [Question("time", _event_subject(e), "").key for e in analysis.events]
     # kept first: the last entry stays the question last asked ("I'd rather not say")
     asked = (*keys, *[k for k in profile.asked if k not in keys])[-MAX_ASKED:]
     return profile.model_copy(update={"asked": asked})
