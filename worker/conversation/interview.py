@@ -80,7 +80,6 @@ _SUBJECT_START = frozenset({"i", "we", "my", "our", "he", "she", "they", "his", 
 _GROUPS = frozenset({"family", "parents", "children", "kids", "friends", "people", "relatives",
                      "siblings", "grandparents", "cousins", "neighbours", "neighbors"})
 _BY_GENDER = {"female": "she", "male": "he"}
-_OBJECT = {"she": "her", "he": "him", "they": "them"}
 # How many asked slots a profile remembers: far more than a conversation needs to not repeat.
 MAX_ASKED = 200
 # A person mentioned this often has been described, asked or not.
@@ -147,7 +146,8 @@ def _person_question(person: Person, gentle: bool) -> Question:
     was = ("are" if now else "were") if he == "they" else ("is" if now else "was")
     who = _who(person)
     if gentle:
-        text = f"What do you most like to remember about {_OBJECT[he]}, {who}?"
+        text = (f"Would you like to tell me more about {who}, or shall we stay with "
+                "something lighter for now?")
     else:
         text = f"{who[:1].upper()}{who[1:]}: what {was} {he} like?"
     return Question("person", person.name, text, gentle=True)
@@ -292,18 +292,16 @@ def _from_profile(profile: Profile, private: Collection[str], today: date) -> li
 
 
 def _recent(profile: Profile, private: Collection[str], gentle: bool) -> list[Question]:
-    """Questions about the last moments told, when the message itself leaves none."""
+    """Questions about the last moments told, when the message itself leaves none (none
+    after a heavy message: an older moment is no answer to grief)."""
     out: list[Question] = []
+    if gentle:
+        return out
     for event in reversed(profile.events[-RECENT_EVENTS:]):
         moment = _moment(event)
         if not moment or event.turn_id in private:
             continue
         subject = _event_subject(event)
-        if gentle:
-            out.append(Question("gentle", subject, f"Would you like to tell me more about when "
-                                f"{moment}, or shall we stay with something lighter for now?",
-                                gentle=True))
-            continue
         out.append(Question("feeling", subject, f"How did you feel when {moment}?"))
         out.append(Question("after", subject, f"What happened after {moment}?"))
         out.append(Question("before", subject, f"What led up to {moment}?"))
@@ -319,8 +317,9 @@ def _describable(person: Person) -> bool:
 def _described(person: Person, said: str) -> bool:
     """The message itself says what they were like: 'My father was most loving ...'."""
     names = [n for n in (person.name.removeprefix("your "), person.relation) if n]
+    not_a_trait = r"(?!born|in\b|at\b|from|a\b|an\b|the\b|my\b|his\b|her\b)"
     return any(re.search(rf"\b{re.escape(n)}\s+(?:was|is|had always been|seemed)\s+"
-                         r"(?!born|in|at|from|the\s+one)", said, re.IGNORECASE) for n in names)
+                         + not_a_trait, said, re.IGNORECASE) for n in names)
 
 
 def _only_private(turn_ids: Sequence[str], private: Collection[str]) -> bool:

@@ -29,11 +29,13 @@ _HEAVY = (
     "That must have stayed with you.",
 )
 _LEFT = "Of course, we'll leave that be."
+_NO_RUSH = "Take your time. Would you like to go on with this, or talk about something lighter?"
 _KEPT = "Of course: I won't ask you about that."
 # Feelings that make a message heavy: the interviewer is gentle after them.
 _HEAVY_FEELINGS = {"sadness", "grief", "remorse", "fear", "nervousness", "disappointment"}
 HEAVY_AT = 0.5
 _LOSS = re.compile(r"\b(?:died|dies|death|dead|funeral|passed\s+away|buried|grave|killed|"
+                   r"beat|beaten|abused|raped|assaulted|attacked|bullied|divorced|"
                    r"miscarriage|widowed|lost\s+(?:my|our|his|her)\s+(?:mother|father|mum|"
                    r"mom|dad|wife|husband|son|daughter|baby|brother|sister|child|friend))\b",
                    re.IGNORECASE)
@@ -56,7 +58,7 @@ def _pick(options: tuple[str, ...], seed: str) -> str:
 
 def heavy(analysis: Analysis, text: str = "") -> bool:
     """A message carrying sadness or grief (not anger or disapproval): gentleness first.
-    A death told plainly is heavy whatever the classifier felt in it."""
+    A death or a harm told plainly is heavy whatever the classifier felt in it."""
     return bool(_LOSS.search(text)) or any(f.label in _HEAVY_FEELINGS and f.strength >= HEAVY_AT
                for f in analysis.feelings) or any(
         analysis.emotions.get(label, 0.0) >= HEAVY_AT for label in ("sadness", "grief"))
@@ -103,7 +105,7 @@ def answer(analysis: Analysis, before: Profile, after: Profile, turn_id: str, te
     opener = _pick(_HEAVY if gentle else _THANKS, turn_id)
     question = interview.choose(after, analysis, gentle=gentle, private=private, said=text)
     if gentle and question.slot == "open":  # nothing gentle to ask about: only an opening
-        return f"{opener} Take your time; I'm here whenever you'd like to go on.", after
+        return f"{opener} {_NO_RUSH}", after
     return f"{opener} {question.text}", interview.remember(after, question)
 
 
