@@ -76,6 +76,8 @@ _WHERE = re.compile(r"\b(?:in|at|on|near|into|to|from|inside|outside)\s+(?:the|a
 # How a moment said back may begin: with who did it.
 _SUBJECT_START = frozenset({"i", "we", "my", "our", "he", "she", "they", "his", "her", "their",
                             "the", "a", "an", "one", "you", "your", "me", "us"})
+# How a noun phrase worth naming back begins ("my first great sorrow", "the night-school").
+_DETERMINERS = frozenset({"my", "our", "the", "this", "that", "his", "her", "their"})
 # Relations that name a group, not one person to describe.
 _GROUPS = frozenset({"family", "parents", "children", "kids", "friends", "people", "relatives",
                      "siblings", "grandparents", "cousins", "neighbours", "neighbors"})
@@ -230,8 +232,23 @@ def _from_message(analysis: Analysis, after: Profile, gentle: bool,
     for place in analysis.places:
         if not gentle:
             out.append(Question("home", place, f"What was {place} like back then?"))
+    if gentle:  # no moment to name: the thing the message was about, said back
+        for thing in _things(analysis):
+            out.append(Question("gentle", thing, f"Would you like to tell me more about {thing}, "
+                                "or shall we stay with something lighter for now?", gentle=True))
     return out
 
+
+def _things(analysis: Analysis) -> list[str]:
+    """Noun phrases the message's moments were about ('your first great sorrow')."""
+    out = []
+    for event in sorted(analysis.events, key=lambda e: -e.score):
+        for phrase in (event.patient, event.agent):
+            words = (phrase or "").split()
+            if not 2 <= len(words) <= 6 or words[0].lower() not in _DETERMINERS:
+                continue
+            out.append(second_person(phrase or ""))
+    return out
 
 def _recency(slot: str, asked: Sequence[str]) -> int:
     """How recently a kind of question was asked: 0 never, higher the more recent."""
