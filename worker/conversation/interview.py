@@ -165,7 +165,7 @@ def _moment(event: Event | LifeEvent) -> str:
         text = text.split(",")[0]
     if not 3 <= len(text.split()) <= MAX_MOMENT_WORDS or text.lower().startswith(_VAGUE_START):
         return ""
-    if re.search(r"\b(?:always|never|usually)\b", text, re.IGNORECASE):
+    if re.search(r"\b(?:always|never|usually|used to)\b", text, re.IGNORECASE):
         return ""  # not one moment
     if event.patient is None and event.place is None and len(text.split()) < 5:
         return ""  # "you also found": a verb cut from what it was about
