@@ -1,8 +1,10 @@
 """Lasting facts about the user, as subject-predicate-object, read from first-person sentences.
 
 Patterns are regular expressions over each sentence (a parse adds little for these fixed
-phrasings and costs more); objects are clipped at the first clause boundary. "anymore",
-"no longer" and "don't ... now" mark a fact negated: it retracts, it does not assert.
+phrasings and costs more); a sentence none of them reads goes to :mod:`nlu.selfdesc`
+(habits, likes, roles, health, possessions, read from the parse). Objects are clipped at
+the first clause boundary. "anymore", "no longer" and "don't ... now" mark a fact negated:
+it retracts, it does not assert.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from nlu.dates import NUMBER_RE, parse_number
 from nlu.parse import Parse
 from nlu.people import PeopleResult
 from nlu.schema import SINGLE_VALUED, Fact
+from nlu.selfdesc import open_facts
 
 __all__ = ["SINGLE_VALUED", "extract_facts"]
 
@@ -205,11 +208,14 @@ def extract_facts(p: Parse, when: date | None, people: PeopleResult | None = Non
         if not _FIRST_PERSON.search(sentence):
             continue
         low = sentence.lower()
+        found = len(facts)
         for (pattern, make), needs in zip(PATTERNS, _NEEDS_RE, strict=True):
             if not needs.search(low):
                 continue
             for m in pattern.finditer(sentence):
                 facts.extend(make(m, when))
+        if len(facts) == found:  # no fixed phrasing: read the sentence's own structure
+            facts.extend(open_facts(p, lo, hi))
     for person in people.people if people else []:
         predicate = _RELATION_FACTS.get(person.relation or "")
         if person.name and predicate:

@@ -16,7 +16,7 @@ import redis
 
 from worker.book import commands as book
 from worker.book import family
-from worker.conversation import corrections, resume
+from worker.conversation import corrections, interview, resume
 from worker.conversation.command import CommandContext, CommandResult, Handler
 from worker.conversation.reminders import commands as reminders
 from worker.conversation.voice import commands as voice
@@ -73,6 +73,8 @@ TABLE: tuple[Command, ...] = (
     Command("pseudonym", privacy.cmd_pseudonym,
             "/pseudonym NAME PSEUDONYM: another name for someone in your exports "
             "(use = for names of several words)"),
+    Command("ask", interview.cmd_ask,
+            "/ask: a question about your life, whenever you want one"),
     Command("story", story.cmd_story,
             "/story: write the next installment of your life story"),
     Command("continue", story.cmd_continue,

@@ -26,7 +26,7 @@ from typing import Any
 import redis
 
 from worker.conversation.photos import link_turn_photos
-from worker.conversation.replies import reply_to
+from worker.conversation.replies import answer
 from worker.conversation.safety_step import SafetyStep, TurnSafety
 from worker.counsel.guide import guided_reply
 from worker.ops import metrics
@@ -154,22 +154,27 @@ class NluWorker:
                 after, contradictions = revise_analysis(profile, analysis, turn.turn_id,
                                                         turn.seq, turn.created_at)
                 after = corrections.apply(after, self.store.corrections(turn.user))
-                text = reply_to(analysis, profile, turn.turn_id, contradictions) \
-                    if contradictions else REVISED
+                text = answer(analysis, profile, after, turn.turn_id, turn.text,
+                              contradictions)[0] if contradictions else REVISED
                 return after, [Delivery(user=turn.user, kind="reply",
                                         in_reply_to=turn.turn_id, text=text)]
             return revise
         # a crisis reply comes first; else the next prompt of a guided session
         said = safety.reply or guided_reply(self.store, turn)
+        # what the user kept private (/notrain) is never asked about
+        private = {t for t, why in self.store.withheld_turns(turn.user).items()
+                   if why == "private"} if not said else set()
 
         def update(profile: Profile) -> tuple[Profile, list[Delivery]]:
             after, contradictions = apply_analysis(profile, analysis, turn.turn_id, turn.seq,
                                                    turn.created_at)
             # the user's corrections stand: an old message read again cannot undo them
             after = corrections.apply(after, self.store.corrections(turn.user))
-            reply = Delivery(user=turn.user, kind="reply", in_reply_to=turn.turn_id,
-                             text=said or reply_to(analysis, profile, turn.turn_id,
-                                                   contradictions),
+            text = said
+            if text is None:
+                text, after = answer(analysis, profile, after, turn.turn_id, turn.text,
+                                     contradictions, private)
+            reply = Delivery(user=turn.user, kind="reply", in_reply_to=turn.turn_id, text=text,
                              crisis=safety.resume if safety.reply else None)
             return after, [reply, *safety.notices]
         return update

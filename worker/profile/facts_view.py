@@ -14,6 +14,9 @@ _PAST = {
     "children": "you had {} children", "grandchildren": "you had {} grandchildren",
     "birth_year": "you were born in {}", "age": "you were {}", "pet": "you had {}",
     "speaks": "you spoke {}",
+    "likes": "you liked {}", "dislikes": "you disliked {}", "habit": "you used to {}",
+    "routine": "you used to {}", "has": "you had {}", "comes_from": "you came from {}",
+    "studies": "you studied {}",
 }
 _PRESENT = {
     "lives_in": "you live in {}", "grew_up_in": "you grew up in {}",
@@ -23,6 +26,8 @@ _PRESENT = {
     "children": "you have {} children", "grandchildren": "you have {} grandchildren",
     "birth_year": "you were born in {}", "age": "you are {}", "pet": "you have {}",
     "speaks": "you speak {}",
+    "likes": "you like {}", "dislikes": "you dislike {}", "habit": "you {}", "routine": "you {}",
+    "has": "you have {}", "comes_from": "you come from {}", "studies": "you study {}",
 }
 
 

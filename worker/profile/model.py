@@ -95,6 +95,9 @@ class Profile(Record):
     arc: tuple[FeelingPoint, ...] = ()
     turns_applied: int = 0
     last_seq: int = 0
+    # the interviewer's memory: slots asked ("person:joe"), subjects the user declined
+    asked: tuple[str, ...] = ()
+    declined: tuple[str, ...] = ()
 
     @property
     def birth_year(self) -> int | None:

@@ -64,6 +64,22 @@ class ProfileStore(DeliveryStore, GraphStore):
                 except redis.WatchError:
                     continue
 
+    def update_profile(self, user: str, change: Callable[[Profile], Profile]) -> Profile:
+        """Change a profile atomically (retried when a turn is applied meanwhile)."""
+        key = self.keys.profile(user)
+        with self.redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    profile = change(self.get_profile(user))
+                    pipe.multi()
+                    pipe.set(key, self._dump(user, profile))
+                    self._write_graph(pipe, profile)
+                    pipe.execute()
+                    return profile
+                except redis.WatchError:
+                    continue
+
     def save_profile(self, profile: Profile) -> None:
         """Overwrite a profile (commands that correct it)."""
         with self.redis.pipeline() as pipe:

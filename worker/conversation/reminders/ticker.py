@@ -16,7 +16,7 @@ import zoneinfo
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from worker.conversation.interview import next_question
+from worker.conversation.interview import ask_now
 from worker.conversation.reminders.schedule import in_quiet, next_slot, quiet_end
 from worker.settings import Settings
 from worker.store.base import platform_of
@@ -82,7 +82,7 @@ class ReminderTicker:
             logger.info("reminder for user %s skipped: %s", user, reason)
             self.store.handle_reminder_slot(user, slot, plan, after, None)
             return False
-        question = next_question(self.store.get_profile(user), plan.asked)
+        question = ask_now(self.store, user, plan.asked)
         sent = plan.model_copy(update={"asked": (*plan.asked, question)[-ASKED_MEMORY:]})
         delivery = Delivery(user=user, kind="reminder", text=reminder_text(plan, question),
                             created_at=now)

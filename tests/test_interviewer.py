@@ -1,0 +1,76 @@
+"""The interviewer and open-ended lasting facts, through intake, Redis, the real NLU worker
+and the reply it queues (issue 16 item 1)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from worker.conversation.commands import HELP, CommandContext, dispatch
+from worker.conversation.intake import receive_text
+from worker.conversation.nlu_worker import NluWorker
+from worker.conversation.replies import _HEAVY
+from worker.ops.runtime import WorkerContext
+
+START = datetime(2026, 5, 1, 10, tzinfo=UTC)
+
+
+def _say(ctx: WorkerContext, analyzer, user: str, texts: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
+    """Each message in turn; the reply storyloom queued to each."""
+    replies = []
+    for n, text in enumerate(texts):
+        intake = receive_text(ctx.store, ctx.settings, user=user, platform="local",
+                              chat_id=user, text=text, at=START + timedelta(minutes=n))
+        assert intake.turn is not None
+        NluWorker(ctx.store, analyzer).run(burst=True, block_ms=50)
+        [reply] = [d.text for _, d in ctx.store.deliveries_after(user, "local", 1000)
+                   if d.in_reply_to == intake.turn.turn_id]
+        replies.append(reply)
+    return replies
+
+
+def test_asks_what_is_missing_never_twice_and_not_what_was_declined(
+        ctx: WorkerContext, analyzer) -> None:  # type: ignore[no-untyped-def]
+    user = "local:ines"
+    replies = _say(ctx, analyzer, user, [
+        "My grandfather Joe was a fisherman in Faro.",
+        "He took me out on his boat when I was seven.",
+        "We caught an enormous octopus and carried it home to my grandmother.",
+        "I'd rather not talk about my grandfather.",
+    ])
+    # a person named but never described, with the pronoun his relation gives
+    assert "Your grandfather Joe: what was he like?" in replies[0]
+    # the age was told: not asked again; and never the same question twice
+    assert "How old" not in replies[1]
+    questions = [r.split(". ", 1)[1] for r in replies]
+    assert len(set(questions)) == len(questions)
+    # declined: acknowledged, and from then on nothing about him
+    assert replies[3].startswith("Of course")
+    commands = CommandContext(ctx.settings, ctx.store, ctx.store.redis)
+    later = [dispatch(commands, user, "ask", "").text for _ in range(6)]
+    assert all("grandfather" not in q.lower() for q in [replies[3], *later])
+    assert len(set(later)) == len(later) and all(q.endswith("?") for q in later)
+    assert "ask" in HELP
+
+
+def test_gentle_after_grief(ctx: WorkerContext, analyzer) -> None:  # type: ignore[no-untyped-def]
+    [reply] = _say(ctx, analyzer, "local:rui", [
+        "My mother died when I was twelve. I miss her every day."])
+    assert reply.startswith(_HEAVY)
+    assert not any(probe in reply for probe in ("How old", "Where were you", "What happened"))
+
+
+def test_open_ended_facts_are_kept_and_retracted(
+        ctx: WorkerContext, analyzer) -> None:  # type: ignore[no-untyped-def]
+    user = "local:tom"
+    _say(ctx, analyzer, user, [
+        "I read twenty books a year.",
+        "I am a stunt double as my second job.",
+        "I love to go hiking on weekends.",
+        "I smoke.",
+        "I don't smoke anymore.",
+    ])
+    facts = {(f.predicate, f.object): f.active for f in ctx.store.get_profile(user).facts}
+    assert facts[("routine", "read twenty books a year")]
+    assert facts[("role", "stunt double as my second job")]
+    assert facts[("likes", "go hiking on weekends")]
+    assert facts[("habit", "smoke")] is False  # said, then retracted
