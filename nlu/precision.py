@@ -87,10 +87,10 @@ class Choice:
 
     def describe(self) -> str:
         """For the start-up log line and `storyloom model`."""
-        if self.speedup is None:
+        if self.int8_s is None or self.fp32_s is None:
             return f"{self.precision} ({self.reason})"
-        return (f"{self.precision} ({self.reason}: int8 {self.speedup:.2f}x fp32's speed, "
-                f"{self.int8_s * 1e3:.1f} vs {self.fp32_s * 1e3:.1f} ms per probe)")
+        return (f"{self.precision} ({self.reason}: int8 {self.fp32_s / self.int8_s:.2f}x "
+                f"fp32's speed, {self.int8_s * 1e3:.1f} vs {self.fp32_s * 1e3:.1f} ms per probe)")
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready."""
@@ -99,6 +99,13 @@ class Choice:
                 "fp32_ms": None if self.fp32_s is None else round(self.fp32_s * 1e3, 3),
                 "int8_speedup": None if self.speedup is None else round(self.speedup, 3),
                 "reason": self.reason}
+
+
+def forced(precision: str) -> Choice:
+    """The Choice of a precision an operator set ("int8" or "fp32"): nothing is measured."""
+    if precision not in PRECISIONS[1:]:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    return Choice(precision, precision, reason="forced by the setting")
 
 
 def choose(requested: str, probe: Callable[[str], float], rounds: int = ROUNDS) -> Choice:
@@ -113,7 +120,7 @@ def choose(requested: str, probe: Callable[[str], float], rounds: int = ROUNDS) 
     if requested not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {requested!r}")
     if requested != "auto":
-        return Choice(requested, requested, reason="forced by the setting")
+        return forced(requested)
     times: dict[str, list[float]] = {"fp32": [], "int8": []}
     try:
         for p in times:

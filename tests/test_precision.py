@@ -9,17 +9,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlu.emotions import EmotionClassifier
+from nlu.emotions import LABELS, EmotionClassifier
 from nlu.emotions.data import load_split
+from nlu.emotions.metrics import f1
 from nlu.precision import choose, machine
 
 # The GoEmotions test comments both precisions label (every 10th: a bounded, spread sample).
 SAMPLE_STRIDE = 10
-# Tolerances on that sample, stated in nlu/emotions/artifact/README.md: int8 moves a
-# probability by at most a few thousandths, so only comments within that of a threshold
-# can change labels.
-SAME_LABEL_SETS = 0.98  # share of comments whose label set is identical
-SAME_DECISIONS = 0.998  # share of (comment, label) decisions that agree
+# Tolerances on that sample, stated in nlu/emotions/artifact/README.md. int8 moves a
+# probability by 0.03 at the 99th percentile, so comments that close to a threshold can
+# change labels: on the whole test set, with the shared thresholds, 95.7% of comments keep
+# the same label set and 99.83% of decisions agree (94.5% and 99.74% on this sample), at
+# macro-F1 0.5249 (int8) vs 0.5247 (fp32). fp32's own dev-tuned thresholds agreed less
+# (89.7%, 99.57%) and scored lower (0.5197), so both precisions share int8's thresholds.
+SAME_LABEL_SETS = 0.93  # share of comments whose label set is identical
+SAME_DECISIONS = 0.996  # share of (comment, label) decisions that agree
+SAME_F1 = 0.02  # macro-F1 (28 labels) of the two on the sample: 0.5243 vs 0.5274
 
 
 def timings(**seconds: list[float]) -> Callable[[str], float]:
@@ -92,11 +97,13 @@ def test_both_precisions_give_the_same_labels_on_goemotions_test() -> None:
     assert int8.int8 and not fp32.int8
     a, b = int8.predict(texts), fp32.predict(texts)
     same_sets = np.mean([set(x.labels) == set(y.labels) for x, y in zip(a, b, strict=True)])
-    decisions = np.array([[lab in s.labels for lab in s.emotions] for s in a])
-    other = np.array([[lab in s.labels for lab in s.emotions] for s in b])
+    decisions = np.array([[lab in s.labels for lab in LABELS] for s in a], dtype=float)
+    other = np.array([[lab in s.labels for lab in LABELS] for s in b], dtype=float)
     assert len(texts) > 500
     assert same_sets >= SAME_LABEL_SETS, same_sets
     assert (decisions == other).mean() >= SAME_DECISIONS
+    gold = np.array(test.targets())[::SAMPLE_STRIDE, :len(LABELS)]
+    assert abs(f1(gold, decisions).mean() - f1(gold, other).mean()) <= SAME_F1
 
 
 def test_machine_names_the_cpu_and_its_int8_features(tmp_path: Path) -> None:

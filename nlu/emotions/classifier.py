@@ -9,7 +9,7 @@ from typing import Any
 
 from nlu.emotions.labels import BLOCKS, EKMAN, LABELS, SENTIMENTS, EmotionScores, above
 from nlu.emotions.model import ARTIFACT_DIR, load_base, make_net, merge_lora, read_artifact
-from nlu.precision import Choice, choose, timed
+from nlu.precision import Choice, choose, forced, timed
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ def _int8(net: Any) -> Any:
 def _in_precision(net: Any, tokenizer: Any, requested: str) -> tuple[Choice, Any]:
     """The net in the requested precision, or (auto) in whichever runs the probe faster."""
     if requested != "auto":
-        choice = choose(requested, timed)
+        choice = forced(requested)
         return choice, _int8(net) if choice.precision == "int8" else net
     import copy
 

@@ -75,12 +75,12 @@ def serving(model: Any, mode: str, device: str) -> tuple[Any, str, Choice | None
     none and int8 are what they say; auto on the CPU probes both (nlu.precision.choose) and
     keeps the faster, on a GPU it is none. The Choice is None for bnb8/bnb4 (chosen at load).
     """
-    from nlu.precision import Choice, choose, timed
+    from nlu.precision import Choice, choose, forced, timed
 
     if mode in ("bnb8", "bnb4"):
         return model, mode, None
     if mode != "auto":
-        return after_load(model, mode), mode, choose("int8" if mode == "int8" else "fp32", timed)
+        return after_load(model, mode), mode, forced("int8" if mode == "int8" else "fp32")
     if device != "cpu":
         return model, "none", Choice("fp32", "auto", reason=f"int8 is a CPU path; on {device}")
     import torch
