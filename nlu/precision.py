@@ -1,11 +1,11 @@
 """int8 or fp32: which precision a model runs in on this CPU, chosen by measuring both.
 
 torch._int_mm (nlu.int8) is fast where the CPU has int8 dot-product instructions (AVX-512
-VNNI, AVX-VNNI, AMX): 1.2x to 1.5x fp32 here, an AMD EPYC with avx512_vnni. Where it has
-none it can be far slower: 19x slower than fp32 on an AVX2-only EPYC (issue 18), and 0.5x
-on this CPU with oneDNN held back to AVX-512 without VNNI (ONEDNN_MAX_CPU_ISA=AVX512_CORE).
-The flags alone do not settle it (the kernel torch's build picks and the shapes matter
-too), so the chooser times both precisions on a probe of the shapes the model will see,
+VNNI, AVX-VNNI, AMX): 1.3x to 1.6x fp32 on an AMD EPYC with avx512_vnni. Where it has
+none it can be far slower: 19x slower than fp32 on an AVX2-only EPYC (issue 18). The flags
+alone do not settle it (which kernel torch's build picks, and the shapes, matter too; and
+holding oneDNN back with ONEDNN_MAX_CPU_ISA does not reproduce the slow case here), so the
+chooser times both precisions on a probe of the shapes the model will see,
 in interleaved rounds, and keeps the faster median; fp32 whenever probing fails.
 ``machine()`` names the CPU so that every benchmark says where it ran.
 """

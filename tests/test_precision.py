@@ -116,3 +116,21 @@ def test_machine_names_the_cpu_and_its_int8_features(tmp_path: Path) -> None:
     cpuinfo.write_text("model name\t: Intel Xeon\nflags\t\t: avx2 avx512f avx512_vnni amx_int8\n",
                        encoding="utf-8")
     assert machine(cpuinfo).features == ("avx2", "avx512f", "avx512_vnni", "amx_int8")
+
+
+def test_storyloom_model_says_which_precision_each_model_runs_in_and_why() -> None:
+    from bot.cli.tools import precisions
+    from tests.conftest import MODEL_CACHE
+    from worker.settings import Settings
+
+    settings = Settings(_env_file=None, storyloom_cache_dir=MODEL_CACHE,  # type: ignore[call-arg]
+                        storyloom_device="cpu")
+    out = precisions(settings)
+    emotions = out["emotions"]
+    assert emotions["requested"] == "auto" and emotions["int8_speedup"] > 0
+    assert emotions["precision"] == ("int8" if emotions["int8_speedup"] > 1 else "fp32")
+    assert out["story"] == {"precision": "fp32", "requested": "none",
+                            "reason": "STORYLOOM_QUANTIZE=none on cpu"}
+    forced = precisions(settings.model_copy(update={"storyloom_emotion_precision": "fp32"}))
+    assert forced["emotions"]["precision"] == "fp32"
+    assert forced["emotions"]["reason"] == "forced by the setting"
