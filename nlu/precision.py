@@ -30,6 +30,8 @@ PRECISIONS = ("auto", "int8", "fp32")
 FEATURES = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8")
 ROUNDS = 5  # timed runs per precision after one warm-up each: the median of 5 shrugs off one
 # run disturbed by a neighbour on a shared machine, at a few hundred ms of start-up.
+BUDGET_S = 3.0  # stop adding rounds once the probes took this long: on an oversubscribed
+# box one probe took 5 s (2026-12-03), and start-up should not wait a minute for a choice.
 
 
 @dataclass(frozen=True)
@@ -108,12 +110,14 @@ def forced(precision: str) -> Choice:
     return Choice(precision, precision, reason="forced by the setting")
 
 
-def choose(requested: str, probe: Callable[[str], float], rounds: int = ROUNDS) -> Choice:
+def choose(requested: str, probe: Callable[[str], float], rounds: int = ROUNDS,
+           budget_s: float = BUDGET_S) -> Choice:
     """int8 or fp32: as requested, or (auto) the one whose probe runs faster.
 
     probe(precision) runs the model once on its probe batch and returns the seconds it
     took. Both precisions are probed in interleaved rounds, after a warm-up run each, and
-    the medians compared; a tie goes to fp32, the precision the model was trained in. If
+    the medians compared (fewer rounds, at least one, once budget_s of probing is spent); a
+    tie goes to fp32, the precision the model was trained in. If
     a probe raises or returns nonsense, fp32 (which always works) is chosen and the log
     says why.
     """
@@ -122,12 +126,16 @@ def choose(requested: str, probe: Callable[[str], float], rounds: int = ROUNDS) 
     if requested != "auto":
         return forced(requested)
     times: dict[str, list[float]] = {"fp32": [], "int8": []}
+    spent = 0.0
     try:
         for p in times:
-            probe(p)  # warm-up: first-call allocations and kernel selection
+            spent += probe(p)  # warm-up: first-call allocations and kernel selection
         for _ in range(rounds):
             for p, seen in times.items():
                 seen.append(float(probe(p)))
+                spent += seen[-1]
+            if spent > budget_s:
+                break
     except Exception as exc:  # any failure of the int8 kernel must not stop the model loading
         logger.warning("precision probe failed (%s: %s); running fp32", type(exc).__name__, exc)
         return Choice("fp32", "auto", reason=f"probe failed ({type(exc).__name__}); fp32 is safe")
@@ -136,7 +144,8 @@ def choose(requested: str, probe: Callable[[str], float], rounds: int = ROUNDS) 
         logger.warning("precision probe gave no usable times; running fp32")
         return Choice("fp32", "auto", reason="probe gave no usable times; fp32 is safe")
     best = "int8" if int8_s < fp32_s else "fp32"
-    return Choice(best, "auto", int8_s, fp32_s, reason=f"measured, median of {rounds}")
+    return Choice(best, "auto", int8_s, fp32_s,
+                  reason=f"measured, median of {len(times['int8'])}")
 
 
 def timed(run: Callable[[], object]) -> float:

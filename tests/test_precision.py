@@ -35,7 +35,8 @@ def timings(**seconds: list[float]) -> Callable[[str], float]:
 
 def test_auto_picks_the_precision_the_probe_measured_faster() -> None:
     # warm-up + 5 timed runs each; int8 19x slower, as on the AVX2-only EPYC of issue 18
-    slow_int8 = choose("auto", timings(fp32=[9.0] + [0.018] * 5, int8=[9.0] + [0.34] * 5))
+    slow_int8 = choose("auto", timings(fp32=[9.0] + [0.018] * 5, int8=[9.0] + [0.34] * 5),
+                       budget_s=float("inf"))
     assert slow_int8.precision == "fp32"
     assert slow_int8.speedup == pytest.approx(0.018 / 0.34)
     fast_int8 = choose("auto", timings(fp32=[0.05] * 6, int8=[0.036] * 6))
@@ -48,6 +49,18 @@ def test_one_disturbed_run_does_not_flip_the_choice() -> None:
     choice = choose("auto", timings(fp32=[1.0, 0.05, 0.05, 0.05, 0.05, 0.05],
                                     int8=[1.0, 0.03, 0.03, 0.90, 0.03, 0.03]))
     assert choice.precision == "int8"
+
+
+def test_slow_probes_stop_early_and_still_choose() -> None:
+    calls: list[str] = []
+
+    def slow(precision: str) -> float:  # an oversubscribed box: seconds per probe
+        calls.append(precision)
+        return 2.0 if precision == "int8" else 1.0
+
+    choice = choose("auto", slow, budget_s=5.0)
+    assert choice.precision == "fp32" and len(calls) == 4, "warm-ups and one round, then stop"
+    assert "median of 1" in choice.describe()
 
 
 def test_a_forced_precision_is_used_without_probing() -> None:
