@@ -77,8 +77,8 @@ def serving(model: Any, mode: str, device: str) -> tuple[Any, str, Choice | None
     """
     from nlu.precision import Choice, choose, forced, timed
 
-    if mode in ("bnb8", "bnb4"):
-        return model, mode, None
+    if mode in ("bnb8", "bnb4") or (mode == "none" and device != "cpu"):
+        return model, mode, None  # bf16 or bitsandbytes on a GPU: not an int8/fp32 question
     if mode != "auto":
         return after_load(model, mode), mode, forced("int8" if mode == "int8" else "fp32")
     if device != "cpu":
