@@ -36,6 +36,7 @@ class Row:
     measured: str
     conditions: str
     pending: str | None = None
+    machine: str = ""  # where it ran: CPU model, cores, ISA flags, torch, threads (bench.suite)
 
 
 def best_of(repeat: int, work: Callable[[], object]) -> float:

@@ -12,15 +12,16 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from bench.model import Row
+from bench.precision import machine_line
 from worker.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-ROWS = ("batched", "bandwidth", "int8", "nlu", "ingest", "rq", "lora", "adapters", "users",
-        "pacing")
+ROWS = ("batched", "bandwidth", "int8", "precision", "nlu", "ingest", "rq", "lora", "adapters",
+        "users", "pacing")
 # what each pending row waits for: (a path that appears when it lands, the reason)
 WAITING = {
     "pacing": ("bot/telegram", "outbound pacing vs Telegram limits needs issue 5 "
@@ -38,7 +39,8 @@ def _pending(name: str) -> Row:
 def _model_rows(settings: Settings, wanted: set[str], repeat: int, tokens: int,
                 out: list[Row]) -> tuple[float, float] | None:
     """The model rows; returns (prefill seconds, seconds per token) for the RQ row."""
-    if not wanted & {"batched", "bandwidth", "int8", "rq", "adapters", "users", "lora"}:
+    if not wanted & {"batched", "bandwidth", "int8", "precision", "rq", "adapters", "users",
+                     "lora"}:
         return None
     from bench.model import decode_seconds, int8_rows, row_bandwidth, row_batched
     from worker.llm.model import LanguageModel
@@ -51,11 +53,15 @@ def _model_rows(settings: Settings, wanted: set[str], repeat: int, tokens: int,
     if "bandwidth" in wanted:
         out.append(bandwidth)
     if "int8" in wanted:
-        if lm.device == "cpu" and settings.storyloom_quantize == "none":
+        if lm.device == "cpu" and "+int8" not in lm.identity:
             out += int8_rows(lm, tokens, repeat, per_token)
         else:
             out.append(Row("int8 vs fp32", None, "", "", "int8 is a CPU option; run with "
                            "STORYLOOM_DEVICE=cpu STORYLOOM_QUANTIZE=none"))
+    if "precision" in wanted:
+        from bench.precision import row_story
+
+        out.append(row_story(lm, tokens, repeat, per_token))
     if "adapters" in wanted:
         from bench.learning import row_adapters
 
@@ -75,6 +81,13 @@ def collect(settings: Settings, wanted: set[str], repeat: int, tokens: int) -> l
     """Measure the wanted rows, in an order where each reuses what came before."""
     out: list[Row] = []
     timing = _model_rows(settings, wanted, repeat, tokens, out)
+    if "precision" in wanted:
+        from bench.precision import row_emotions, row_safety
+        from bench.system import load_script
+
+        script = load_script("bench_nlu")
+        texts = [t[1] for t in script.make_turns(400)] if script is not None else []
+        out += [row_emotions(texts, repeat), row_safety(texts, repeat)]
     if "nlu" in wanted:
         from bench.system import row_nlu
 
@@ -99,12 +112,14 @@ def collect(settings: Settings, wanted: set[str], repeat: int, tokens: int) -> l
         from bench.system import row_pacing
 
         out.append(row_pacing() if (ROOT / "bot" / "telegram").exists() else _pending("pacing"))
-    return out
+    where = machine_line()
+    return [replace(r, machine=where) for r in out]
 
 
 def render(rows: list[Row]) -> str:
     """The table: one row per ratio, with what was measured and under which conditions."""
     lines = [f"{'row':<42} {'ratio':>8}  {'measured (A vs B)':<40} conditions", "-" * 120]
+    lines += sorted({f"(every row measured on {r.machine})" for r in rows if r.machine})
     for r in rows:
         if r.pending:
             lines.append(f"{r.name:<42} {'':>8}  pending: {r.pending}")
@@ -115,13 +130,11 @@ def render(rows: list[Row]) -> str:
 
 
 def header(settings: Settings) -> str:
-    """The run's conditions: machine, threads, load, model, device."""
-    import torch
-
-    return (f"storyloom bench, {time.strftime('%Y-%m-%d %H:%M')}: {os.cpu_count()} CPUs, "
-            f"torch {torch.__version__} with {torch.get_num_threads()} threads, load average "
-            f"{os.getloadavg()[0]:.1f}, model {settings.storyloom_model}, device "
-            f"{settings.storyloom_device}")
+    """The run's conditions: machine (CPU, cores, ISA flags), torch, threads, load, model."""
+    return (f"storyloom bench on {machine_line()}: load average {os.getloadavg()[0]:.1f}, "
+            f"model {settings.storyloom_model}, device {settings.storyloom_device}, "
+            f"STORYLOOM_QUANTIZE={settings.storyloom_quantize}, "
+            f"STORYLOOM_EMOTION_PRECISION={settings.storyloom_emotion_precision}")
 
 
 def run_bench(settings: Settings, rows: str, repeat: int, tokens: int, as_json: bool,

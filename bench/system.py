@@ -54,6 +54,7 @@ def row_nlu(n: int, repeat: int) -> Row:
         return Row("NLU stage vs bare nlp.pipe", None, "", "", "scripts/bench_nlu.py missing")
     import spacy
 
+    from nlu.emotions import precision_of
     from nlu.pipeline import Analyzer
     from nlu.spacy_model import MODEL_NAMES, load_pipeline
 
@@ -68,7 +69,7 @@ def row_nlu(n: int, repeat: int) -> Row:
     return Row("NLU stage vs bare nlp.pipe", pipe_s / stage_s,
                f"{n / stage_s:.0f} vs {n / pipe_s:.0f} turns/s",
                f"{n} synthetic turns (scripts/bench_nlu.py), batch 256, stock "
-               f"{stock.meta['name']}")
+               f"{stock.meta['name']}; emotions {precision_of(analyzer.emotions)}")
 
 
 def _percentile(values: list[float], q: float) -> float:

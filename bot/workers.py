@@ -57,6 +57,7 @@ def run_worker(settings: Settings, role: str, burst: bool = False) -> int:
             run_reminders(ctx, settings, beat=health.beat, burst=burst)
             return 0
         if role == "nlu":
+            from nlu.emotions import load_default, precision_of
             from nlu.pipeline import Analyzer
             from worker.conversation.nlu_worker import NluWorker
             from worker.conversation.safety_step import SafetyStep
@@ -65,7 +66,10 @@ def run_worker(settings: Settings, role: str, burst: bool = False) -> int:
 
             # Both models load before the first turn, not while a user waits on it.
             safety = SafetyStep.from_settings(ctx.store, settings).load()
-            nlu = NluWorker(ctx.store, Analyzer(), safety=safety, beat=health.beat,
+            emotions = load_default(settings.storyloom_emotion_precision)
+            logger.info("nlu worker: emotion classifier %s", precision_of(emotions))
+            nlu = NluWorker(ctx.store, Analyzer(emotions=emotions), safety=safety,
+                            beat=health.beat,
                             lease_ms=int(settings.storyloom_nlu_lease_seconds * 1000),
                             on_applied=lambda turn: note_turn(ctx.store, settings, turn))
             health.checks["analyzer"] = lambda: True

@@ -1,6 +1,7 @@
 """Benchmark the NLU stage against bare spaCy, side by side, on generated life-story turns.
 
     PYTHONPATH=. python scripts/bench_nlu.py [--n 2000] [--loop-n 500] [--repeat 3]
+        [--precision auto|int8|fp32|both]
 
 Prints turns/s for: the stock pipeline in a per-message nlp() loop and in bare nlp.pipe,
 the NLU stage's own spaCy set-up alone, and the whole NLU stage (Analyzer.analyze_stream:
@@ -89,32 +90,38 @@ def main() -> None:
     parser.add_argument("--loop-n", type=int, default=500, help="turns for the nlp() loop")
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--repeat", type=int, default=3, help="runs per method; best is kept")
-    parser.add_argument("--precision", choices=("artifact", "fp32", "int8"), default="artifact",
-                        help="the emotion classifier's encoder (default: as its artifact says)")
+    parser.add_argument("--precision", choices=("auto", "fp32", "int8", "both"), default="auto",
+                        help="the emotion classifier's encoder (default auto: the faster on a "
+                        "probe at load; both: the stage in int8 and in fp32, side by side)")
     args = parser.parse_args()
 
     import spacy
 
     from nlu.emotions import EmotionClassifier
     from nlu.pipeline import Analyzer
+    from nlu.precision import machine
     from nlu.spacy_model import MODEL_NAMES, load_pipeline
 
     stock = spacy.load(MODEL_NAMES[-1])  # the pipeline exactly as shipped
-    quantize = {"artifact": None, "fp32": False, "int8": True}[args.precision]
-    emotions = EmotionClassifier.load(quantize=quantize)
-    analyzer = Analyzer(load_pipeline(), emotions=emotions)
+    nlp = load_pipeline()
+    precisions = ("int8", "fp32") if args.precision == "both" else (args.precision,)
+    classifiers = [EmotionClassifier.load(precision=p) for p in precisions]
+    analyzers = [Analyzer(nlp, emotions=c) for c in classifiers]
+    analyzer = analyzers[0]
     turns = make_turns(args.n)
     texts = [t[1] for t in turns]
     words = sum(len(t.split()) for t in texts)
+    print(f"machine: {machine().describe()}")
     print(f"stock pipeline {stock.meta['name']} {stock.meta['version']}: {stock.pipe_names}")
-    print(f"NLU stage pipeline: {analyzer.nlp.pipe_names}; emotion classifier "
-          f"{'int8' if emotions.int8 else 'fp32'}")
+    for c in classifiers:
+        print(f"NLU stage pipeline: {nlp.pipe_names}; emotion classifier {c.choice.describe()}")
     print(f"{len(texts)} turns, {words / len(texts):.1f} words/turn on average, "
           f"batch_size {args.batch_size}, best of {args.repeat} runs; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     for _ in stock.pipe(texts[:64]):
         pass
-    list(analyzer.analyze_stream(turns[:64]))  # warm up caches and lexicons
+    for a in analyzers:
+        list(a.analyze_stream(turns[:64]))  # warm up caches and lexicons
 
     def loop() -> None:
         for text in texts[: args.loop_n]:
@@ -130,10 +137,14 @@ def main() -> None:
         args.repeat, lambda: consume(stock.pipe(texts, batch_size=args.batch_size))))
     report("NLU's spaCy pipeline alone, nlp.pipe", len(texts), best_of(
         args.repeat, lambda: consume(analyzer.nlp.pipe(texts, batch_size=args.batch_size))))
-    stage_rate = report("NLU stage, analyze_stream", len(texts), best_of(
-        args.repeat, lambda: consume(analyzer.analyze_stream(turns, args.batch_size))))
+    rates = [report(f"NLU stage, analyze_stream, emotions {c.choice.precision}", len(texts),
+                    best_of(args.repeat, lambda a=a: consume(  # type: ignore[misc]
+                        a.analyze_stream(turns, args.batch_size))))
+             for c, a in zip(classifiers, analyzers, strict=True)]
+    stage_rate = rates[0]
 
-    ratio("NLU stage / bare nlp.pipe", stage_rate, pipe_rate, ">= 0.67x")
+    for c, rate in zip(classifiers, rates, strict=True):
+        ratio(f"NLU stage ({c.choice.precision}) / bare nlp.pipe", rate, pipe_rate, ">= 0.67x")
     ratio("NLU stage / per-message nlp() loop", stage_rate, loop_rate, ">= 3x")
     ratio("bare nlp.pipe / per-message nlp() loop", pipe_rate, loop_rate, "none")
 

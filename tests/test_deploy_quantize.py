@@ -63,3 +63,23 @@ def test_a_users_adapter_serves_on_top_of_the_int8_model(language_model, tmp_pat
 def test_a_precision_that_cannot_run_says_why(mode: str, device: str, why: str) -> None:
     with pytest.raises(QuantizationUnavailable, match=why):
         check(mode, device)
+
+
+def test_auto_serves_the_precision_its_probe_measured_faster(
+        caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from nlu.int8 import RowInt8Linear
+
+    settings = Settings(_env_file=None, storyloom_cache_dir=MODEL_CACHE,  # type: ignore[call-arg]
+                        storyloom_device="cpu", storyloom_quantize="auto")
+    with caplog.at_level(logging.INFO, logger="worker.llm.model"):
+        lm = LanguageModel.load(settings)
+    choice = lm.precision
+    assert choice is not None and choice.requested == "auto" and choice.speedup is not None
+    int8 = choice.precision == "int8"
+    assert int8 == (choice.speedup > 1.0), "the faster of the two measured"
+    assert lm.identity.endswith("+int8") == int8, "provenance names what runs"
+    assert any(isinstance(m, RowInt8Linear) for m in lm.model.modules()) == int8
+    assert "x fp32's speed" in caplog.text, "the start-up log line says why"
+    check("auto", "cuda")  # auto on a GPU is full precision, not an error

@@ -21,7 +21,7 @@ from nlu.emotions.model import base_dir
 
 @pytest.fixture(scope="module")
 def clf() -> EmotionClassifier:
-    return EmotionClassifier.load()
+    return EmotionClassifier.load(precision="int8")  # the precision its metrics were measured in
 
 
 def test_the_artifact_is_small_and_traces_to_its_base_model_and_data(clf: EmotionClassifier,
@@ -76,10 +76,10 @@ def test_a_batch_scores_each_text_as_it_would_alone(clf: EmotionClassifier) -> N
         assert np.allclose(list(a.emotions.values()), list(b.emotions.values()), atol=2e-4)
 
 
-def test_the_int8_default_scores_a_text_the_same_in_any_batch_and_close_to_fp32(
+def test_int8_scores_a_text_the_same_in_any_batch_and_close_to_fp32(
         clf: EmotionClassifier) -> None:
-    assert clf.int8, "the shipped artifact runs int8 (its thresholds were tuned so)"
-    fp32 = EmotionClassifier.load(quantize=False)
+    assert clf.int8
+    fp32 = EmotionClassifier.load(precision="fp32")
     texts = ["I was so proud of her.", "Why did he leave?", "", "Best day of my life, honestly",
              "I'm scared the test results will be bad and I can't sleep.", "ha" * 400]
     together = clf.probabilities(texts, batch_size=4)

@@ -107,7 +107,14 @@ class Settings(BaseSettings):
     storyloom_quantize: str = Field(
         default="none",
         description="Serving precision: none, int8 (CPU: int8 weights, activations per token), "
-        "bnb8 or bnb4 (GPU, needs bitsandbytes). Fine-tunes always train in full precision.",
+        "auto (CPU: int8 where a probe at load measures it faster than full precision, else "
+        "none), bnb8 or bnb4 (GPU, needs bitsandbytes). Fine-tunes always train in full "
+        "precision.",
+    )
+    storyloom_emotion_precision: Literal["auto", "int8", "fp32"] = Field(
+        default="auto",
+        description="The emotion classifier's encoder: auto (time int8 and fp32 on a probe "
+        "batch at load, keep the faster), or int8 / fp32 forced.",
     )
     # -- counselors, safety, privacy ----------------------------------------------
     storyloom_default_locale: str = Field(

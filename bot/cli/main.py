@@ -83,7 +83,9 @@ def _cmd_model(settings: Settings, args: argparse.Namespace) -> int:
     _log_to_stderr(settings)
     prepare_model(settings, lambda m: print(m, file=sys.stderr))
     source, identity = resolve(settings)
-    print(json.dumps({"model": identity, "path": source}))
+    from bot.cli.tools import precisions
+
+    print(json.dumps({"model": identity, "path": source, "precision": precisions(settings)}))
     return 0
 
 
@@ -278,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="run the benchmark suite; print one table of ratios")
     bench.add_argument("--rows", default="all",
                        help="comma-separated rows (default all): batched, bandwidth, int8, "
-                       "nlu, ingest, rq, lora, adapters, pacing")
+                       "precision, nlu, ingest, rq, lora, adapters, users, pacing")
     bench.add_argument("--repeat", type=int, default=3, help="runs per timing; best is kept")
     bench.add_argument("--tokens", type=int, default=32, help="new tokens per timed decode")
     bench.add_argument("--json", action="store_true", help="one JSON object per row")

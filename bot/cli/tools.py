@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.terminal import user_key
 from worker.ops.connection import open_redis
@@ -46,3 +46,26 @@ def run_graph(settings: Settings, user: str, *, about_name: str | None, place: s
         return 0
     print(json.dumps(rows, ensure_ascii=False, indent=2))
     return 0
+
+
+def precisions(settings: Settings) -> dict[str, Any]:
+    """Which precision each model runs in here, and why (measured where the setting is auto)."""
+    from nlu.emotions import EmotionClassifier, load_default, precision_of
+    from worker.llm.model import LanguageModel, pick_device
+
+    emotions = load_default(settings.storyloom_emotion_precision)
+    out: dict[str, Any] = {"emotions": (emotions.choice.as_dict()
+                                        if isinstance(emotions, EmotionClassifier)
+                                        else {"precision": precision_of(emotions)})}
+    mode, device = settings.storyloom_quantize, pick_device(settings.storyloom_device)
+    if mode == "auto" and device == "cpu":  # measured only by loading the model
+        lm = LanguageModel.load(settings)
+        assert lm.precision is not None
+        out["story"] = lm.precision.as_dict()
+    else:
+        full = "fp32" if device == "cpu" else "bf16"
+        out["story"] = {"precision": full if mode in ("none", "auto") else mode,
+                        "requested": mode, "reason": f"STORYLOOM_QUANTIZE={mode} on {device}"}
+    out["safety_encoder"] = {"precision": "fp32", "requested": "fp32",
+                             "reason": "no int8 path: its similarity thresholds were set in fp32"}
+    return out

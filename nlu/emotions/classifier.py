@@ -9,31 +9,51 @@ from typing import Any
 
 from nlu.emotions.labels import BLOCKS, EKMAN, LABELS, SENTIMENTS, EmotionScores, above
 from nlu.emotions.model import ARTIFACT_DIR, load_base, make_net, merge_lora, read_artifact
+from nlu.precision import Choice, choose, forced, timed
 
 logger = logging.getLogger(__name__)
+
+# What the precision probe scores: 16 turns of the length users write (18 words on average,
+# scripts/bench_nlu.py), so both precisions are timed on the shapes the NLU stage sends.
+PROBE_TEXTS = [
+    "My grandmother taught me to bake bread in her kitchen every Sunday morning.",
+    "I was so scared the day we moved, but the new school turned out fine.",
+    "We drove to the lake last summer and my brother caught his first fish there.",
+    "Honestly I still miss her, and I think about that winter a lot these days.",
+    "When I was seven my dad built us a treehouse that lasted for ten years.",
+    "It makes me sad that we stopped talking after the wedding, I never understood why.",
+    "I work as a nurse now, which my mother would have loved to see.",
+    "Best day of my life was when my daughter was born, in a snowstorm of all things!",
+] * 2
 
 
 class EmotionClassifier:
     """28 GoEmotions labels, Ekman groups and sentiment, with thresholds tuned on dev."""
 
     def __init__(self, tokenizer: Any, net: Any, config: dict[str, Any],
-                 int8: bool = False) -> None:
+                 int8: bool = False, choice: Choice | None = None) -> None:
         self.tokenizer = tokenizer
         self.net = net
         self.config = config
-        self.thresholds: dict[str, dict[str, float]] = config["thresholds"]
-        self.max_length = int(config.get("inference_max_length", 128))
         self.int8 = int8  # the encoder's linear layers run in int8
+        self.choice = choice or Choice("int8" if int8 else "fp32", "int8" if int8 else "fp32",
+                                       reason="given")
+        # Each precision's thresholds, checked on dev (artifact README); fp32 may share int8's.
+        self.thresholds: dict[str, dict[str, float]] = (
+            config["thresholds"] if int8 else config.get("thresholds_fp32", config["thresholds"]))
+        self.max_length = int(config.get("inference_max_length", 128))
 
     @classmethod
     def load(cls, path: Path | str | None = None, quantize: bool | None = None,
-             ) -> EmotionClassifier:
+             precision: str = "auto") -> EmotionClassifier:
         """Load the artifact (default: the one shipped in nlu/emotions/artifact) over MiniLM.
 
-        ``quantize`` (default: the artifact's ``inference.quantize``, which its thresholds and
-        metrics were tuned and measured with: on for the shipped artifact) runs the encoder's
-        linear layers in int8 with activations scaled per token (nlu.int8): about 1.4x
-        faster on one CPU core than fp32, at the same test macro-F1 (artifact README).
+        ``precision``: "int8" runs the encoder's linear layers in int8 with activations
+        scaled per token (nlu.int8), "fp32" in full precision, "auto" (the default) times
+        both on a probe batch and keeps the faster (nlu.precision): int8 is 1.2x to 1.5x
+        faster on a CPU with VNNI, and up to 19x slower on one without. Each precision uses
+        thresholds checked for it, so the labels agree (artifact README). ``quantize``
+        True/False is the older spelling of "int8"/"fp32" and wins when given.
         """
         tensors, config = read_artifact(Path(path) if path is not None else ARTIFACT_DIR)
         tokenizer, encoder = load_base()
@@ -45,10 +65,9 @@ class EmotionClassifier:
                            config["base"]["package"], version, installed(config["base"]["package"]))
         net = make_net(encoder, n_out=len(LABELS) + len(EKMAN) + len(SENTIMENTS))
         merge_lora(net, tensors, scale=config["train"]["lora_alpha"] / config["train"]["lora_r"])
-        int8 = config.get("inference", {}).get("quantize", False) if quantize is None else quantize
-        if int8:
-            _int8(net)
-        return cls(tokenizer, net.eval(), config, int8=bool(int8))
+        requested = precision if quantize is None else ("int8" if quantize else "fp32")
+        choice, net = _in_precision(net.eval(), tokenizer, requested)
+        return cls(tokenizer, net, config, int8=choice.precision == "int8", choice=choice)
 
     def encode(self, texts: list[str]) -> list[list[int]]:
         """Token ids per text (truncated): the prepared input that score() takes."""
@@ -92,11 +111,35 @@ class EmotionClassifier:
                              ekman=blocks["ekman"], sentiment=blocks["sentiment"])
 
 
-def _int8(net: Any) -> None:
+def _int8(net: Any) -> Any:
     """The encoder's linear layers in int8 (see nlu.int8); the small head stays fp32."""
     from nlu.int8 import quantize_linears
 
     quantize_linears(net.encoder)
+    return net
+
+
+def _in_precision(net: Any, tokenizer: Any, requested: str) -> tuple[Choice, Any]:
+    """The net in the requested precision, or (auto) in whichever runs the probe faster."""
+    if requested != "auto":
+        choice = forced(requested)
+        return choice, _int8(net) if choice.precision == "int8" else net
+    import copy
+
+    import torch
+
+    ids, mask = pad(tokenizer(PROBE_TEXTS)["input_ids"], tokenizer.pad_token_id)
+    nets = {"fp32": net}
+
+    def probe(precision: str) -> float:
+        if precision not in nets:  # built inside the probe: a failure falls back to fp32
+            nets[precision] = _int8(copy.deepcopy(net))
+        with torch.inference_mode():
+            return timed(lambda: nets[precision](ids, mask))
+
+    choice = choose("auto", probe)
+    logger.info("emotion classifier: %s", choice.describe())
+    return choice, nets.get(choice.precision, net)
 
 
 def by_length(encoded: Sequence[Sized], batch_size: int) -> list[list[int]]:

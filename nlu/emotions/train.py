@@ -211,7 +211,9 @@ def finalize(out: Path, data_dir: Path = DATA_DIR, threads: int = 2) -> dict[str
     if config["base"]["sha256"] != packaged["sha256"]:
         config["trained_with_base"] = config["base"]  # e.g. an fp16 copy on a GPU box
     config = {**config, "base": packaged}
-    clf = EmotionClassifier.load(out)
+    # the precision the thresholds are tuned in (the shipped ones serve fp32 too: README)
+    clf = EmotionClassifier.load(out, precision="int8" if config.get("inference", {}).get(
+        "quantize", True) else "fp32")
     dev, test = load_split("dev", data_dir), load_split("test", data_dir)
     dev_scores = evaluate(np.array(dev.targets()), clf.probabilities(dev.texts, 128))
     test_scores = evaluate(np.array(test.targets()), clf.probabilities(test.texts, 128),

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from worker.llm import bundled, quantize
 from worker.settings import BUNDLED_MODEL, Settings
 from worker.store.records import GenerationStats
+
+if TYPE_CHECKING:
+    from nlu.precision import Choice
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +45,13 @@ class Generation:
 class LanguageModel:
     """A tokenizer and causal LM on one device."""
 
-    def __init__(self, model: Any, tokenizer: Any, identity: str, device: str) -> None:
+    def __init__(self, model: Any, tokenizer: Any, identity: str, device: str,
+                 precision: Choice | None = None) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.identity = identity
         self.device = device
+        self.precision = precision  # int8 or fp32, and why (None: bnb, chosen at load)
 
     @classmethod
     def load(cls, settings: Settings) -> LanguageModel:
@@ -64,14 +69,15 @@ class LanguageModel:
         model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **extra)
         if not extra:
             model.to(device)  # type: ignore[arg-type]  # transformers' wrapper confuses mypy
-        model = quantize.after_load(model.eval(), mode)
+        model, mode, precision = quantize.serving(model.eval(), mode, device)
         identity += "" if mode == "none" else f"+{mode}"
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
         tokenizer.padding_side = "left"  # decoder-only models continue from the right edge
-        logger.info("loaded model %s on %s in %.1fs", identity, device,
-                    time.perf_counter() - started)
-        return cls(model, tokenizer, identity, device)
+        logger.info("loaded model %s on %s in %.1fs; precision %s", identity, device,
+                    time.perf_counter() - started,
+                    precision.describe() if precision is not None else mode)
+        return cls(model, tokenizer, identity, device, precision)
 
     @property
     def context_length(self) -> int:

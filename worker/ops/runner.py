@@ -174,7 +174,7 @@ def run_generate_worker(ctx: WorkerContext, burst: bool = False, preload: bool =
         if role == GENERATE:  # the story's scorers, before slots race to load them
             from worker.story.engine import emotion_classifier, spacy_pipeline
 
-            emotion_classifier()
+            emotion_classifier(ctx.settings.storyloom_emotion_precision)
             spacy_pipeline()
     recover_abandoned(client, [role])
     name = f"{process_name()}.{role}"

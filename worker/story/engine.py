@@ -90,7 +90,8 @@ class StoryWriter:
         extra = [prefs.name] if prefs.name else []
         return Judge(plan=plan, tone=tone, known=known_vocabulary(profile, extra),
                      known_people=[in_pov(n, prefs.pov, prefs.name) for n in people],
-                     earlier=earlier, nlp=spacy_pipeline(), classifier=emotion_classifier(),
+                     earlier=earlier, nlp=spacy_pipeline(), classifier=emotion_classifier(
+                         self.settings.storyloom_emotion_precision),
                      perplexity=lambda texts: self.model.perplexity(
                          texts, prompt.messages if prompt else None))
 

@@ -11,11 +11,14 @@ if TYPE_CHECKING:
 
 
 @lru_cache(maxsize=1)
-def emotion_classifier() -> EmotionModel:
-    """The GoEmotions classifier, loaded once per process (the lexicon if its artifact is gone)."""
+def emotion_classifier(precision: str = "auto") -> EmotionModel:
+    """The GoEmotions classifier, loaded once per process (the lexicon if its artifact is gone).
+
+    precision: STORYLOOM_EMOTION_PRECISION (auto: int8 or fp32, whichever a probe finds faster).
+    """
     from nlu.emotions import load_default
 
-    return load_default()
+    return load_default(precision)
 
 
 def spacy_pipeline() -> Any:
