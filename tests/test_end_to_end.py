@@ -64,21 +64,23 @@ def test_a_second_demo_continues_the_same_story(settings: Settings, tmp_path: Pa
     assert profile["turns_applied"] == 4
 
 
-def _redis_servers() -> set[int]:
-    return {p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "redis-server"}
+def _redis_servers(data_dir: Path) -> set[int]:
+    """The redis-servers serving this data folder (others on a shared machine are not ours)."""
+    return {p.pid for p in psutil.process_iter(["name", "cmdline"])
+            if p.info["name"] == "redis-server"
+            and str(data_dir) in " ".join(p.info["cmdline"] or ())}
 
 
 def test_embedded_defaults_persist_and_leave_no_server_behind(
     settings: Settings, tmp_path: Path
 ) -> None:
-    before = _redis_servers()
     embedded = settings.model_copy(update={"redis_url": None, "storyloom_data_dir": tmp_path})
     script = tmp_path / "one.txt"
     script.write_text("My aunt Rosa lived in Coimbra.\n")
     run_demo(embedded, script, REDIS_URL="")
-    assert _redis_servers() == before, "the embedded Redis outlived the command"
+    assert _redis_servers(tmp_path) == set(), "the embedded Redis outlived the command"
     assert (tmp_path / "redis" / "appendonlydir").exists() or (tmp_path / "redis").exists()
     script.write_text("/profile\n")
     out = run_demo(embedded, script, REDIS_URL="")
     assert "Rosa" in out[0]["text"], "the profile survived the restart"
-    assert _redis_servers() == before
+    assert _redis_servers(tmp_path) == set()

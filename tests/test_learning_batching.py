@@ -54,7 +54,9 @@ def test_the_generate_worker_writes_two_users_stories_in_one_batch(
 ) -> None:
     ctx.settings = ctx.settings.model_copy(update={
         "storyloom_generate_slots": 2, "storyloom_batch_window_ms": 5000,
-        "storyloom_max_new_tokens": 24, "storyloom_tone_retry": False})
+        "storyloom_max_new_tokens": 24, "storyloom_tone_retry": False,
+        # the free path drafts each installment in one call: the batch is what is tested here
+        "storyloom_composer": "free"})
     ctx._model = private_copy(language_model)
     version = register_adapter(ctx.settings, ctx.store, ctx._model, "local:ada")
     _told(ctx, analyzer, "local:ada", ("My uncle Jorge fixed boats in Faro.",

@@ -75,8 +75,10 @@ def test_story_round_trip_with_typing_and_installment_keyboard(
         tg.wait_for_sync(lambda: len(tg.sent(ANA["id"])) == 3)
         tg.wait_for_sync(lambda: tg.chat_actions(ANA["id"]))
         run_generate(tctx, language_model)
-        story = tg.wait_for_sync(lambda: len(tg.sent(ANA["id"])) == 4 and tg.sent(ANA["id"])[3],
-                                 timeout=10)
+        # the fourth message is the live preview until the delivered installment replaces it
+        story = tg.wait_for_sync(lambda: len(tg.sent(ANA["id"])) == 4
+                                 and tg.sent(ANA["id"])[3].parse_mode == "HTML"
+                                 and tg.sent(ANA["id"])[3], timeout=10)
     [installment] = tctx.store.installments(user)
     assert texts(tg, ANA["id"])[2] == "Writing the next part of your story..."
     assert tg.chat_actions(ANA["id"])[0] == "typing"

@@ -108,15 +108,24 @@ class Composer:
         for ln in lines:
             ln.told = ln.text
         counts: dict[str, int] = {"told": len(lines)}
-        if preview is not None and lines:
-            preview(" ".join(ln.text for ln in lines))
+        shown: list[str] = []
+
+        def show() -> None:  # the live preview, at each stage that changed the words
+            text = " ".join(ln.text for ln in lines)
+            if preview is not None and text and text not in shown:
+                shown.append(text)
+                preview(text)
+
+        show()
         stats = self._reword(lines, g, voice, seed, counts, variant)
         if variant % 2 == 0:
             lines = self._join(lines, g, counts)
+        show()
         self._bridge(lines, plan, profile)
         closing = self._closer(lines, plan, tone, voice, (seed or 0) + variant, earlier)
         if closing:
             lines.append(Line(text=closing, sources=(), beat=len(order), how="bridge"))
+        show()
         lines = self._gate(lines, g, counts)
         return Composition(lines=lines, stats=stats, counts=counts)
 
