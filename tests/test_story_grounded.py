@@ -36,6 +36,10 @@ def told(nlp: Any, text: str, voice: Voice | None = None) -> str:
     ("I wasn't allowed to go.", Voice("first", "present"), "I am not allowed to go."),
     ("Well, haha, I guess I was a difficult kid you know.", Voice(),
      "You were a difficult kid."),
+    ('My mother said, "I love you, and I am proud of you."', Voice(),
+     'Your mother said, "I love you, and I am proud of you."'),
+    ("She told me \u201cnow let me see how fast you can run\u201d and I ran.", Voice(),
+     "She told you \u201cnow let me see how fast you can run\u201d and you ran."),
 ])
 def test_a_told_sentence_is_retold_in_the_voice_with_its_verbs_agreeing(
         nlp: Any, said: str, voice: Voice, story: str) -> None:

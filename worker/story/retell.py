@@ -204,13 +204,22 @@ def _is_verb(tok: Any) -> bool:
     return tok.pos_ in ("VERB", "AUX") or tok.tag_.startswith("VB") or tok.tag_ == "MD"
 
 
+QUOTES = frozenset({'"', "\u201c", "\u201d"})
+OPENING = frozenset({"\u201c"})
+
+
 def retell_tokens(span: Any, voice: Voice) -> list[tuple[str, str]]:
     """(text, trailing whitespace) of each token of a sentence, retold."""
     r = Retelling(voice)
     out: list[tuple[str, str]] = []
+    quoted = False  # words inside quotation marks are someone's own: never retold
     for tok in span:
         text = tok.text
-        if tok.lower_ in FIRST and tok.pos_ in ("PRON", "DET") and voice.pov != "first":
+        if text in QUOTES:
+            quoted = text in OPENING or (text == '"' and not quoted)
+        if quoted and text not in QUOTES:
+            pass
+        elif tok.lower_ in FIRST and tok.pos_ in ("PRON", "DET") and voice.pov != "first":
             text = r.pronoun(tok)
         elif _is_verb(tok):
             text = r.verb(tok, *_agreement(tok, r))
