@@ -54,9 +54,7 @@ def test_the_generate_worker_writes_two_users_stories_in_one_batch(
 ) -> None:
     ctx.settings = ctx.settings.model_copy(update={
         "storyloom_generate_slots": 2, "storyloom_batch_window_ms": 5000,
-        "storyloom_max_new_tokens": 24, "storyloom_tone_retry": False,
-        # the free path drafts each installment in one call: the batch is what is tested here
-        "storyloom_composer": "free"})
+        "storyloom_max_new_tokens": 24, "storyloom_tone_retry": False})
     ctx._model = private_copy(language_model)
     version = register_adapter(ctx.settings, ctx.store, ctx._model, "local:ada")
     _told(ctx, analyzer, "local:ada", ("My uncle Jorge fixed boats in Faro.",
@@ -69,9 +67,11 @@ def test_the_generate_worker_writes_two_users_stories_in_one_batch(
     assert run_generate_worker(ctx, burst=True)
     [ada] = ctx.store.installments("local:ada")
     [bo] = ctx.store.installments("local:bo")
-    drafts = ctx.settings.storyloom_drafts
-    # each was drafted in a batch holding both users' drafts, through its own weights
-    assert ada.stats.batch_rows == bo.stats.batch_rows == 2 * drafts
+    samples = ctx.settings.storyloom_rephrase_samples
+    # rewordings are sampled a sentence at a time; the two users' samples shared a batch,
+    # each row through its own user's weights (stats: the installment's last batch)
+    assert min(ada.stats.batch_rows, bo.stats.batch_rows) >= samples
+    assert max(ada.stats.batch_rows, bo.stats.batch_rows) == 2 * samples
     assert ada.stats.model.endswith(f"+lora:v{version.version_id}")
     assert "+lora" not in bo.stats.model
     assert ada.text and ("Maria" in bo.text or "Porto" in bo.text)  # (ada's adapter is noise)

@@ -54,8 +54,7 @@ def test_every_control_through_demo(settings: Settings, tmp_path: Path) -> None:
     store = Store.from_settings(settings, redis.Redis.from_url(settings.redis_url_value() or ""))
     assert store.installments("local:rita") == []
     told = store.get_installment("local:rita", first["installment_id"])
-    assert told is not None and told.text.startswith(("I ", "In 1998, I", "In 1998 my",
-                                                      "When I", "My grandmother"))
+    assert told is not None and " I " in f" {told.text} "
     assert " you " not in f" {told.text.lower()} ", "/pov first: the story says I, not you"
     assert told.beats[0].startswith(("My grandmother Maria taught me", "In 1998 my family"))
     pairs = store.preference_pairs("local:rita")
