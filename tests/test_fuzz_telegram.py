@@ -57,6 +57,9 @@ def test_generated_updates_never_stop_the_adapter(
     tctx: WorkerContext, tg: FakeTelegram, updates: list[tuple[Any, ...]]
 ) -> None:
     tctx.store.give_consent(USER, "telegram")
+    # the flood limit is tested elsewhere (test_trust_limits): here eleven quick updates
+    # must all reach the adapter
+    tctx.settings = tctx.settings.model_copy(update={"storyloom_user_message_burst": 1000})
     adapter = telegram(tctx, tg)
     with adapter:
         last: dict[str, Any] | None = None

@@ -140,6 +140,14 @@ class StoryWriter:
                                        choice, profile, story, prefs, seed,
                                        lambda: self.judge(plan, choice.target, profile,
                                                           [i.text for i in story], prefs, None))
+            if done is not None and not done.prompt:
+                # the story prompt of these moments: what the fine-tune learns to answer
+                # with the kept installment (its preference pairs need it)
+                prompt, _ = self.prompt(
+                    user, plan, choice.target, prefs,
+                    [i for i in story if i.installment_id != request.replaces],
+                    continuing=request.kind == "continue" and bool(story))
+                done.prompt = to_messages(prompt)
         else:
             done = self._free(request, plan, choice, profile, story, prefs, seed)
         store.end_progress(user, request.request_id)
