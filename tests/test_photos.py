@@ -38,7 +38,7 @@ def test_a_telegram_photo_is_kept_sealed_resized_and_linked_to_its_caption(
                       "in Braga in 1962.")
         wait_until(lambda: store.turns(USER), what="the caption's turn")
         run_nlu(tctx, analyzer)
-        tg.wait_for_sync(lambda: len(tg.sent(ANA["id"])) >= 3, timeout=10)
+        tg.wait_for_sync(lambda: len(tg.sent(ANA["id"])) >= 3, timeout=30)
     assert texts(tg, ANA["id"])[1].startswith(KEPT)
     assert [c.status for c in tg.calls("getFile")] == [200]
     assert [c.status for c in tg.calls("file")] == [200], "the file itself was downloaded"
