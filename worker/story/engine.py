@@ -124,6 +124,16 @@ class StoryWriter:
         return Draft(prompt, generation, texts, scores, fixed, final)
 
 
+    def _request_prompt(self, request: StoryRequest, plan: Plan, choice: ToneChoice,
+                        prefs: UserSettings, story: list[Installment]) -> Prompt:
+        """The story prompt of a request's moments (a /retry leaves out the part it
+        replaces)."""
+        prompt, _ = self.prompt(
+            request.user, plan, choice.target, prefs,
+            [i for i in story if i.installment_id != request.replaces],
+            continuing=request.kind == "continue" and bool(story))
+        return prompt
+
     def write(self, request: StoryRequest, profile: Profile) -> str | None:
         """Write, store and deliver one installment; its id, or None with a notice sent."""
         user, store = request.user, self.store
@@ -143,11 +153,8 @@ class StoryWriter:
             if done is not None and not done.prompt:
                 # the story prompt of these moments: what the fine-tune learns to answer
                 # with the kept installment (its preference pairs need it)
-                prompt, _ = self.prompt(
-                    user, plan, choice.target, prefs,
-                    [i for i in story if i.installment_id != request.replaces],
-                    continuing=request.kind == "continue" and bool(story))
-                done.prompt = to_messages(prompt)
+                done.prompt = to_messages(self._request_prompt(request, plan, choice, prefs,
+                                                               story))
         else:
             done = self._free(request, plan, choice, profile, story, prefs, seed)
         store.end_progress(user, request.request_id)
@@ -162,10 +169,7 @@ class StoryWriter:
         sentence where each passes the grounding checks."""
         user = request.user
         earlier = [i.text for i in story if i.installment_id != request.replaces]
-        prompt, _ = self.prompt(
-            user, plan, choice.target, prefs,
-            [i for i in story if i.installment_id != request.replaces],
-            continuing=request.kind == "continue" and bool(story))
+        prompt = self._request_prompt(request, plan, choice, prefs, story)
         judge = self.judge(plan, choice.target, profile, earlier, prefs, prompt)
         round_ = self.draft(request, prompt, judge, seed)
         chosen = round_.choose()
