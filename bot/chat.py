@@ -23,8 +23,10 @@ from worker.settings import Settings
 
 BANNER = (
     "storyloom: tell me about your life, and I'll weave it into a story.\n"
-    "Type /help for commands, /story for the next installment, Ctrl-D to leave."
+    "Type /help for commands, /story for the next installment, /quit (or Ctrl-D) to leave."
 )
+# what ends a terminal conversation (everything told is already stored)
+LEAVE = ("/quit", "/exit")
 BAD_LINE = ("Part of that line was not valid UTF-8 text; I replaced what I couldn't read "
             "with \N{REPLACEMENT CHARACTER}.")
 
@@ -112,7 +114,8 @@ def _session(services: LocalServices, settings: Settings, user: str,
     wait = settings.storyloom_job_timeout + settings.storyloom_nlu_wait_seconds + 30
     # the person at the terminal starts (or starts again, after a forget) by opening it
     store.revive_user(user_key(user))
-    return TerminalSession(ctx=ctx, user=user_key(user), emit=emit, wait_s=wait, stream=stream)
+    return TerminalSession(ctx=ctx, user=user_key(user), emit=emit, wait_s=wait, stream=stream,
+                           stalled=services.given_up)
 
 
 def run_chat(settings: Settings, user: str) -> int:
@@ -127,6 +130,8 @@ def run_chat(settings: Settings, user: str) -> int:
                 line = input("you> ")
             except EOFError:
                 print()
+                break
+            if line.strip().lower() in LEAVE:
                 break
             session.say(line)
     return 0
@@ -166,4 +171,6 @@ def run_demo(settings: Settings, script: Path, user: str, as_json: bool) -> int:
         if as_json:
             print(json.dumps({"type": "profile", "profile": profile_json(profile)},
                              ensure_ascii=False), flush=True)
+        if services.given_up():
+            return 1
     return 0

@@ -102,11 +102,22 @@ class LocalServices:
                 if proc.poll() is None or self._stop.is_set():
                     continue
                 count = self.restarts.get(role, 0)
+                if count == MAX_RESTARTS:
+                    # the person waiting at the terminal is told, not left with a silent prompt
+                    self.restarts[role] = count + 1
+                    log = self.settings.storyloom_data_dir / "logs" / f"worker-{role}.log"
+                    print(f"\nstoryloom: the {role} worker keeps stopping (exit "
+                          f"{proc.returncode}); what it said is in {log}", file=sys.stderr,
+                          flush=True)
                 if count >= MAX_RESTARTS:
                     continue
                 logger.warning("worker %s exited with %s; restarting it", role, proc.returncode)
                 self.restarts[role] = count + 1
                 self._spawn(role)
+
+    def given_up(self) -> bool:
+        """Whether a worker stopped for good (a reply that needs it will not come)."""
+        return any(count > MAX_RESTARTS for count in self.restarts.values())
 
     def stop(self) -> None:
         """Stop the workers (letting them finish their step), then the embedded Redis."""

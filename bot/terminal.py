@@ -56,6 +56,11 @@ class TerminalSession:
     stream: bool = False
     # where a demo script's `/voice FILE` looks first (the script's folder)
     base_dir: Path | None = None
+    # True once the workers that answer have stopped for good: stop waiting for them
+    stalled: Callable[[], bool] | None = None
+
+    def _stalled(self) -> bool:
+        return self.stalled is not None and self.stalled()
 
     def _show(self, delivery: Delivery) -> None:
         installment = None
@@ -81,7 +86,7 @@ class TerminalSession:
             found = self._show_ready(until, block_ms)
             if until is None or found:
                 return True
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or self._stalled():
                 return False
 
     def follow(self, request_id: str) -> bool:
@@ -97,6 +102,8 @@ class TerminalSession:
                 self.emit(Output("progress", progress.text))
             if self._show_ready(request_id, 10):
                 return True
+            if self._stalled():
+                return False
         return False
 
     def _audio_file(self, name: str) -> Path | None:

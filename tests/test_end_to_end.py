@@ -20,10 +20,13 @@ def run_demo(
     settings: Settings, script: Path, user: str = "demo", **env: str
 ) -> list[dict[str, Any]]:
     """Run `storyloom demo --json` and parse its JSON lines."""
+    environ = cli_env(settings, **env)
+    if env.get("REDIS_URL") == "":  # a newcomer's machine: no Redis and no key configured
+        environ.pop("STORYLOOM_MASTER_KEY", None)
     proc = subprocess.run(
         [sys.executable, "-m", "bot.cli.main", "demo", "--script", str(script), "--json",
          "--user", user],
-        env=cli_env(settings, **env), cwd=ROOT, capture_output=True, timeout=600,
+        env=environ, cwd=ROOT, capture_output=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
     return [json.loads(line) for line in proc.stdout.decode().splitlines()]
@@ -84,3 +87,22 @@ def test_embedded_defaults_persist_and_leave_no_server_behind(
     out = run_demo(embedded, script, REDIS_URL="")
     assert "Rosa" in out[0]["text"], "the profile survived the restart"
     assert _redis_servers(tmp_path) == set()
+
+
+def test_chat_on_a_newcomers_machine_answers_and_quits(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """README's first command, `storyloom chat`, with no Redis and no key configured."""
+    environ = cli_env(settings.model_copy(update={"storyloom_data_dir": tmp_path}),
+                      REDIS_URL="")
+    environ.pop("STORYLOOM_MASTER_KEY", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli.main", "chat", "--user", "newcomer"],
+        input="My aunt Rosa kept bees behind her house in Coimbra.\n/quit\n", text=True,
+        env=environ, cwd=ROOT, capture_output=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    replies = [line for line in proc.stdout.splitlines() if "storyloom>" in line]
+    assert replies and "slow right now" not in proc.stdout, proc.stdout[-2000:]
+    assert (tmp_path / "master.key").exists(), "the embedded setup keeps its key beside its data"
+    assert _redis_servers(tmp_path) == set(), "the embedded Redis outlived the chat"

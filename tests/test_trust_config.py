@@ -8,8 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import redis
 import yaml
+from pydantic import SecretStr
 
 from tests.conftest import ROOT, cli_env
 from tests.redis_procs import redis_binary
@@ -40,6 +42,23 @@ def test_an_external_redis_without_a_master_key_refuses_to_start(settings: Setti
     assert key is not None
     started = _storyloom(settings, "users", "list", STORYLOOM_MASTER_KEY=key.get_secret_value())
     assert started.returncode == 0, started.stderr[-2000:]
+
+
+def test_only_the_embedded_socket_in_the_data_folder_may_use_the_key_file(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from worker.store.crypto import MasterKeyRequired, require_master_key
+
+    data = tmp_path / "data"
+    inside = settings.model_copy(update={
+        "storyloom_master_key": None, "storyloom_data_dir": data,
+        "redis_url": SecretStr(f"unix://{data}/redis/redis.sock")})
+    require_master_key(inside)  # the workers `storyloom chat` starts on its own Redis
+    for url in (f"unix://{tmp_path}/elsewhere/redis.sock",
+                f"unix://{data}/../shared.sock", "redis://127.0.0.1:6379/0"):
+        outside = inside.model_copy(update={"redis_url": SecretStr(url)})
+        with pytest.raises(MasterKeyRequired):
+            require_master_key(outside)
 
 
 def test_redis_password_opens_a_redis_that_requires_one(tmp_path: Path) -> None:

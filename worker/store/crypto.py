@@ -23,6 +23,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -151,6 +152,19 @@ class MasterKeyRequired(RuntimeError):
     """An external Redis without STORYLOOM_MASTER_KEY: refuse to start."""
 
 
+def is_embedded_url(settings: Settings) -> bool:
+    """Whether REDIS_URL names the embedded Redis: a unix socket inside the data folder.
+
+    `storyloom chat` and `demo` start that server and hand its URL to their worker
+    processes, which share the data folder and so its key file.
+    """
+    url = settings.redis_url_value() or ""
+    if not url.startswith("unix://"):
+        return False
+    socket = Path(urlsplit(url).path).resolve()
+    return socket.is_relative_to(settings.storyloom_data_dir.resolve())
+
+
 def require_master_key(settings: Settings) -> None:
     """Fail closed: with an external Redis every process must be given the same master key.
 
@@ -158,7 +172,8 @@ def require_master_key(settings: Settings) -> None:
     vanish with the pod, making the stored stories unreadable. Only the embedded Redis, whose
     data lives beside its key file, may generate one.
     """
-    external = settings.redis_url is not None or settings.redis_sentinels is not None
+    external = settings.redis_sentinels is not None or (
+        settings.redis_url is not None and not is_embedded_url(settings))
     if external and settings.storyloom_master_key is None:
         raise MasterKeyRequired(
             "REDIS_URL (or REDIS_SENTINELS) is set but STORYLOOM_MASTER_KEY is not: refusing to "
