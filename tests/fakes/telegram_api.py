@@ -69,6 +69,9 @@ class FakeTelegram(TelegramPushes):
         self.world = TelegramWorld(token, bot_username)
         self.gate = FloodGate()
         self.max_poll_timeout = 50.0
+        # a send's round trip: half before Telegram accepts it, half for the answer to come back
+        self.send_round_trip_s = 0.0
+        self.sends_in_flight = 0  # sends asked for whose answer has not gone back yet
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
@@ -211,11 +214,21 @@ class FakeTelegram(TelegramPushes):
             raise ApiError(404, NOT_FOUND)
         if name in SEND_METHODS:
             self._check_flood(method, params, at)
-        with self.recorder.lock:
-            try:
-                return copy.deepcopy(handler(self.world, params, files))
-            finally:
-                self.recorder.changed()
+        half = self.send_round_trip_s / 2 if name in SEND_METHODS else 0.0
+        self.sends_in_flight += name in SEND_METHODS
+        try:
+            if half:
+                await asyncio.sleep(half)
+            with self.recorder.lock:
+                try:
+                    result = copy.deepcopy(handler(self.world, params, files))
+                finally:
+                    self.recorder.changed()
+            if half:
+                await asyncio.sleep(half)
+            return result
+        finally:
+            self.sends_in_flight -= name in SEND_METHODS
 
     def _check_flood(self, method: str, params: dict, at: float) -> None:
         limited = self.gate.check(method, str(params.get("chat_id")), at, window_key="send")
