@@ -298,3 +298,22 @@ def test_promtool_accepts_the_rules_and_their_unit_tests() -> None:
     test = subprocess.run([promtool, "test", "rules", "alerts_test.yml"], cwd=folder,
                           capture_output=True, text=True, timeout=60)
     assert test.returncode == 0, test.stdout + test.stderr
+
+
+
+def test_deploy_believes_forwarded_addresses_only_from_proxies_and_exports_the_audit() -> None:
+    import ipaddress
+
+    config = next(d for d in _k8s_docs() if d["kind"] == "ConfigMap")["data"]
+    env_file = (DEPLOY / "systemd" / "storyloom.env.example").read_text()
+    [systemd] = re.findall(r"^STORYLOOM_TRUSTED_PROXIES=(.+)$", env_file, re.M)
+    for proxies in (config["STORYLOOM_TRUSTED_PROXIES"], systemd):
+        assert [ipaddress.ip_network(p.strip()) for p in proxies.split(",")], proxies
+    [cron] = [d for d in _k8s_docs() if d["kind"] == "CronJob"]
+    [job] = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    command = " ".join(job["command"])
+    assert "storyloom audit export --to /audit/" in command and "audit verify" in command
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"  # two exports would interleave
+    timer = (DEPLOY / "systemd" / "storyloom-audit-export.timer").read_text()
+    assert "OnCalendar=" in timer
+    assert "storyloom-audit-export.timer" in (DEPLOY / "systemd" / "storyloom.target").read_text()
