@@ -122,6 +122,25 @@ def test_a_rewording_must_keep_every_fact_of_the_sentence_it_retells(nlp: Any) -
             assert any(why in r for r in verdict.reasons), (text, verdict.reasons)
 
 
+def test_a_rewording_keeps_when_and_where(nlp: Any) -> None:
+    """Seen in `storyloom chat`: "every morning" went, and the sentence passed every check."""
+    from worker.story.grounded import sentence_encoder
+
+    told = "My grandmother Rosa sold fried pastries at the bus station every morning."
+    source = "Your grandmother Rosa sold fried pastries at the bus station every morning."
+    judge = checks.Rephrasing(_grounding(nlp, told), sentence_encoder().embed)
+    candidates = {
+        "Every morning, your grandmother Rosa sold fried pastries at the bus station.": None,
+        "At the bus station, your grandmother Rosa sold fried pastries.": "leaves out morning",
+    }
+    verdicts = judge.judge(list(nlp.pipe(list(candidates))), [nlp(source)] * len(candidates))
+    for (text, why), verdict in zip(candidates.items(), verdicts, strict=True):
+        if why is None:
+            assert verdict.ok, (text, verdict.reasons)
+        else:
+            assert any(why in r for r in verdict.reasons), (text, verdict.reasons)
+
+
 def test_transitions_follow_from_the_dates_only() -> None:
     from datetime import date
 

@@ -31,6 +31,7 @@ from worker.story.anchors import words
 
 CONTENT_POS = frozenset({"NOUN", "VERB", "ADJ", "PROPN"})
 NAME_LABELS = frozenset({"PERSON", "GPE", "LOC", "FAC", "ORG", "NORP"})
+WHEN_WHERE = frozenset({"DATE", "TIME"}) | NAME_LABELS
 NEGATIONS = frozenset({"not", "n't", "never", "no", "nobody", "nothing", "nowhere", "none"})
 NUMBER_WORDS = frozenset(str.split(
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -244,9 +245,12 @@ class Rephrasing:
                 verdicts[i].append("meaning changed")
                 continue
             kept = {t.lemma_.lower() for t in docs[i]} | {t.lower_ for t in docs[i]}
-            lost = [t.lower_ for t in sources[i] if t.pos_ in CONTENT_POS and t.is_alpha
+            gone = [t for t in sources[i] if t.pos_ in CONTENT_POS and t.is_alpha
                     and t.lower_ not in kept and t.lemma_.lower() not in kept]
-            if len(lost) > 1:
+            lost = [t.lower_ for t in gone]
+            # one content word may go ("the old car" -> "the car"), but not a when or a where:
+            # "every morning", "on Sundays", "in Porto" are the facts a memory hangs on
+            if len(lost) > 1 or any(t.ent_type_ in WHEN_WHERE for t in gone):
                 verdicts[i].append(f"leaves out {', '.join(lost)}")
                 continue
             far = [w for w in new[i]
