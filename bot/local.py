@@ -63,6 +63,7 @@ class LocalServices:
     embedded: EmbeddedRedis | None = None
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     restarts: dict[str, int] = field(default_factory=dict)
+    abandoned: set[str] = field(default_factory=set)  # roles no longer restarted
     _stop: threading.Event = field(default_factory=threading.Event)
     _watch: threading.Thread | None = None
 
@@ -102,14 +103,14 @@ class LocalServices:
                 if proc.poll() is None or self._stop.is_set():
                     continue
                 count = self.restarts.get(role, 0)
-                if count == MAX_RESTARTS:
-                    # the person waiting at the terminal is told, not left with a silent prompt
-                    self.restarts[role] = count + 1
-                    log = self.settings.storyloom_data_dir / "logs" / f"worker-{role}.log"
-                    print(f"\nstoryloom: the {role} worker keeps stopping (exit "
-                          f"{proc.returncode}); what it said is in {log}", file=sys.stderr,
-                          flush=True)
                 if count >= MAX_RESTARTS:
+                    if role not in self.abandoned:
+                        # the person waiting at the terminal is told, not left at a silent prompt
+                        self.abandoned.add(role)
+                        log = self.settings.storyloom_data_dir / "logs" / f"worker-{role}.log"
+                        print(f"\nstoryloom: the {role} worker keeps stopping (exit "
+                              f"{proc.returncode}); what it said is in {log}", file=sys.stderr,
+                              flush=True)
                     continue
                 logger.warning("worker %s exited with %s; restarting it", role, proc.returncode)
                 self.restarts[role] = count + 1
@@ -117,7 +118,7 @@ class LocalServices:
 
     def given_up(self) -> bool:
         """Whether a worker stopped for good (a reply that needs it will not come)."""
-        return any(count > MAX_RESTARTS for count in self.restarts.values())
+        return bool(self.abandoned)
 
     def stop(self) -> None:
         """Stop the workers (letting them finish their step), then the embedded Redis."""

@@ -100,6 +100,17 @@ def test_the_checks_refuse_what_a_reader_would_not_keep(nlp: Any) -> None:
         assert any(why in r for r in verdict.reasons), (text, verdict.reasons)
 
 
+def _expect_verdicts(nlp: Any, judge: checks.Rephrasing, source: str,
+                     candidates: dict[str, str | None]) -> None:
+    """Each candidate rewording of source passes (None) or is refused for the reason given."""
+    verdicts = judge.judge(list(nlp.pipe(list(candidates))), [nlp(source)] * len(candidates))
+    for (text, why), verdict in zip(candidates.items(), verdicts, strict=True):
+        if why is None:
+            assert verdict.ok, (text, verdict.reasons)
+        else:
+            assert any(why in r for r in verdict.reasons), (text, verdict.reasons)
+
+
 def test_a_rewording_must_keep_every_fact_of_the_sentence_it_retells(nlp: Any) -> None:
     from worker.story.grounded import sentence_encoder
 
@@ -114,12 +125,7 @@ def test_a_rewording_must_keep_every_fact_of_the_sentence_it_retells(nlp: Any) -
         "Your brother Tom moved near Canada when you were twelve.": "where or when",
         "Your brother Tom, a baker, moved to Canada when you were twelve.": "never told",
     }
-    verdicts = judge.judge(list(nlp.pipe(list(candidates))), [nlp(source)] * len(candidates))
-    for (text, why), verdict in zip(candidates.items(), verdicts, strict=True):
-        if why is None:
-            assert verdict.ok, (text, verdict.reasons)
-        else:
-            assert any(why in r for r in verdict.reasons), (text, verdict.reasons)
+    _expect_verdicts(nlp, judge, source, candidates)
 
 
 def test_a_rewording_keeps_when_and_where(nlp: Any) -> None:
@@ -133,12 +139,7 @@ def test_a_rewording_keeps_when_and_where(nlp: Any) -> None:
         "Every morning, your grandmother Rosa sold fried pastries at the bus station.": None,
         "At the bus station, your grandmother Rosa sold fried pastries.": "leaves out morning",
     }
-    verdicts = judge.judge(list(nlp.pipe(list(candidates))), [nlp(source)] * len(candidates))
-    for (text, why), verdict in zip(candidates.items(), verdicts, strict=True):
-        if why is None:
-            assert verdict.ok, (text, verdict.reasons)
-        else:
-            assert any(why in r for r in verdict.reasons), (text, verdict.reasons)
+    _expect_verdicts(nlp, judge, source, candidates)
 
 
 def test_transitions_follow_from_the_dates_only() -> None:

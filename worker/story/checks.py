@@ -247,11 +247,10 @@ class Rephrasing:
             kept = {t.lemma_.lower() for t in docs[i]} | {t.lower_ for t in docs[i]}
             gone = [t for t in sources[i] if t.pos_ in CONTENT_POS and t.is_alpha
                     and t.lower_ not in kept and t.lemma_.lower() not in kept]
-            lost = [t.lower_ for t in gone]
             # one content word may go ("the old car" -> "the car"), but not a when or a where:
             # "every morning", "on Sundays", "in Porto" are the facts a memory hangs on
-            if len(lost) > 1 or any(t.ent_type_ in WHEN_WHERE for t in gone):
-                verdicts[i].append(f"leaves out {', '.join(lost)}")
+            if len(gone) > 1 or any(t.ent_type_ in WHEN_WHERE for t in gone):
+                verdicts[i].append(f"leaves out {', '.join(t.lower_ for t in gone)}")
                 continue
             far = [w for w in new[i]
                    if not told[i] or max(float(vecs[at[w]] @ vecs[at[t]]) for t in told[i])
