@@ -128,7 +128,7 @@ def test_a_rewording_must_keep_every_fact_of_the_sentence_it_retells(nlp: Any) -
     _expect_verdicts(nlp, judge, source, candidates)
 
 
-def test_a_rewording_keeps_when_and_where(nlp: Any) -> None:
+def test_a_rewording_keeps_when_where_and_who_did_it(nlp: Any) -> None:
     """Seen in `storyloom chat`: "every morning" went, and the sentence passed every check."""
     from worker.story.grounded import sentence_encoder
 
@@ -140,6 +140,14 @@ def test_a_rewording_keeps_when_and_where(nlp: Any) -> None:
         "At the bus station, your grandmother Rosa sold fried pastries.": "leaves out morning",
     }
     _expect_verdicts(nlp, judge, source, candidates)
+    # seen in `storyloom chat` too: the helper became the helped
+    told = "I helped her carry the trays."
+    judge = checks.Rephrasing(_grounding(nlp, told), sentence_encoder().embed)
+    candidates = {
+        "You helped her to carry the trays.": None,
+        "She helped you carry the trays.": "who did it changed",
+    }
+    _expect_verdicts(nlp, judge, "You helped her carry the trays.", candidates)
 
 
 def test_transitions_follow_from_the_dates_only() -> None:

@@ -130,6 +130,24 @@ def _persons(doc: Any) -> set[str]:
     return {PERSON_WORDS[t.lower_] for t in doc if t.lower_ in PERSON_WORDS}
 
 
+def _doers(doc: Any) -> dict[str, set[str]]:
+    """Each verb's lemma -> the words of its subjects ("you helped her" -> help: {you})."""
+    out: dict[str, set[str]] = {}
+    for tok in doc:
+        if tok.dep_ == "nsubj" and tok.head.pos_ in ("VERB", "AUX"):
+            out.setdefault(tok.head.lemma_.lower(), set()).update(
+                t.lower_ for t in tok.subtree)
+    return out
+
+
+def _doer_changed(doc: Any, source: Any) -> bool:
+    """A verb told of someone now done by someone else ("you helped her" -> "she helped
+    you"): the rewording's subject must be a word of the told subject."""
+    told = _doers(source)
+    return any(verb in told and not words & told[verb]
+               for verb, words in _doers(doc).items())
+
+
 def whole(doc: Any) -> list[str]:
     """Why a parsed sentence is not a whole sentence (empty when it is)."""
     reasons = []
@@ -225,6 +243,8 @@ class Rephrasing:
                 reasons.append("someone else is speaking or spoken of")
             if not _prepositions(doc) <= _prepositions(source):
                 reasons.append("where or when changed")
+            if _doer_changed(doc, source):
+                reasons.append("who did it changed")
         todo = [i for i, r in enumerate(verdicts) if not r]
         if todo:
             self._meaning(todo, docs, sources, verdicts)
