@@ -150,6 +150,43 @@ def test_a_rewording_keeps_when_where_and_who_did_it(nlp: Any) -> None:
     _expect_verdicts(nlp, judge, "You helped her carry the trays.", candidates)
 
 
+def test_what_the_tune_replays_showed_a_reader_is_mended(nlp: Any) -> None:
+    """Read on the tune replays: the teller's own 'your grandpa Walt' was dropped as a
+    relation clash with 'grandfather'; 'so we wouldnt feel bad' lost its 'so' and its
+    apostrophe; 'like 30 tacos' kept chat's 'like'; a rewording that drops ', you still use
+    them' or says 'a hospital' twice passed."""
+    from worker.story.grounded import sentence_encoder
+    from worker.story.told import sentences_of
+
+    g = checks.Grounding.of(nlp.pipe(["my grandpa Walt had a garage"]), ["Walt"],
+                            {"walt": "grandfather"}, {"you", "your"})
+    assert checks.check(nlp("Your grandpa Walt had a garage."), g).ok
+    assert not checks.check(nlp("Your uncle Walt had a garage."), g).ok
+    said = ("first week we sold like 30 tacos total lol. Rafa's mom Elena came every day to "
+            "buy some so we wouldnt feel bad")
+    assert sentences_of(nlp(said)) == [
+        "first week we sold about 30 tacos total.",
+        "Rafa's mom Elena came every day to buy some so we wouldn't feel bad"]
+    assert strip_fillers("I like 2 cats") == "I like 2 cats"
+    judge = checks.Rephrasing(_grounding(nlp, "my mom gave me his tire levers, I still use them",
+                                         "I worked nights at a hospital there"),
+                              sentence_encoder().embed)
+    _expect_verdicts(nlp, judge, "Your mom gave you his tire levers, you still use them.", {
+        "Your mom gave you his tire levers.": "leaves out"})
+    _expect_verdicts(nlp, judge, "You worked nights at a hospital there.", {
+        "At a hospital there, you worked nights at a hospital.": "says a thing twice"})
+    judge = checks.Rephrasing(_grounding(nlp, "we built a bike and I rode it to the lake",
+                                         "I learned German at a school near the harbour"),
+                              sentence_encoder().embed)
+    _expect_verdicts(nlp, judge, "You rode it to the lake.", {
+        "To the lake, you rode it.": None,
+        "To the lake, you rode.": "leaves out what it was done to"})
+    _expect_verdicts(nlp, judge, "You learned German at a school near the harbour.", {
+        "At the school near the harbour, where you learned German.": "no main verb"})
+    # a closing line naming Jan ends on the token "Jan." and is still a finished sentence
+    assert checks.check(nlp("Those were happy days with Jan."), _grounding(nlp, "Jan")).ok
+
+
 def test_transitions_follow_from_the_dates_only() -> None:
     from datetime import date
 
@@ -159,7 +196,7 @@ def test_transitions_follow_from_the_dates_only() -> None:
         return TimeValue(text=str(y), start=date(y, 1, 1), end=date(y, 12, 31), precision="year")
 
     def summer(y: int) -> TimeValue:
-        return TimeValue(text="summer", start=date(y, 6, 1), end=date(y, 8, 31),
+        return TimeValue(text=f"the summer of {y}", start=date(y, 6, 1), end=date(y, 8, 31),
                          precision="season")
 
     assert bridges.transition(year(1962), year(2015)) == "Fifty-three years later"
@@ -167,6 +204,14 @@ def test_transitions_follow_from_the_dates_only() -> None:
     assert bridges.transition(summer(2001), summer(2003)) == "Two summers later"
     assert bridges.transition(year(1998), year(1998)) == "That same year"
     assert bridges.transition(year(1998), None) is None, "undated: nothing says when"
+    # held-out chemo story: "in February" (no year) was placed in the February nearest to
+    # when it was said, and the bridge read "Four years later" after January 2022
+    february = TimeValue(text="in February", start=date(2026, 2, 1), end=date(2026, 2, 28),
+                         precision="month")
+    assert bridges.transition(year(2022), february) is None
+    last_spring = TimeValue(text="last spring", start=date(2026, 3, 1), end=date(2026, 5, 31),
+                            precision="season")
+    assert bridges.transition(year(1970), last_spring) == "Fifty-six years later"
     assert bridges.transition(TimeValue(text="when I was 7", age=7, precision="age"),
                               TimeValue(text="when I was 12", age=12, precision="age")) == (
         "Five years later")

@@ -9,6 +9,7 @@ Both are bridges: a delivered sentence with no source turn.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from nlu.schema import TimeValue
@@ -38,9 +39,16 @@ def _count(n: int, unit: str) -> str:
     return f"{number_word(n)} {unit}{'s' if n != 1 else ''}"
 
 
+# A time told with its year, or counted from the day it was said ("last spring").
+_YEAR_TOLD = re.compile(r"\b(1[6-9]|20)\d\d\b|'\d\d\b|\b(last|ago|this|yesterday|today|previous|"
+                        r"next|recently|earlier|later)\b", re.I)
+
+
 def _year_of(tv: TimeValue, birth_year: int | None) -> int | None:
     if tv.start is not None and tv.precision in ("day", "week", "month", "season", "year"):
-        return tv.start.year
+        # "in February" with no year was placed by a guess (the nearest February to when
+        # it was said): no "Four years later" rests on it
+        return tv.start.year if _YEAR_TOLD.search(tv.text or "") else None
     if tv.age is not None and tv.age == (tv.age_end or tv.age) and birth_year is not None:
         return birth_year + tv.age
     return None

@@ -148,6 +148,28 @@ def _doer_changed(doc: Any, source: Any) -> bool:
                for verb, words in _doers(doc).items())
 
 
+def _content_counts(doc: Any) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for t in doc:
+        if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ") and t.is_alpha:
+            out[t.lemma_.lower()] = out.get(t.lemma_.lower(), 0) + 1
+    return out
+
+
+def _repeated(doc: Any, source: Any) -> bool:
+    """A content word said more often than told ("At a hospital there, you worked nights at
+    a hospital.")."""
+    told = _content_counts(source)
+    return any(n > max(1, told.get(w, 0)) for w, n in _content_counts(doc).items())
+
+
+def _object_lost(doc: Any, source: Any) -> bool:
+    """A pronoun the told sentence acted on ("you rode it") that the rewording drops."""
+    kept = {t.lower_ for t in doc}
+    return any(t.pos_ == "PRON" and t.dep_ in ("dobj", "iobj", "pobj", "dative")
+               and t.lower_ not in kept for t in source)
+
+
 def whole(doc: Any) -> list[str]:
     """Why a parsed sentence is not a whole sentence (empty when it is)."""
     reasons = []
@@ -155,7 +177,9 @@ def whole(doc: Any) -> list[str]:
     alpha = [t for t in tokens if t.is_alpha]
     if len(alpha) < 3:
         reasons.append("too short")
-    if not tokens or tokens[-1].text not in (".", "!", "?", "\"", "\u201d"):
+    # "... with Jan." ends on the token "Jan." (spaCy reads an abbreviation)
+    if not tokens or not (tokens[-1].text in ("!", "?", "\"", "\u201d")
+                          or tokens[-1].text.endswith(".")):
         reasons.append("unfinished")
     if not any(t.tag_ in ("VBD", "VBZ", "VBP", "MD") for t in tokens):
         reasons.append("no finite verb")
@@ -195,14 +219,24 @@ def relation_clash(doc: Any, g: Grounding) -> list[str]:
     tokens = [t.lower_ for t in doc]
     for i, low in enumerate(tokens[1:], 1):
         known = g.relations.get(low)
-        if known and tokens[i - 1] in _RELATION_WORDS and tokens[i - 1] != known:
+        said = tokens[i - 1]
+        if known and said in _RELATION_WORDS and _SAME_RELATION.get(said, said) != (
+                _SAME_RELATION.get(known, known)):
             return [f"relation of {doc[i].text!r} contradicts the profile"]
     return []
 
 
+# Words for the same relation ("your grandpa Walt" is "your grandfather Walt").
+_SAME_RELATION = {"mom": "mother", "mum": "mother", "mommy": "mother", "mama": "mother",
+                  "dad": "father", "daddy": "father", "papa": "father",
+                  "grandma": "grandmother", "granny": "grandmother", "nana": "grandmother",
+                  "nan": "grandmother", "nonna": "grandmother", "grandpa": "grandfather",
+                  "granddad": "grandfather", "grandad": "grandfather", "nonno": "grandfather",
+                  "neighbor": "neighbour"}
 _RELATION_WORDS = frozenset(str.split(
     "mother father mom mum dad brother sister son daughter aunt uncle cousin grandmother "
-    "grandfather grandma grandpa wife husband niece nephew friend neighbour neighbor boss "
+    "grandfather grandma grandpa granny nana nan nonna nonno granddad grandad mommy mama daddy "
+    "papa wife husband niece nephew friend neighbour neighbor boss "
     "teacher partner girlfriend boyfriend"))
 
 
@@ -245,6 +279,11 @@ class Rephrasing:
                 reasons.append("where or when changed")
             if _doer_changed(doc, source):
                 reasons.append("who did it changed")
+            if not any(t.pos_ in ("VERB", "AUX") and t.dep_ == "ROOT" for t in doc):
+                # "At the school near the harbour, where you learned German."
+                reasons.append("no main verb")
+            if _object_lost(doc, source):
+                reasons.append("leaves out what it was done to")  # "To the lake, you rode."
         todo = [i for i, r in enumerate(verdicts) if not r]
         if todo:
             self._meaning(todo, docs, sources, verdicts)
@@ -267,10 +306,15 @@ class Rephrasing:
             kept = {t.lemma_.lower() for t in docs[i]} | {t.lower_ for t in docs[i]}
             gone = [t for t in sources[i] if t.pos_ in CONTENT_POS and t.is_alpha
                     and t.lower_ not in kept and t.lemma_.lower() not in kept]
-            # one content word may go ("the old car" -> "the car"), but not a when or a where:
-            # "every morning", "on Sundays", "in Porto" are the facts a memory hangs on
-            if len(gone) > 1 or any(t.ent_type_ in WHEN_WHERE for t in gone):
+            # one content word may go ("the old car" -> "the car"), but not a when or a where
+            # ("every morning", "on Sundays", "in Porto": the facts a memory hangs on), nor
+            # a verb (", you still use them": something done)
+            if len(gone) > 1 or any(t.ent_type_ in WHEN_WHERE or t.pos_ == "VERB"
+                                    for t in gone):
                 verdicts[i].append(f"leaves out {', '.join(t.lower_ for t in gone)}")
+                continue
+            if _repeated(docs[i], sources[i]):
+                verdicts[i].append("says a thing twice")
                 continue
             far = [w for w in new[i]
                    if not told[i] or max(float(vecs[at[w]] @ vecs[at[t]]) for t in told[i])

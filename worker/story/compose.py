@@ -239,7 +239,13 @@ class Composer:
                 earlier: Sequence[str]) -> str | None:
         text = " ".join(ln.text for ln in lines)
         who = _most_told([a.label for a in plan.anchors if a.kind == "person"], text)
-        where = _most_told([a.label for a in plan.anchors if a.kind == "place"], text)
+        # a place only when every moment told happened there, and it is a name ("in
+        # Blackpool"): "sad days in Manchester" for a life lived in Leeds is a guess
+        moments = [" ".join(ln.text for ln in lines if ln.beat == b)
+                   for b in dict.fromkeys(ln.beat for ln in lines)]
+        where = _most_told([a.label for a in plan.anchors if a.kind == "place"
+                            and a.label[:1].isupper()
+                            and all(a.label.lower() in m.lower() for m in moments)], text)
         last = earlier[-1] if earlier else ""
         for shift in range(3):
             line = bridges.closer(tone, seed + shift, voice.pov, voice.name, who, where)

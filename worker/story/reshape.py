@@ -145,6 +145,8 @@ def back_time(sent: Any) -> str | None:
     lead = next((c for c in root.children if c.i < root.i and _temporal(c)), None)
     if lead is None or lead.left_edge.i != tokens[0].i:
         return None
+    if tokens[0].pos_ not in ("ADP", "DET"):
+        return None  # "In 1998", "Every Sunday" may move; "First week" would lose its "the"
     span = sent.doc[lead.left_edge.i: lead.right_edge.i + 1]
     rest = sent.doc[span.end: sent.end].text.strip().rstrip(".!")
     if len(rest.split()) < 3:

@@ -240,9 +240,39 @@ def join(tokens: list[tuple[str, str]]) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
+# Contractions typed without their apostrophe, as an editor would set them.
+_BARE_CONTRACTIONS = {
+    "dont": "don't", "didnt": "didn't", "doesnt": "doesn't", "wouldnt": "wouldn't",
+    "couldnt": "couldn't", "shouldnt": "shouldn't", "cant": "can't", "isnt": "isn't",
+    "wasnt": "wasn't", "werent": "weren't", "arent": "aren't", "havent": "haven't",
+    "hasnt": "hasn't", "hadnt": "hadn't", "thats": "that's", "im": "I'm", "ive": "I've",
+    "id": "I'd", "theyre": "they're", "youre": "you're", "shes": "she's", "hes": "he's",
+}
+_BARE = re.compile(r"\b(" + "|".join(_BARE_CONTRACTIONS) + r")\b", re.I)
+_NUMBER_AFTER_LIKE = (r"\d|a (?:couple|few|dozen|hundred|thousand)\b|(?:two|three|four|five|six|"
+                      r"seven|eight|nine|ten|twelve|twenty|thirty|forty|fifty|a hundred)\b")
+# "we sold like 30 tacos": chat's "like" before a number is "about"
+_LIKE_NUMBER = re.compile(
+    r"(?<!\bi )(?<!\bwe )(?<!\byou )(?<!\bthey )(?<!\bhe )(?<!\bshe )(?<!\bto )(?<!\bd )"
+    r"(?<!\bwould )(?<!\bdo )(?<!\bdid )(?<!\bnot )(?<!n't )(?<!\balso )(?<!\bstill )"
+    r"(?<!\bjust )(?<!\breally )(?<!\balways )(?<!\bnever )\blike (?=" + _NUMBER_AFTER_LIKE + ")",
+    re.I)
+
+
+def _mend_contraction(m: re.Match[str]) -> str:
+    word = m.group(0)
+    fixed = _BARE_CONTRACTIONS[word.lower()]
+    if word.lower() == "id" and word != "id":
+        return word  # "ID" is a card, not "I'd"
+    return fixed[:1].upper() + fixed[1:] if word[:1].isupper() else fixed
+
+
 def strip_fillers(text: str) -> str:
-    """The sentence without chat filler: leading 'well,'/'so', 'you know', 'haha', emoji."""
+    """The sentence without chat filler: leading 'well,'/'so', 'you know', 'haha', emoji;
+    'dont' set as "don't", 'like 30' as 'about 30'."""
     text = _FILLER_PHRASES.sub("", text)
+    text = _BARE.sub(_mend_contraction, text)
+    text = _LIKE_NUMBER.sub("about ", text)
     text = re.sub(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]+", "", text)
     words = text.split()
     while words and words[0].lower().strip(",.!") in FILLERS and len(words) > 3:

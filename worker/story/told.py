@@ -33,6 +33,10 @@ _META = re.compile(
     re.I)
 
 
+_GOES_ON = re.compile(r"^(so|because|cause|'cause|so that)\s+(i|we|he|she|they|you|it|my|our)\b",
+                      re.I)
+
+
 @dataclass(frozen=True)
 class Told:
     """One sentence the user told, cleaned, with where it came from."""
@@ -54,8 +58,17 @@ def is_material(text: str) -> bool:
 def sentences_of(doc: Any) -> list[str]:
     """A parsed turn's sentences, filler taken out, that tell something of a life."""
     out = []
+    parts: list[str] = []
     for sent in doc.sents:
-        text = strip_fillers(sent.text.strip())
+        raw = sent.text.strip()
+        # "came every day to buy some so we wouldnt feel bad": a split the user never
+        # punctuated, before "so"/"because", is one sentence ("so" is not filler here)
+        if parts and _GOES_ON.match(raw) and parts[-1][-1:] not in ".!?;:":
+            parts[-1] = f"{parts[-1]} {raw}"
+        else:
+            parts.append(raw)
+    for raw in parts:
+        text = strip_fillers(raw)
         if text and is_material(text):
             out.append(text)
     return out
