@@ -118,3 +118,21 @@ def test_a_long_story_is_summarised_to_fit_the_prompt_budget() -> None:
     assert size(short) <= 400 < size(long) <= 4000
     assert "Part 199" in short.messages[1]["content"]  # the latest part is kept
     assert "Part 1:" not in short.messages[1]["content"]
+
+
+def test_a_moment_with_no_date_stays_where_it_was_told_among_the_dated_ones() -> None:
+    """Read on a tune replay: "my grandpa Walt had a garage" (no date, told first) came
+    after "grandpa died in 2006", because undated moments sorted last."""
+    from worker.story.planner import moments
+
+    events = (
+        _event("My grandpa Walt had a garage behind his house", "g1", 1),
+        _event("In 1999 we built a bike together", "g2", 2, year=1999),
+        _event("It had no brakes", "g3", 3),
+        _event("Grandpa died in 2006", "g4", 4, year=2006),
+        _event("I was married in 1990", "g5", 5, year=1990),
+        _event("I still use his tire levers", "g6", 6),
+    )
+    profile = Profile(user="local:g", events=events)
+    order = [group[0].turn_id for group in moments(profile)]
+    assert order == ["g5", "g1", "g2", "g3", "g4", "g6"]

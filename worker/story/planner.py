@@ -61,10 +61,38 @@ class Plan:
         return tuple(seen.values())
 
 
+def _life_order(profile: Profile) -> list[LifeEvent]:
+    """The timeline, with each moment it cannot place (no date; an age with no birth year)
+    just before the dated moment told after it: people tell a life mostly in order, so "my
+    grandpa had a garage" told before "in 1999 we built a bike" comes before it, not after
+    his death in 2006."""
+    ordered = timeline(profile)
+    placed = [e for e in ordered if e.time_value is not None and e.time_value.start is not None
+              or (e.time_value is not None and e.time_value.age is not None
+                  and profile.birth_year is not None)]
+    if len(placed) == len(ordered):
+        return ordered
+    ids = {e.event_id for e in placed}
+    told = sorted(profile.events, key=lambda e: e.said_at)
+    before: dict[str, list[LifeEvent]] = {}
+    waiting: list[LifeEvent] = []
+    for e in told:
+        if e.event_id in ids:
+            before.setdefault(e.event_id, []).extend(waiting)
+            waiting = []
+        else:
+            waiting.append(e)
+    out: list[LifeEvent] = []
+    for e in placed:
+        out += before.get(e.event_id, [])
+        out.append(e)
+    return out + waiting
+
+
 def moments(profile: Profile) -> list[list[LifeEvent]]:
     """Events grouped by the turn that told them, in life order of their first event."""
     groups: dict[str, list[LifeEvent]] = {}
-    for event in timeline(profile):
+    for event in _life_order(profile):
         groups.setdefault(event.turn_id, []).append(event)
     return list(groups.values())
 
