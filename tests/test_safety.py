@@ -136,6 +136,17 @@ def test_embedding_backstop_catches_what_rules_miss(embedded: RiskDetector) -> N
     assert [b.level for b in both[1:]] == ["none", "none"]
 
 
+def test_abuse_matched_only_by_meaning_pauses_when_it_happens_to_the_user(
+        embedded: RiskDetector) -> None:
+    """Tune half of the sad memories: a comment about someone else's mate paused the
+    story; the user's own "he won't let me leave" must still be a crisis."""
+    other, mine = embedded.assess([
+        "I'm sorry to tell you this but your mate probably touches children too.",
+        "he won't let me leave the flat or see anyone"])
+    assert other.level == "low" and "emb.abuse" in other.matched, "a counselor still sees it"
+    assert mine.level == "elevated" and "emb.abuse" in mine.matched
+
+
 def test_detector_batch_keeps_order(embedded: RiskDetector) -> None:
     out = embedded.assess(["I want to die", "", "we moved to Canada in 1989"])
     assert [a.level for a in out] == ["elevated", "none", "none"]

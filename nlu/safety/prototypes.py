@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -48,6 +49,9 @@ class ProtoScore:
     # False when the sentence is grief, a past told as past, or someone else's trouble
     # (nlu.safety.present): such a match may flag for a counselor, never pause the story.
     present: bool = True
+    # True when the sentence speaks of the user as the one it happens to (me, my, I was...):
+    # abuse told of someone else ("your mate touches children") flags, never pauses.
+    mine: bool = True
 
     @property
     def best_risk(self) -> tuple[Category, float]:
@@ -154,8 +158,9 @@ class PrototypeScorer:
             owner.extend([i] * len(sents))
             present.extend(present_danger(normalise(s), turn) for s in sents)
         sims = self.encoder.embed(pieces) @ self.matrix.T if pieces else np.zeros((0, self.size))
-        per_sentence = [ProtoScore(self._class_scores(row), p)
-                        for row, p in zip(sims, present, strict=True)]
+        mine = [bool(_USER_AS_OBJECT.search(normalise(s))) for s in pieces]
+        per_sentence = [ProtoScore(self._class_scores(row), p, m)
+                        for row, p, m in zip(sims, present, mine, strict=True)]
         results = []
         for i in range(len(texts)):
             mine = [s for s, o in zip(per_sentence, owner, strict=True) if o == i]
@@ -183,6 +188,10 @@ class PrototypeScorer:
         return out
 
 
+_USER_AS_OBJECT = re.compile(r"\b(?:me|my|myself|us|our)\b|\bi(?:'m| am) being\b|"
+                             r"\bi (?:was|were|got|get|have been|'ve been)\b|\bi've been\b")
+
+
 def _riskiest(rows: list[ProtoScore], classes: list[str], config: ProtoConfig) -> ProtoScore:
     """The sentence that would act most stands for the turn: one that may pause first,
     then the largest risk-over-none margin."""
@@ -196,6 +205,8 @@ def flag_level(proto: ProtoScore, config: ProtoConfig) -> int:
     cat, sim = proto.best_risk
     if sim < config.min_similarity or proto.margin < config.min_margin:
         return 0
+    if cat == "abuse" and not proto.mine:
+        return 1
     return 2 if sim >= config.elevated_similarity and proto.present else 1
 
 
