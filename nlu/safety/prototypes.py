@@ -158,9 +158,9 @@ class PrototypeScorer:
             owner.extend([i] * len(sents))
             present.extend(present_danger(normalise(s), turn) for s in sents)
         sims = self.encoder.embed(pieces) @ self.matrix.T if pieces else np.zeros((0, self.size))
-        mine = [bool(_USER_AS_OBJECT.search(normalise(s))) for s in pieces]
+        theirs = [bool(_USER_AS_OBJECT.search(normalise(s))) for s in pieces]
         per_sentence = [ProtoScore(self._class_scores(row), p, m)
-                        for row, p, m in zip(sims, present, mine, strict=True)]
+                        for row, p, m in zip(sims, present, theirs, strict=True)]
         results = []
         for i in range(len(texts)):
             mine = [s for s, o in zip(per_sentence, owner, strict=True) if o == i]

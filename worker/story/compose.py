@@ -93,7 +93,7 @@ class Composer:
 
     def compose(self, plan: Plan, turn_texts: dict[str, str], profile: Profile,
                 prefs: UserSettings, tone: str, seed: int | None,
-                earlier: Sequence[str] = (), variant: int = 0,
+                earlier: Sequence[str] = (), variant: int = 0, replacing: str = "",
                 preview: Callable[[str], None] | None = None,
                 said_before: dict[str, str] | None = None) -> Composition:
         """The installment for a plan: every sentence told, retold, checked. variant > 0
@@ -122,7 +122,11 @@ class Composer:
             lines = self._join(lines, g, counts)
         show()
         self._bridge(lines, plan, profile)
-        closing = self._closer(lines, plan, tone, voice, (seed or 0) + variant, earlier)
+        valence = {p.turn_id: p.valence for p in profile.arc}
+        felt = [valence[t] for t in order if t in valence]
+        mood = sum(felt) / len(felt) if felt else 0.0
+        closing = None if _against(tone, mood) else self._closer(
+            lines, plan, tone, voice, (seed or 0) + variant, [*earlier[-1:], replacing])
         if closing:
             lines.append(Line(text=closing, sources=(), beat=len(order), how="bridge"))
         show()
@@ -246,10 +250,10 @@ class Composer:
         where = _most_told([a.label for a in plan.anchors if a.kind == "place"
                             and a.label[:1].isupper()
                             and all(a.label.lower() in m.lower() for m in moments)], text)
-        last = earlier[-1] if earlier else ""
+        # not the line that closed the installment before, nor the one this retry replaces
         for shift in range(3):
             line = bridges.closer(tone, seed + shift, voice.pov, voice.name, who, where)
-            if line is None or line not in last:
+            if line is None or not any(line in text for text in earlier if text):
                 return line
         return None
 
@@ -267,6 +271,18 @@ class Composer:
                 logger.info("a composed sentence failed the gate (%s)",
                             ", ".join(verdict.reasons) or "moderation")
         return kept
+
+
+# How far the told moments' own feeling (the turns' valence, -1..1) may lean against the
+# tone asked before a closing line would contradict them ("There was so much joy in those
+# days." after an illness): then the installment ends on what was told.
+AGAINST_TONE = 0.2
+
+
+def _against(tone: str, mood: float) -> bool:
+    if tone == "sadness":
+        return mood > AGAINST_TONE
+    return tone in ("joy", "hope", "humour", "calm", "nostalgia") and mood < -AGAINST_TONE
 
 
 def _most_told(labels: Sequence[str], text: str) -> str | None:

@@ -85,6 +85,7 @@ def compose_installment(settings: Settings, store: Store, model: LanguageModel,
     composed = composer_for(settings, model).compose(
         plan, _turn_texts(store, user, plan), profile, prefs, choice.target, seed,
         earlier=earlier, variant=variant, preview=preview,
+        replacing=next((i.text for i in story if i.installment_id == request.replaces), ""),
         said_before=_said_before(store, user, plan))
     if not composed.lines:
         return None

@@ -63,8 +63,12 @@ def front_time(sent: Any) -> str | None:
     end = len(tokens) - 1 if tokens[-1].is_punct else len(tokens)
     root = sent.root
     last = tokens[end - 1].i
+    if any(_temporal(c) for c in root.children if c.i < root.i):
+        return None  # "The next morning we left ..." says when already
+    # only a time of the main verb: "... and continued travelling all the day" is the
+    # second verb's, and fronted it would be the whole sentence's
     closing = [t for t in sent if t.i > root.i and _temporal(t) and t.right_edge.i == last
-               and t.head.pos_ in ("VERB", "AUX") and t.head.i >= root.i]
+               and t.head == root]
     if not closing:
         return None
     child = min(closing, key=lambda t: t.left_edge.i)  # the whole closing phrase
@@ -106,6 +110,8 @@ def join(a: Any, b: Any) -> str | None:
         rest = b.doc[subject.i + 1: b.end].text.strip()
         return finish(f"{left} and {rest}")
     right = b.text.strip()
+    if b[0].pos_ == "CCONJ":  # "It was only October." + "And you wore two jumpers."
+        return finish(f"{left}, {lower_first(right, b[0])}")
     return finish(f"{left}, and {lower_first(right, b[0])}")
 
 
@@ -121,10 +127,15 @@ def split_clauses(sent: Any) -> list[str] | None:
             continue
         if not any(c.dep_ in ("nsubj", "nsubjpass") for c in conj.children):
             continue  # "you swam and laughed": one subject, one sentence
+        if any(c.dep_ == "mark" for c in conj.children):
+            continue  # "... and at night after the day's work was done": not a whole clause
         cc = [c for c in root.children if c.dep_ == "cc" and root.i < c.i < conj.left_edge.i]
         if not cc or cc[-1].lower_ not in ("and", "but", "so"):
             continue
         word = cc[-1]
+        subject = next(c for c in conj.children if c.dep_ in ("nsubj", "nsubjpass"))
+        if any(t.pos_ in ("VERB", "AUX") for t in sent.doc[word.i + 1: subject.left_edge.i]):
+            continue  # "and in a moment seized you both, ..., they stopped": not its own
         first = sent.doc[sent.start: word.i].text.rstrip(" ,;")
         second = sent.doc[word.i + 1: sent.end].text.strip()
         if len(first.split()) < 4 or len(second.split()) < 4:

@@ -208,6 +208,12 @@ QUOTES = frozenset({'"', "\u201c", "\u201d"})
 OPENING = frozenset({"\u201c"})
 
 
+# What a family calls someone, used as a name ("Dad said"): the teller's own.
+KIN_AS_NAME = frozenset({"Dad", "Mom", "Mum", "Mam", "Grandpa", "Grandma", "Granny", "Nana",
+                         "Grandad", "Granddad", "Papa", "Mama"})
+_POSSESSIVE = {"she": "her", "he": "his", "they": "their"}
+
+
 def retell_tokens(span: Any, voice: Voice) -> list[tuple[str, str]]:
     """(text, trailing whitespace) of each token of a sentence, retold."""
     r = Retelling(voice)
@@ -223,6 +229,13 @@ def retell_tokens(span: Any, voice: Voice) -> list[tuple[str, str]]:
             text = r.pronoun(tok)
         elif _is_verb(tok):
             text = r.verb(tok, *_agreement(tok, r))
+        elif tok.text in KIN_AS_NAME and voice.pov != "first" and not (
+                tok.i > span.start and tok.doc[tok.i - 1].dep_ in ("poss", "det")):
+            # "Dad was a mechanic" is the teller's dad: "Your dad was a mechanic"
+            owner = "your" if voice.pov == "second" else _POSSESSIVE.get(voice.pronoun, "their")
+            text = f"{owner} {tok.lower_}"
+        elif tok.text in KIN_AS_NAME:
+            text = tok.lower_  # "my Dad" -> "your dad"
         if tok.lower_ == "n't" and out and out[-1][0].lower() == "am":
             text = " not"  # "I wasn't" told in the present: "I am not"
         if text.startswith(" "):  # an expanded contraction: "Ana" + " is"

@@ -29,12 +29,13 @@ _TO_STORYLOOM = re.compile(
 _META = re.compile(
     r"^(i )?(don'?t|do not|can'?t|cannot) (really )?(remember|recall)( much| anything)?"
     r"( else| more)?[.!]*$|^that'?s (all|it|about it)\b|^(not sure|no idea|i forget)\b|"
-    r"^anyway\b|^where was i\b|^(let me|i'?ll) (think|tell you)\b",
+    r"^anyway\b|^where was i\b|^(let me|i'?ll) (think|tell you)\b|"
+    r"^(ok(ay)? )?(so )?where (do|should|shall|can) (i|we) (start|begin)\b",
     re.I)
 
 
-_GOES_ON = re.compile(r"^(so|because|cause|'cause|so that)\s+(i|we|he|she|they|you|it|my|our)\b",
-                      re.I)
+_GOES_ON = re.compile(
+    r"^(so|because|cause|'cause|so that|and|but)\s+(i|we|he|she|they|you|it|my|our)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,9 @@ def sentences_of(doc: Any) -> list[str]:
         raw = sent.text.strip()
         # "came every day to buy some so we wouldnt feel bad": a split the user never
         # punctuated, before "so"/"because", is one sentence ("so" is not filler here)
-        if parts and _GOES_ON.match(raw) and parts[-1][-1:] not in ".!?;:":
+        # and a split before a lower-case word, after no full stop, is the parser's guess
+        if parts and parts[-1][-1:] not in ".!?;:" and (_GOES_ON.match(raw) or (
+                raw[:1].islower() and parts[-1][-1:] in ",—-")):
             parts[-1] = f"{parts[-1]} {raw}"
         else:
             parts.append(raw)
