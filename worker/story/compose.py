@@ -11,6 +11,7 @@ once more and records the turns it rests on; a bridge rests on none.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -249,7 +250,8 @@ class Composer:
                    for b in dict.fromkeys(ln.beat for ln in lines)]
         where = _most_told([a.label for a in plan.anchors if a.kind == "place"
                             and a.label[:1].isupper()
-                            and all(a.label.lower() in m.lower() for m in moments)], text)
+                            and all(re.search(rf"\b{re.escape(a.label)}\b", m, re.I)
+                                    for m in moments)], text)
         # not the line that closed the installment before, nor the one this retry replaces
         for shift in range(3):
             line = bridges.closer(tone, seed + shift, voice.pov, voice.name, who, where)
@@ -282,7 +284,8 @@ AGAINST_TONE = 0.2
 def _against(tone: str, mood: float) -> bool:
     if tone == "sadness":
         return mood > AGAINST_TONE
-    return tone in ("joy", "hope", "humour", "calm", "nostalgia") and mood < -AGAINST_TONE
+    # nostalgia is bittersweet: a sad moment may be remembered fondly
+    return tone in ("joy", "hope", "humour", "calm") and mood < -AGAINST_TONE
 
 
 def _most_told(labels: Sequence[str], text: str) -> str | None:
