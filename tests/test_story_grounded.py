@@ -310,3 +310,15 @@ def test_a_closing_line_never_contradicts_what_was_told_and_a_retry_is_another_v
     again = " ".join(ln.text for ln in _composed(nlp, "sadness", -0.7, variant=3,
                                                  replacing=first))
     assert again != first
+
+
+def test_when_the_page_is_full_a_sentence_naming_someone_is_kept_first(nlp: Any) -> None:
+    """Held-out: a turn's second sentence, the only one naming Josie, fell to the word
+    budget while nameless ones were kept."""
+    from worker.story.told import gather
+
+    turn = ("We lived at the end of a long road. The winters there were cold and grey and "
+            "very long. Best of all I loved to visit Josie and sit on her porch.")
+    told = gather(nlp, [("t1", turn)], max_words=24)
+    assert [t.index for t in told] == [0, 2]
+    assert "Josie" in told[-1].text

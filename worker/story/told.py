@@ -87,11 +87,26 @@ def gather(nlp: Any, turn_texts: Sequence[tuple[str, str]],
     out: list[Told] = []
     words = 0
     for beat, ((turn_id, _), found) in enumerate(zip(turn_texts, per_beat, strict=True)):
-        for index, text in enumerate(found):
+        kept: list[Told] = []
+        # the first sentence always; then, while the page has room, sentences that name
+        # someone or somewhere before those that name no one ("Best of all I loved to go
+        # to Josie's" is not the sentence to lose); told in their own order
+        for index in sorted(range(len(found)), key=lambda i: (i > 0, not _names(found[i]),
+                                                              i)):
+            text = found[index]
             size = len(text.split())
-            first = index == 0
-            if not first and (len(out) >= max_sentences or words + size > max_words):
-                break
-            out.append(Told(text=text, turn_id=turn_id, beat=beat, index=index))
+            if index > 0 and (len(out) + len(kept) >= max_sentences
+                              or words + size > max_words):
+                continue
+            kept.append(Told(text=text, turn_id=turn_id, beat=beat, index=index))
             words += size
+        out += sorted(kept, key=lambda t: t.index)
     return out
+
+
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:['\u2019]s)?\b")
+
+
+def _names(text: str) -> set[str]:
+    """Capitalised words after a sentence's first: the names it tells."""
+    return {m.group(0).split("'")[0].split("\u2019")[0] for m in _NAME.finditer(text.strip())}
