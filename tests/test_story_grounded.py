@@ -322,3 +322,23 @@ def test_when_the_page_is_full_a_sentence_naming_someone_is_kept_first(nlp: Any)
     told = gather(nlp, [("t1", turn)], max_words=24)
     assert [t.index for t in told] == [0, 2]
     assert "Josie" in told[-1].text
+
+
+def test_he_or_she_is_named_only_after_someone_known_to_be_one() -> None:
+    """Held-out (Du Bois): 'A perfect life was his' became "A perfect life was Josie's":
+    Josie, of no known gender, was the last person named in the message before."""
+    from datetime import UTC, datetime
+
+    from worker.profile.model import Person
+    from worker.story import referents
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    people = referents.people_of([
+        Person(name="Josie", first_seen=at, last_seen=at),
+        Person(name="Jan", relation="father", gender="male", first_seen=at, last_seen=at)],
+        "second")
+    line = "A perfect life was his."
+    assert referents.resolve(line, "", ["Best of all I loved to visit Josie."], people) == line
+    assert referents.resolve("In 1981 he took you to the ships.", "",
+                             ["My father Jan worked at the shipyard."], people) == (
+        "In 1981 your father Jan took you to the ships.")

@@ -62,7 +62,9 @@ def _mentions(text: str, people: Sequence[Someone]) -> list[Someone]:
 
 
 def _fits(person: Someone, gender: str) -> bool:
-    return person.gender in (gender, None)
+    """Only someone known to be a he (or a she): 'his curls' in Du Bois's passage about his
+    son became "Josie's curls" when Josie, of no known gender, was the last one named."""
+    return person.gender == gender
 
 
 def resolve(line: str, before: str, context: Sequence[str],
