@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from nlu.people import RELATIONS
 from worker.story.anchors import words
 
 CONTENT_POS = frozenset({"NOUN", "VERB", "ADJ", "PROPN"})
@@ -219,25 +220,12 @@ def relation_clash(doc: Any, g: Grounding) -> list[str]:
     tokens = [t.lower_ for t in doc]
     for i, low in enumerate(tokens[1:], 1):
         known = g.relations.get(low)
-        said = tokens[i - 1]
-        if known and said in _RELATION_WORDS and _SAME_RELATION.get(said, said) != (
-                _SAME_RELATION.get(known, known)):
+        said = RELATIONS.get(tokens[i - 1])  # "grandpa" is the relation "grandfather"
+        if known and said and said[0] != RELATIONS.get(known, (known,))[0]:
             return [f"relation of {doc[i].text!r} contradicts the profile"]
     return []
 
 
-# Words for the same relation ("your grandpa Walt" is "your grandfather Walt").
-_SAME_RELATION = {"mom": "mother", "mum": "mother", "mommy": "mother", "mama": "mother",
-                  "dad": "father", "daddy": "father", "papa": "father",
-                  "grandma": "grandmother", "granny": "grandmother", "nana": "grandmother",
-                  "nan": "grandmother", "nonna": "grandmother", "grandpa": "grandfather",
-                  "granddad": "grandfather", "grandad": "grandfather", "nonno": "grandfather",
-                  "neighbor": "neighbour"}
-_RELATION_WORDS = frozenset(str.split(
-    "mother father mom mum dad brother sister son daughter aunt uncle cousin grandmother "
-    "grandfather grandma grandpa granny nana nan nonna nonno granddad grandad mommy mama daddy "
-    "papa wife husband niece nephew friend neighbour neighbor boss "
-    "teacher partner girlfriend boyfriend"))
 
 
 def check(doc: Any, g: Grounding) -> Verdict:

@@ -67,9 +67,9 @@ def _life_order(profile: Profile) -> list[LifeEvent]:
     grandpa had a garage" told before "in 1999 we built a bike" comes before it, not after
     his death in 2006."""
     ordered = timeline(profile)
-    placed = [e for e in ordered if e.time_value is not None and e.time_value.start is not None
-              or (e.time_value is not None and e.time_value.age is not None
-                  and profile.birth_year is not None)]
+    birth = profile.birth_year
+    placed = [e for e in ordered if (tv := e.time_value) is not None
+              and (tv.start is not None or (tv.age is not None and birth is not None))]
     if len(placed) == len(ordered):
         return ordered
     ids = {e.event_id for e in placed}
