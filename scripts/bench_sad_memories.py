@@ -7,13 +7,15 @@ message counts as one false pause. Recall is read on the labelled risk sets: any
 (level >= low) on items labelled with a risk, and the crisis reply on items labelled
 elevated or high.
 
-Run: PYTHONPATH=. python scripts/bench_sad_memories.py [--half heldout|tune] [--errors]
-(--errors prints the paused messages; use it on the tune half only.)
+Run: PYTHONPATH=. python scripts/bench_sad_memories.py [--errors]
+         [--half heldout|tune|fresh|fresh-tune|fresh-test]
+(--errors prints the paused messages; use it on tune and fresh-tune only.)
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 from pathlib import Path
 
@@ -31,9 +33,20 @@ def read_jsonl(path: Path) -> list[dict[str, object]]:
             if line.strip()]
 
 
+def chats_of(half: str) -> list[dict[str, object]]:
+    """The conversations of one half; fresh-tune and fresh-test split fresh.jsonl in two by a
+    hash of the conversation id (fixed before any of its errors was read)."""
+    if not half.startswith("fresh-"):
+        return read_jsonl(CHATS / f"{half}.jsonl")
+    want = half == "fresh-test"
+    return [c for c in read_jsonl(CHATS / "fresh.jsonl")
+            if (hashlib.sha256(f"fresh-split:{c['conversation']}".encode()).digest()[0] % 2 == 1)
+            == want]
+
+
 def false_pauses(detector: RiskDetector, half: str, show: bool) -> None:
     """Conversations of ordinary sad messages that a crisis reply would have paused."""
-    chats = read_jsonl(CHATS / f"{half}.jsonl")
+    chats = chats_of(half)
     paused = flagged = messages = 0
     for chat in chats:
         texts = [str(m) for m in chat["messages"]]  # type: ignore[attr-defined]
@@ -68,7 +81,8 @@ def recall(detector: RiskDetector, path: Path) -> None:
 def main() -> None:
     """Entry point."""
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--half", choices=("heldout", "tune"), default="heldout")
+    ap.add_argument("--half", default="heldout",
+                    choices=("heldout", "tune", "fresh", "fresh-tune", "fresh-test"))
     ap.add_argument("--errors", action="store_true", help="print the paused messages")
     ap.add_argument("--threads", type=int, default=1, help="torch threads for the encoder")
     args = ap.parse_args()

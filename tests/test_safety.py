@@ -301,3 +301,61 @@ def test_a_single_past_event_is_a_flag_not_a_pause_but_a_weekly_one_pauses() -> 
     assert once.flagged and not once.needs_crisis_reply
     weekly = assess_risk("I was beaten by my husband once a week.")
     assert weekly.needs_crisis_reply
+
+
+def test_self_harm_matched_only_by_meaning_pauses_only_for_an_act_on_the_body(
+        embedded: RiskDetector) -> None:
+    """Meaning alone lands near self-harm for "my pain" or a metaphor; with no act on the
+    body, its means or its motive, a counselor sees a flag and the story goes on."""
+    pain, act, motive = embedded.assess([
+        "Someone finally understands my pain.",
+        "I did something to myself again last night.",
+        "I do it to feel something, anything."])
+    assert pain.level == "low" and "emb.self_harm" in pain.matched, "flagged, not paused"
+    assert act.needs_crisis_reply and motive.needs_crisis_reply
+
+
+def test_everyday_words_near_risk_rules_do_not_pause(embedded: RiskDetector) -> None:
+    """Seen in the fresh-tune half of the ordinary memories: costs cut, a dog's fear, a
+    game nearly lost, laughter, someone cut out of a life."""
+    calm = ["They just want to cut costs and tell us it's impossible.",
+            "The dog is just scared of him.",
+            "Hell, they almost beat us.",
+            "She beat me to it.",
+            "I'm dying over here, that is the best thing I read all week.",
+            "I'm glad you cut him out of your life."]
+    for text, a in zip(calm, embedded.assess(calm), strict=True):
+        assert not a.needs_crisis_reply, text
+    danger = ["I want to cut again.", "We were all terrified of him, he drank every night.",
+              "He nearly beat me to death last week.", "I'm scared of my husband."]
+    for text, a in zip(danger, embedded.assess(danger), strict=True):
+        assert a.needs_crisis_reply, text
+
+
+def test_someone_elses_death_named_as_theirs_is_grief() -> None:
+    from nlu.safety.present import present_danger
+    from nlu.safety.text import normalise
+
+    for turn in ("[NAME] death is just so hard to take.", "After my dad's death I was lost.",
+                 "The death of my mother changed everything."):
+        assert not present_danger(normalise(turn), normalise(turn)), turn
+    assert present_danger(normalise("death is all I think about"),
+                          normalise("death is all I think about"))
+
+
+def test_the_fresh_ordinary_messages_share_no_comment_with_the_tuned_halves() -> None:
+    """A set nobody tuned on must not hold a comment of a half someone did tune on, nor a
+    comment left out by hand as present risk."""
+    base = DATA.parent / "sad_memories"
+
+    def ids(name: str) -> set[str]:
+        rows = [json.loads(line) for line in (base / name).read_text().splitlines() if line]
+        return {i for r in rows for i in r["sources"]}
+
+    fresh = ids("fresh.jsonl")
+    excluded = {line.split("\t")[0] for line in
+                (base / "fresh_excluded.tsv").read_text().splitlines()
+                if line and not line.startswith("#")}
+    assert len(fresh) > 1000
+    assert not fresh & (ids("tune.jsonl") | ids("heldout.jsonl"))
+    assert not fresh & excluded and excluded

@@ -29,7 +29,9 @@ GRIEF = re.compile(
     rf"miss(?:ed|ing)? (?:him|her|them|you|those days|the way|(?:my|our|his|her) {_KIN})|"
     r"(?:he|she|they|mother|father|mum|mom|dad|wife|husband) (?:was|were|is|are) gone|"
     rf"lost (?:him|her|them|(?:my|our|his|her|a) {_KIN})|"
-    r"watching (?:over )?(?:us|me)|looking down on (?:us|me))\b"
+    r"watching (?:over )?(?:us|me)|looking down on (?:us|me))\b|"
+    # someone else's death, named as theirs: "his death", "[NAME] death", "my dad's death"
+    rf"(?:\b(?:his|her|their|{_KIN}'s)|\[name\](?:'s)?) death\b|\bdeath of (?:my|our|his|her|a) {_KIN}\b"
 )
 # Consoling someone else (looked for in the whole turn): the trouble is theirs.
 SYMPATHY = re.compile(

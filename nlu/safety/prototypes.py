@@ -14,6 +14,7 @@ import numpy as np
 
 from nlu.safety.assessment import CATEGORIES, Category, RiskAssessment, level_for
 from nlu.safety.present import present_danger
+from nlu.safety.rules.self_harm import ACCIDENT
 from nlu.safety.rules_engine import backstop_blocked
 from nlu.safety.text import as_text, bound, normalise, sentences
 
@@ -52,6 +53,9 @@ class ProtoScore:
     # True when the sentence speaks of the user as the one it happens to (me, my, I was...):
     # abuse told of someone else ("your mate touches children") flags, never pauses.
     mine: bool = True
+    # True when the sentence names an act on the body, its means or motive (cut, pills, "to
+    # feel something"): without one, a self-harm match flags, never pauses.
+    bodily: bool = True
 
     @property
     def best_risk(self) -> tuple[Category, float]:
@@ -159,8 +163,9 @@ class PrototypeScorer:
             present.extend(present_danger(normalise(s), turn) for s in sents)
         sims = self.encoder.embed(pieces) @ self.matrix.T if pieces else np.zeros((0, self.size))
         theirs = [bool(_USER_AS_OBJECT.search(normalise(s))) for s in pieces]
-        per_sentence = [ProtoScore(self._class_scores(row), p, m)
-                        for row, p, m in zip(sims, present, theirs, strict=True)]
+        bodily = [_bodily(normalise(s)) for s in pieces]
+        per_sentence = [ProtoScore(self._class_scores(row), p, m, b)
+                        for row, p, m, b in zip(sims, present, theirs, bodily, strict=True)]
         results = []
         for i in range(len(texts)):
             mine = [s for s, o in zip(per_sentence, owner, strict=True) if o == i]
@@ -192,6 +197,25 @@ _USER_AS_OBJECT = re.compile(r"\b(?:me|my|myself|us|our)\b|\bi(?:'m| am) being\b
                              r"\bi (?:was|were|got|get|have been|'ve been)\b|\bi've been\b")
 
 
+# Self-harm is something done to the body, the means kept for it, or its motive ("to feel
+# something"). Meaning alone also lands near it for a metaphor, numbness or "I trigger
+# myself"; with none of these words such a match flags for a counselor and never pauses.
+_BODILY = re.compile(
+    r"\b(?:cut\w*|slic\w*|burn\w*|scald\w*|scratch\w*|pick\w*|pull\w*|bleed\w*|bled|blood\w*|"
+    r"hurt\w*|harm\w*|injur\w*|wound\w*|scars?|scarred|bruis\w*|razors?|blades?|knife|knives|"
+    r"compass|lighter|pills?|overdos\w*|od|starv\w*|purg\w*|throw(?:ing)? up|vomit\w*|punch\w*|"
+    r"hit(?:ting)? myself|bang\w*|relaps\w*|clean for|punish\w*|carv\w*|on purpose|"
+    r"body|skin|arms?|wrists?|legs?|thighs?|hands?|stomach|face|hair|nails?|"
+    r"(?:do|did|doing) (?:it|that|something)(?: to myself)? again|(?:to|on|at) myself|"
+    r"to feel (?:something|anything|alive|real|better))\b"
+)
+
+
+def _bodily(sentence: str) -> bool:
+    """An act on the body or its means, and not an everyday injury (shaving, cooking...)."""
+    return bool(_BODILY.search(sentence)) and not re.search(ACCIDENT, sentence)
+
+
 def _riskiest(rows: list[ProtoScore], classes: list[str], config: ProtoConfig) -> ProtoScore:
     """The sentence that would act most stands for the turn: one that may pause first,
     then the largest risk-over-none margin."""
@@ -206,6 +230,8 @@ def flag_level(proto: ProtoScore, config: ProtoConfig) -> int:
     if sim < config.min_similarity or proto.margin < config.min_margin:
         return 0
     if cat == "abuse" and not proto.mine:
+        return 1
+    if cat == "self_harm" and not proto.bodily:
         return 1
     return 2 if sim >= config.elevated_similarity and proto.present else 1
 

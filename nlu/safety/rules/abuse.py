@@ -19,7 +19,8 @@ _HIT = (
 )
 # Non-violent senses of the same verbs.
 _NOT_VIOLENCE = (
-    r"\bbeat (?:me|us) (?:at|in|to)\b|\bhit (?:me|us) up\b|\bhit me with (?:a|an|the|his|her|this) "
+    r"\bbeat (?:me|us) (?:at|in|to)\b(?! death| a pulp| within)|\b(?:almost|nearly|barely|finally|easily) beat (?:me|us)\b"
+    r"(?! (?:to death|up|black|senseless|bloody))|\bhit (?:me|us) up\b|\bhit me with (?:a|an|the|his|her|this) "
     r"(?:surprise|news|question|idea|joke|bill|fine|announcement)|\b(?:it|that|reality|the news) "
     r"hit me\b|\bhurt (?:me|my feelings) (?:when|by) (?:he|she|they) (?:said|left|lied|cheated|"
     r"forgot)\b|\bhurt my feelings\b|\bcheated on me\b"
@@ -51,7 +52,9 @@ RULES: tuple[Rule, ...] = (
          rf"\bmy {KIN} is (?:abusive|violent)\b",
          "abuse of the user"),
     rule("ab.fear", AB, 0.62,
-         r"\b(?:scared|afraid|terrified|frightened) (?:of|to go home|of what)\b[^.!?]{0,25}"
+         r"\b(?:i|i'm|we|we're|am|was|were|are|been|get|got|feel|felt|grew up)"
+         r"(?: (?:just|so|really|very|still|too|all|always|often|more|less))? "
+         r"(?:scared|afraid|terrified|frightened) (?:of|to go home|of what)\b[^.!?]{0,25}"
          r"\b(?:him|her|my (?:husband|wife|partner|boyfriend|girlfriend|dad|father|mum|mom|mother|"
          r"stepdad|stepfather|ex))\b|\b(?:scared|afraid|terrified) to go (?:back )?home\b|"
          r"\bwhat (?:he|she)(?:'ll| will|'d| would) do to me\b",

@@ -54,7 +54,8 @@ IMMINENT = re.compile(
 # Fiction, media and study: third-person content there is a topic, not a person at risk.
 MEDIA = re.compile(
     r"\b(?:novel|book|film|movie|song|lyrics|poem|show|series|episode|play|character|game|"
-    r"documentary|fiction|comic|anime|villain|hero|detective|dissertation|thesis|article|news)\b"
+    r"documentary|fiction|comic|anime|villain|hero|detective|dissertation|thesis|article|news|"
+    r"(?:placement|ranked|online) match(?:es)?|respawn\w*|lobby|npc|gameplay|playthrough)\b"
 )
 # Laughter or "just kidding" marks violent talk as hyperbole.
 JOKE = re.compile(r"\b(?:haha\w*|lol|lmao|rofl|jk|just kidding|kidding|joking)\b|😂|🤣|😆")
@@ -77,7 +78,11 @@ IDIOM = re.compile(
     r"cut ties|cut (?:myself|himself|herself|themselves) off|beat (?:me|him|her|them|us) (?:at|to)\b|"
     r"slay(?:ed)?|bombed|over my dead body|sick to death|bored to death|scared to death|"
     r"gave up the ghost|two birds|lady-?killer|killer (?:app|deal|view|outfit)|die happy|"
-    r"could sleep for|the death of|emotional damage)"
+    r"could sleep for|the death of|emotional damage|"
+    # laughter ("I'm dying over here", "absolutely dying"), cutting people or costs out
+    r"(?:absolutely|literally|actually|just) dying|dying over here|"
+    r"cut (?:him|her|them|people|\w+) out of (?:my|your|his|her|their|our) li(?:fe|ves)|"
+    r"cut (?:costs?|corners|back|down|class|school|the cord|my losses))"
 )
 # The user states they are safe: the embedding backstop defers to them.
 SAFE_STATEMENT = re.compile(

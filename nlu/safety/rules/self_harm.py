@@ -10,8 +10,8 @@ from nlu.safety.rules.base import THEMSELF, Rule, rule
 SH: Category = "self_harm"
 
 # Everyday injuries: the reading wins unless the user says it was on purpose.
-_ACCIDENT = (
-    r"(?<!on )(?:shaving|cooking|chopping|slicing|by accident|accidentally|on the (?:stove|oven|"
+ACCIDENT = (
+    r"(?<!on )(?:shav(?:e|es|ed|ing)|cooking|chopping|slicing|by accident|accidentally|on the (?:stove|oven|"
     r"iron|kettle|pan|grill|hob|glass|fence)|on (?:a|some) (?:glass|paper|nail|can)|oven door|"
     r"playing|at the gym|(?:fell|tripped|slipped)|while \w+ing|making (?:bread|dinner|tea|coffee)|"
     r"in the kitchen|garden(?:ing)?|dog bite)(?![^.!?]*\bon purpose\b)"
@@ -26,12 +26,13 @@ _BODY = r"(?:arms?|wrists?|legs?|thighs?|skin|stomach|body|hands?)"
 RULES: tuple[Rule, ...] = (
     rule("sh.self_verb", SH, 0.68,
          rf"\b{_SELF_VERB} myself\b(?! (?:a|an|some|another|the|off) )",
-         "hurting oneself", unless=_ACCIDENT),
+         "hurting oneself", unless=ACCIDENT),
     rule("sh.named", SH, 0.68,
          r"\bi\b[^.!?]{0,30}\bself[- ]?(?:harm|harmed|harming|injur\w*)\b"
          r"(?! (?:injuries|patients|charity|awareness|support|prevention|services|team))|"
          r"\b(?:urge|urges|need|want|wanted|tempted) to (?:cut|self[- ]?harm|burn myself|"
-         r"hurt myself)\b|\bthe urge to cut\b",
+         r"hurt myself)\b(?! (?:costs?|corners|back|down|ties|class|school|in\b|out\b|off\b|loose|"
+         r"through|my hair|the|a|an|it|them|him|her|people|my losses)\b)|\bthe urge to cut\b",
          "self-harm or the urge to self-harm"),
     rule("sh.cutting", SH, 0.68,
          rf"\b(?:been|used to|started|keep|kept|began|i'm|am) (?:cutting|to cut|cut)"
@@ -67,5 +68,5 @@ RULES: tuple[Rule, ...] = (
          rf"\b{_SELF_VERB} {THEMSELF}\b(?! (?:a|an|some|another|the|off) )|"
          rf"\bfresh (?:cuts|burns|scars) on (?:his|her|their) {_BODY}|"
          r"\b(?:he|she|they)(?:'s| is| has been|'s been| keeps?)? self[- ]?harm\w*\b",
-         "someone else is hurting themselves", unless=_ACCIDENT),
+         "someone else is hurting themselves", unless=ACCIDENT),
 )
