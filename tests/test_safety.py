@@ -359,3 +359,12 @@ def test_the_fresh_ordinary_messages_share_no_comment_with_the_tuned_halves() ->
     assert len(fresh) > 1000
     assert not fresh & (ids("tune.jsonl") | ids("heldout.jsonl"))
     assert not fresh & excluded and excluded
+
+
+def test_a_match_by_meaning_about_someone_else_alone_flags(embedded: RiskDetector) -> None:
+    """No I in it and a he, she or they: someone else's story (a team to beat, a rival to
+    crush) flags for a counselor; a sentence with no subject at all still pauses."""
+    rival, dropped = embedded.assess(["They are going to crush him tonight.",
+                                      "There is no way out of this except dying."])
+    assert rival.level == "low" and "emb.harm_to_others" in rival.matched
+    assert dropped.needs_crisis_reply

@@ -42,6 +42,7 @@ SYMPATHY = re.compile(
     r"\bhope (?:you|she|he|they)(?:'re| are| is|'ll| will)? (?:ok|okay|well|better|get better|feel better|"
     r"survive|heal|find)\b|\bpoor (?:him|her|thing|girl|guy|kid|man|woman|soul|dog|cat)\b"
 )
+_THIRD = re.compile(r"\b(?:he|she|they|he's|she's|they're|his|her|their|him|them)\b")
 _SECOND = re.compile(r"\b(?:you|your|yours|yourself|ya)\b")
 _FIRST = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|myself|mine)\b")
 # A habit or a time that is over: the risk, if any, is history.
@@ -67,4 +68,6 @@ def present_danger(sentence: str, turn: str) -> bool:
         return False
     if TOLD_AS_PAST.search(sentence) or DISTANT.search(sentence):
         return False
+    if _FIRST.search(sentence) is None and _THIRD.search(sentence) is not None:
+        return False  # "he just has to beat them": the one in it is someone else
     return not about_someone_else(sentence)
