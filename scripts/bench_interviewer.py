@@ -39,7 +39,7 @@ CORPUS = ROOT / "examples" / "eval" / "heldout" / "corpus" / "passages.jsonl"
 MESSAGES = 30
 SENTENCE_END = re.compile(r"(?<=[.!?])[”’\"')]*\s+(?=[“\"‘(A-Z])")
 SCAFFOLD = frozenset("""how old were you when where what was is he she they them him her
-like did feel happened after before led up that your tell me more about would shall we stay
+like did feel happened after before just led up that your tell me more about would shall we stay
 with something lighter for now first drew to start come be most remember the a an of in
 and or living it this there day well mentioned know little yet life one thing then as
 child kind person are do take time here whenever go on could who which at from i my back
@@ -64,10 +64,12 @@ ORIGIN = re.compile(r"\b(?:because|since|started|began|first|taught)\b", re.IGNO
 
 def conversation(narrator: str) -> list[str]:
     """Thirty messages from one narrator's passages in order, their sentences shared out
-    evenly (at most two a message)."""
+    evenly (at most two a message); with fewer than thirty, sentences are cut at semicolons."""
     rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
     sentences = [s for r in rows if r["narrator"] == narrator
                  for s in SENTENCE_END.split(" ".join(r["text"].split()))]
+    if len(sentences) < MESSAGES:  # long 18th-century sentences: a chat sends them in parts
+        sentences = [p for s in sentences for p in re.split(r"(?<=;)\s+", s) if p.strip()]
     sentences = sentences[:2 * MESSAGES]
     if len(sentences) < MESSAGES:
         raise SystemExit(f"{narrator}: {len(sentences)} sentences, fewer than {MESSAGES}")

@@ -74,3 +74,31 @@ def test_open_ended_facts_are_kept_and_retracted(
     assert facts[("role", "stunt double as my second job")]
     assert facts[("likes", "go hiking on weekends")]
     assert facts[("habit", "smoke")] is False  # said, then retracted
+
+
+def test_a_hard_moment_is_never_called_lovely_and_how_old_is_asked_once(
+        ctx: WorkerContext, analyzer) -> None:  # type: ignore[no-untyped-def]
+    """Seen replaying Equiano: "That's a lovely thing to remember" to a kidnapping, and "How
+    old were you when..." about one earlier moment after another."""
+    replies = _say(ctx, analyzer, "local:kofi", [
+        "One night two men climbed over our wall and took my sister and me.",
+        "They tied our hands and walked us through the forest until morning.",
+        "We reached a small hut where the men stopped to eat.",
+        "We were untied, but we could not eat anything.",
+        "The next day we walked on along a river.",
+        "At last we came to a road that I thought I knew.",
+    ])
+    assert not any("lovely" in r for r in replies), replies
+    assert sum("How old were you" in r for r in replies) <= 2, replies
+
+
+def test_after_grief_with_no_moment_the_person_grieved_is_the_gentle_question(
+        ctx: WorkerContext, analyzer) -> None:  # type: ignore[no-untyped-def]
+    """Seen replaying Keller: the father named a message before, then "He had a short
+    illness... my first great sorrow" got only "Take your time"."""
+    replies = _say(ctx, analyzer, "local:ana", [
+        "My father Tomas was a fisherman in Nazare.",
+        "He had a short illness, and then it was all over. It was my first great sorrow.",
+    ])
+    assert replies[1].startswith(_HEAVY)
+    assert "Would you like to tell me more about your father Tomas" in replies[1], replies[1]

@@ -84,6 +84,8 @@ _GROUPS = frozenset({"family", "parents", "children", "kids", "friends", "people
 _BY_GENDER = {"female": "she", "male": "he"}
 # How many asked slots a profile remembers: far more than a conversation needs to not repeat.
 MAX_ASKED = 200
+# Questions between two "how old were you" about earlier moments: a biographer asks it once.
+AGE_AGAIN_AFTER = 4
 # A person mentioned this often has been described, asked or not.
 DESCRIBED_MENTIONS = 4
 # Places the user lived in, by the facts that say so.
@@ -226,7 +228,7 @@ def _from_message(analysis: Analysis, after: Profile, gentle: bool,
         if not felt:
             asked_events.append(Question("feeling", subject, f"How did you feel when {moment}?"))
         asked_events.append(Question("after", subject, f"What happened after {moment}?"))
-        asked_events.append(Question("before", subject, f"What led up to {moment}?"))
+        asked_events.append(Question("before", subject, f"What happened just before {moment}?"))
     # the kind of question asked longest ago first: a biographer varies what they ask
     out += sorted(asked_events, key=lambda q: _recency(q.slot, after.asked))
     for place in analysis.places:
@@ -298,8 +300,10 @@ def _from_profile(profile: Profile, private: Collection[str], today: date) -> li
         if home.casefold() not in storied:
             out.append(Question("home", home,
                                 f"You mentioned {home}. What is a day there you remember well?"))
+    # "how old were you" about an earlier moment: not again while the last one is unanswered
+    age_asked = any(k.startswith("time:") for k in profile.asked[-AGE_AGAIN_AFTER:])
     for event in profile.events:
-        if event.turn_id in private or event.told:
+        if event.turn_id in private or event.told or age_asked:
             continue
         moment = _moment(event)
         if event.time is None and moment:
@@ -314,15 +318,39 @@ def _recent(profile: Profile, private: Collection[str], gentle: bool) -> list[Qu
     out: list[Question] = []
     if gentle:
         return out
+    felt = {p.turn_id for p in profile.arc if p.label != "neutral" and p.strength >= FELT}
     for event in reversed(profile.events[-RECENT_EVENTS:]):
         moment = _moment(event)
         if not moment or event.turn_id in private:
             continue
         subject = _event_subject(event)
-        out.append(Question("feeling", subject, f"How did you feel when {moment}?"))
+        if event.turn_id not in felt:  # its own message already said how it felt
+            out.append(Question("feeling", subject, f"How did you feel when {moment}?"))
         out.append(Question("after", subject, f"What happened after {moment}?"))
-        out.append(Question("before", subject, f"What led up to {moment}?"))
+        out.append(Question("before", subject, f"What happened just before {moment}?"))
     return out
+
+
+def grieved(profile: Profile, private: Collection[str] = ()) -> Question | None:
+    """After a heavy message with no moment of its own to name: a gentle invitation to talk
+    about the person of this or the message before ("He had a short illness...": the father
+    named a message earlier), never one already asked about or declined."""
+    # the last two moments anything was told (this message, the one before)
+    times = sorted({*(p.at for p in profile.arc), *(e.said_at for e in profile.events),
+                    *(p.last_seen for p in profile.people)}, reverse=True)
+    if not times:
+        return None
+    since = times[min(1, len(times) - 1)]
+    seen = set(profile.asked)
+    for person in sorted(profile.people, key=lambda p: p.last_seen, reverse=True):
+        if person.last_seen < since or not _describable(person):
+            continue
+        if _only_private(person.turn_ids, private):
+            continue
+        question = Question("gentle", person.name, _person_question(person, True).text, True)
+        if question.key not in seen and not _declined(question, profile.declined):
+            return question
+    return None
 
 
 def _describable(person: Person) -> bool:

@@ -20,9 +20,17 @@ from worker.profile.model import Profile
 _THANKS = (
     "Thank you for sharing that.",
     "I'm glad you told me.",
-    "That's a lovely thing to remember.",
     "Thank you, I've kept that.",
 )
+# Only for a message that is glad: "a lovely thing" said to a kidnapping is a wound.
+_WARM = (
+    "That's a lovely thing to remember.",
+    "What a thing to remember.",
+    "I'm glad you told me.",
+)
+_GLAD_FEELINGS = {"joy", "love", "gratitude", "admiration", "amusement", "excitement", "pride",
+                  "relief", "optimism", "caring"}
+GLAD_AT = 0.4
 _HEAVY = (
     "That sounds like it was hard.",
     "Thank you for trusting me with that.",
@@ -36,7 +44,8 @@ _HEAVY_FEELINGS = {"sadness", "grief", "remorse", "fear", "nervousness", "disapp
 HEAVY_AT = 0.5
 _LOSS = re.compile(r"\b(?:died|dies|death|dead|funeral|passed\s+away|buried|grave|killed|"
                    r"beat|beaten|abused|raped|assaulted|attacked|bullied|divorced|"
-                   r"miscarriage|widowed|lost\s+(?:my|our|his|her)\s+(?:mother|father|mum|"
+                   r"miscarriage|widowed|kidnapped|abducted|seized|enslaved|whipped|torn\s+from|"
+                   r"lost\s+(?:my|our|his|her)\s+(?:mother|father|mum|"
                    r"mom|dad|wife|husband|son|daughter|baby|brother|sister|child|friend))\b",
                    re.IGNORECASE)
 _DECLINE = re.compile(
@@ -62,6 +71,15 @@ def heavy(analysis: Analysis, text: str = "") -> bool:
     return bool(_LOSS.search(text)) or any(f.label in _HEAVY_FEELINGS and f.strength >= HEAVY_AT
                for f in analysis.feelings) or any(
         analysis.emotions.get(label, 0.0) >= HEAVY_AT for label in ("sadness", "grief"))
+
+
+def glad(analysis: Analysis) -> bool:
+    """A message whose strongest feeling is a glad one: it may be called lovely."""
+    feelings = {k: v for k, v in analysis.emotions.items() if k != "neutral"}
+    if not feelings:
+        return False
+    top = max(feelings, key=lambda k: feelings[k])
+    return top in _GLAD_FEELINGS and feelings[top] >= GLAD_AT
 
 
 def declined_subjects(text: str, analysis: Analysis, before: Profile) -> list[str]:
@@ -102,10 +120,13 @@ def answer(analysis: Analysis, before: Profile, after: Profile, turn_id: str, te
         return f"{opener} {question.text}", interview.remember(after, question)
     after = interview.note_told(after, analysis, text)
     gentle = heavy(analysis, text)
-    opener = _pick(_HEAVY if gentle else _THANKS, turn_id)
+    opener = _pick(_HEAVY if gentle else _WARM if glad(analysis) else _THANKS, turn_id)
     question = interview.choose(after, analysis, gentle=gentle, private=private, said=text)
-    if gentle and question.slot == "open":  # nothing gentle to ask about: only an opening
-        return f"{opener} {_NO_RUSH}", after
+    if gentle and question.slot == "open":
+        about = interview.grieved(after, private)
+        if about is None:  # nothing gentle to ask about: only an opening
+            return f"{opener} {_NO_RUSH}", after
+        question = about
     return f"{opener} {question.text}", interview.remember(after, question)
 
 
