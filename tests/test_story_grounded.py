@@ -173,6 +173,25 @@ def test_what_the_tune_replays_showed_a_reader_is_mended(nlp: Any) -> None:
                               sentence_encoder().embed)
     _expect_verdicts(nlp, judge, "Your mom gave you his tire levers, you still use them.", {
         "Your mom gave you his tire levers.": "leaves out"})
+
+
+def test_a_rewording_may_not_drop_a_thing_or_say_a_number_twice(nlp: Any) -> None:
+    """Seen in a rephraser trial (tune sentences): "on your street" dropped, and "in 1950"
+    said twice, both passed every check."""
+    from worker.story.grounded import sentence_encoder
+
+    judge = checks.Rephrasing(_grounding(nlp, "My mother Nora ran a sweet shop on our street "
+                                              "in Dublin.", "I was born in Dublin in 1950, "
+                                              "the youngest of five children."),
+                              sentence_encoder().embed)
+    _expect_verdicts(nlp, judge, "Your mother Nora ran a sweet shop on your street in Dublin.", {
+        "In Dublin, your mother Nora ran a sweet shop on your street.": None,
+        "In Dublin, your mother Nora ran a sweet shop.": "leaves out street"})
+    _expect_verdicts(nlp, judge, "You were born in Dublin in 1950, the youngest of five "
+                                 "children.", {
+        "In 1950, you were born in Dublin, the youngest of five children.": None,
+        "You were born in 1950, the youngest of five children, in Dublin in 1950.":
+            "numbers changed"})
     _expect_verdicts(nlp, judge, "You worked nights at a hospital there.", {
         "At a hospital there, you worked nights at a hospital.": "says a thing twice"})
     judge = checks.Rephrasing(_grounding(nlp, "we built a bike and I rode it to the lake",

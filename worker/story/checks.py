@@ -115,8 +115,9 @@ class Verdict:
         return not self.reasons
 
 
-def _numbers(doc: Any) -> set[str]:
-    return {t.lower_ for t in doc if t.like_num or t.lower_ in NUMBER_WORDS}
+def _numbers(doc: Any) -> list[str]:
+    """Every number said, as often as said ("in 1950 ... in 1950" is one year twice)."""
+    return sorted(t.lower_ for t in doc if t.like_num or t.lower_ in NUMBER_WORDS)
 
 
 def _negations(doc: Any) -> int:
@@ -294,10 +295,12 @@ class Rephrasing:
             kept = {t.lemma_.lower() for t in docs[i]} | {t.lower_ for t in docs[i]}
             gone = [t for t in sources[i] if t.pos_ in CONTENT_POS and t.is_alpha
                     and t.lower_ not in kept and t.lemma_.lower() not in kept]
-            # one content word may go ("the old car" -> "the car"), but not a when or a where
+            # one word may go ("the old car" -> "the car"), but not a when or a where
             # ("every morning", "on Sundays", "in Porto": the facts a memory hangs on), nor
-            # a verb (", you still use them": something done)
-            if len(gone) > 1 or any(t.ent_type_ in WHEN_WHERE or t.pos_ == "VERB"
+            # a verb (", you still use them": something done), nor a thing ("a sweet shop
+            # on your street" -> "a sweet shop": the street was told)
+            if len(gone) > 1 or any(t.ent_type_ in WHEN_WHERE or t.pos_ in ("VERB", "NOUN",
+                                                                           "PROPN")
                                     for t in gone):
                 verdicts[i].append(f"leaves out {', '.join(t.lower_ for t in gone)}")
                 continue
