@@ -361,3 +361,22 @@ def test_he_or_she_is_named_only_after_someone_known_to_be_one() -> None:
     assert referents.resolve("In 1981 he took you to the ships.", "",
                              ["My father Jan worked at the shipyard."], people) == (
         "In 1981 your father Jan took you to the ships.")
+
+
+def test_a_she_named_two_messages_back_is_found(ctx: Any) -> None:
+    """Tune replay: "You cried on the train because you missed her." told alone; Maria was
+    named two messages before, past a message that names no one."""
+    from types import SimpleNamespace
+
+    from worker.conversation.intake import receive_text
+    from worker.story.grounded import _said_before
+
+    user = "local:grandchild"
+    for text in ("My grandmother Maria taught me to bake bread in Lisbon.",
+                 "Every Sunday we walked to the market by the river.",
+                 "In 1998 we moved to Porto, and I cried on the train because I missed her."):
+        receive_text(ctx.store, ctx.settings, user=user, platform="local", chat_id=user,
+                     text=text)
+    last = ctx.store.turns(user)[-1].turn_id
+    before = _said_before(ctx.store, user, SimpleNamespace(turn_ids=(last,)))  # type: ignore[arg-type]
+    assert "Maria" in before[last] and before[last].endswith("by the river.")

@@ -58,11 +58,17 @@ def _turn_texts(store: Store, user: str, plan: Plan) -> dict[str, str]:
     return out
 
 
+# Messages back in which a he or she may have been named ("my grandmother Maria taught
+# me...", a Sunday market, then "I cried because I missed her").
+SAID_BEFORE = 3
+
+
 def _said_before(store: Store, user: str, plan: Plan) -> dict[str, str]:
-    """For each planned turn, the user's message just before it."""
+    """For each planned turn, the user's few messages just before it, in order."""
     turns = store.turns(user)
     at = {t.turn_id: i for i, t in enumerate(turns)}
-    return {tid: turns[at[tid] - 1].text for tid in plan.turn_ids if at.get(tid, 0) > 0}
+    return {tid: " ".join(t.text for t in turns[max(0, at[tid] - SAID_BEFORE):at[tid]])
+            for tid in plan.turn_ids if at.get(tid, 0) > 0}
 
 
 def compose_installment(settings: Settings, store: Store, model: LanguageModel,

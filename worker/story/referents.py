@@ -4,7 +4,7 @@ The user says "My father Jan worked at the shipyard. In 1981 he took me to see t
 ships." If the installment tells only the second sentence, "he" points at nobody. Such a
 pronoun becomes the person it meant, as the user named them ("your father Jan"): the last
 person of that gender named before it in the user's own words (the same message, then the
-one before).
+few before).
 """
 
 from __future__ import annotations
