@@ -102,3 +102,14 @@ def test_after_grief_with_no_moment_the_person_grieved_is_the_gentle_question(
     ])
     assert replies[1].startswith(_HEAVY)
     assert "Would you like to tell me more about your father Tomas" in replies[1], replies[1]
+
+
+def test_a_title_gives_the_pronoun() -> None:
+    """Second held-out set: "Mrs Lamara: what were they like?"."""
+    from worker.conversation.interview import pronoun
+    from worker.profile.model import Person
+
+    def of(name: str) -> str:
+        return pronoun(Person(name=name, first_seen=START, last_seen=START))
+
+    assert [of("Mrs Lamara"), of("Mr. Hale"), of("Josie")] == ["she", "he", "they"]

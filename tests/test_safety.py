@@ -368,3 +368,16 @@ def test_a_match_by_meaning_about_someone_else_alone_flags(embedded: RiskDetecto
                                       "There is no way out of this except dying."])
     assert rival.level == "low" and "emb.harm_to_others" in rival.matched
     assert dropped.needs_crisis_reply
+
+
+def test_a_distant_time_set_earlier_in_the_message_holds_for_what_follows() -> None:
+    """Second held-out set: "when I was 9 I broke Mrs Lamara's window with that ball. she
+    made me carry her shopping for a whole month as payment" paused a story as abuse."""
+    from nlu.safety.present import present_danger
+    from nlu.safety.text import normalise
+
+    turn = normalise("When I was 10 I broke our neighbour's window. He made me carry his "
+                     "groceries for a month to pay him back.")
+    assert not present_danger(normalise("He made me carry his groceries for a month."), turn)
+    still = normalise("When I was 10 he started hitting me. He still makes me do it.")
+    assert present_danger(normalise("He still makes me do it."), still)

@@ -51,6 +51,15 @@ TOLD_AS_PAST = re.compile(
 )
 
 
+# A sentence told in the past, and one that reaches into now: a distant time set earlier in
+# the message ("when I was 9 ...") holds for the first, never for the second.
+_PAST = re.compile(r"\b(?:was|were|had|did|made|took|got|went|came|said|told|let|\w+ed)\b")
+_NOW = re.compile(
+    r"\b(?:am|is|are|i'm|he's|she's|they're|it's|do|does|don't|doesn't|keep|keeps|still|now|"
+    r"again|anymore|any more|every (?:day|night|week)|always|these days|lately|recently|today|"
+    r"tonight|yesterday|last (?:night|week|month)|will|going to|want|wants|can't)\b")
+
+
 def about_someone_else(sentence: str) -> bool:
     """Addressed to or about another person only: 'you' and no 'I', or a word of sympathy."""
     if SYMPATHY.search(sentence):
@@ -68,6 +77,8 @@ def present_danger(sentence: str, turn: str) -> bool:
         return False
     if TOLD_AS_PAST.search(sentence) or DISTANT.search(sentence):
         return False
+    if DISTANT.search(turn) and _PAST.search(sentence) and not _NOW.search(sentence):
+        return False  # "when I was 9 I broke her window. she made me carry her shopping"
     if _FIRST.search(sentence) is None and _THIRD.search(sentence) is not None:
         return False  # "he just has to beat them": the one in it is someone else
     return not about_someone_else(sentence)
