@@ -380,3 +380,29 @@ def test_a_she_named_two_messages_back_is_found(ctx: Any) -> None:
     last = ctx.store.turns(user)[-1].turn_id
     before = _said_before(ctx.store, user, SimpleNamespace(turn_ids=(last,)))  # type: ignore[arg-type]
     assert "Maria" in before[last] and before[last].endswith("by the river.")
+
+
+def test_what_the_second_held_out_set_showed_is_mended(nlp: Any) -> None:
+    """Read on the second held-out set: "Your cousin Balvinder let you drive your son's
+    taxi" (his taxi was Balvinder's; the son was the last he named before); "mine taught
+    him" told back as "mine"; "I type slowly so be patient" told back as a memory."""
+    from datetime import UTC, datetime
+
+    from worker.profile.model import Person
+    from worker.story import referents
+    from worker.story.told import sentences_of
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    people = referents.people_of([
+        Person(name="Balvinder", relation="cousin", first_seen=at, last_seen=at),
+        Person(name="your son", relation="son", gender="male", first_seen=at, last_seen=at)],
+        "second")
+    line = "Your cousin Balvinder let you drive his taxi on weekends."
+    assert referents.resolve(line, "", ["My wife and our son came a year later."],
+                             people) == line
+    assert told(nlp, "his mum fed me on fridays, mine taught him to play cards") == (
+        "His mum fed you on fridays, yours taught him to play cards.")
+    assert told(nlp, "My father worked in the coal mine.") == (
+        "Your father worked in the coal mine.")
+    assert sentences_of(nlp("I am 83 and I type slowly so be patient. In 1943 I was born "
+                            "in Kaesong.")) == ["In 1943 I was born in Kaesong."]

@@ -77,7 +77,9 @@ def resolve(line: str, before: str, context: Sequence[str],
     if match is None:
         return line
     gender, role = _PRONOUNS[match.group(0).lower()]
-    if any(_fits(p, gender) for p in _mentions(before + " " + line[:match.start()], people)):
+    if _mentions(line[:match.start()], people):
+        return line  # "your cousin Balvinder let you drive his taxi": his is Balvinder's
+    if any(_fits(p, gender) for p in _mentions(before, people)):
         return line
     for text in reversed(context):
         found = [p for p in _mentions(text, people) if _fits(p, gender)]

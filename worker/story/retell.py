@@ -214,6 +214,13 @@ KIN_AS_NAME = frozenset({"Dad", "Mom", "Mum", "Mam", "Grandpa", "Grandma", "Gran
 _POSSESSIVE = {"she": "her", "he": "his", "they": "their"}
 
 
+def _mine(tok: Any) -> bool:
+    """'mine' the parser took for a noun ("his mum fed me, mine taught him"), not a mine
+    ("the mine", "a coal mine")."""
+    return tok.lower_ == "mine" and not any(
+        c.dep_ in ("det", "amod", "compound", "poss") for c in tok.children)
+
+
 def retell_tokens(span: Any, voice: Voice) -> list[tuple[str, str]]:
     """(text, trailing whitespace) of each token of a sentence, retold."""
     r = Retelling(voice)
@@ -225,7 +232,8 @@ def retell_tokens(span: Any, voice: Voice) -> list[tuple[str, str]]:
             quoted = text in OPENING or (text == '"' and not quoted)
         if quoted and text not in QUOTES:
             pass
-        elif tok.lower_ in FIRST and tok.pos_ in ("PRON", "DET") and voice.pov != "first":
+        elif tok.lower_ in FIRST and (tok.pos_ in ("PRON", "DET") or _mine(tok)) and (
+                voice.pov != "first"):
             text = r.pronoun(tok)
         elif _is_verb(tok):
             text = r.verb(tok, *_agreement(tok, r))

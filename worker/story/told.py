@@ -60,21 +60,41 @@ def sentences_of(doc: Any) -> list[str]:
     """A parsed turn's sentences, filler taken out, that tell something of a life."""
     out = []
     parts: list[str] = []
+    asks: list[bool] = []
     for sent in doc.sents:
         raw = sent.text.strip()
+        ask = _asks_storyloom(sent)
         # "came every day to buy some so we wouldnt feel bad": a split the user never
         # punctuated, before "so"/"because", is one sentence ("so" is not filler here)
         # and a split before a lower-case word, after no full stop, is the parser's guess
         if parts and parts[-1][-1:] not in ".!?;:" and (_GOES_ON.match(raw) or (
                 raw[:1].islower() and parts[-1][-1:] in ",—-")):
             parts[-1] = f"{parts[-1]} {raw}"
+            asks[-1] = asks[-1] or ask
         else:
             parts.append(raw)
-    for raw in parts:
+            asks.append(ask)
+    for raw, ask in zip(parts, asks, strict=True):
         text = strip_fillers(raw)
-        if text and is_material(text):
+        if text and not ask and is_material(text):
             out.append(text)
     return out
+
+
+_ASKING = frozenset({"so", "please", "just", "pls", "plz"})
+
+
+def _asks_storyloom(sent: Any) -> bool:
+    """A sentence that asks something of storyloom: a verb with no subject at its start or
+    after "so"/"please" ("wait why was it in his sock", "I type slowly so be patient")."""
+    for tok in sent:
+        if tok.tag_ != "VB" or tok.dep_ not in ("ROOT", "conj", "ccomp") or any(
+                c.dep_ in ("nsubj", "nsubjpass", "aux", "auxpass", "mark", "expl")
+                for c in tok.children):
+            continue
+        if tok.i == sent.start or tok.doc[tok.i - 1].lower_ in _ASKING:
+            return True
+    return False
 
 
 def gather(nlp: Any, turn_texts: Sequence[tuple[str, str]],
