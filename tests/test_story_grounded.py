@@ -406,3 +406,51 @@ def test_what_the_second_held_out_set_showed_is_mended(nlp: Any) -> None:
         "Your father worked in the coal mine.")
     assert sentences_of(nlp("I am 83 and I type slowly so be patient. In 1943 I was born "
                             "in Kaesong.")) == ["In 1943 I was born in Kaesong."]
+
+
+def test_a_closing_line_is_with_family_or_friends_and_a_title_tells_he_or_she(
+        nlp: Any) -> None:
+    """Second held-out set: "Those days with Mrs Lamara are long gone, but the love in them
+    stays" (the neighbour whose window was broken); "He had a rule" with Mr Pillay named
+    the message before; "my granddaughter set this up for me" told as a memory."""
+    from datetime import UTC, datetime
+
+    from worker.profile.model import Person
+    from worker.story import referents
+    from worker.story.told import sentences_of
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    people = referents.people_of([Person(name="Mr Pillay", first_seen=at, last_seen=at)],
+                                 "second")
+    assert referents.resolve("He had a rule about bad films.", "",
+                             ["The owner was this old man Mr Pillay."], people) == (
+        "Mr Pillay had a rule about bad films.")
+    assert sentences_of(nlp("My granddaughter set this up for me. In 1950 we walked "
+                            "south.")) == ["In 1950 we walked south."]
+
+
+def test_those_days_are_never_with_someone_who_is_not_family_or_a_friend(nlp: Any) -> None:
+    from datetime import UTC, datetime
+
+    from worker.profile.model import LifeEvent, Person, Profile
+    from worker.store.records import UserSettings
+    from worker.story.compose import Composer
+    from worker.story.grounded import sentence_encoder
+    from worker.story.planner import plan_next
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    said = {"t1": "When I was 9 I broke Mrs Lamara's window with a ball.",
+            "t2": "My sister Nino and I played in the courtyard every evening."}
+    people = (Person(name="Mrs Lamara", first_seen=at, last_seen=at),
+              Person(name="Nino", relation="sister", first_seen=at, last_seen=at))
+    for who, keep in (("Mrs Lamara", "t1"), ("Nino", "t2")):
+        events = (LifeEvent(text=said[keep], predicate="do", score=0.9, turn_id=keep,
+                            said_at=at),)
+        profile = Profile(user="local:c", events=events, people=people)
+        plan = plan_next(profile, [], "second")
+        assert plan is not None
+        composer = Composer(nlp, sentence_encoder().embed, None, lambda s: len(s.split()))
+        closers = {composer.compose(plan, said, profile, UserSettings(), "joy", seed,
+                                    ).lines[-1].text for seed in range(3)}
+        named = any(f"with {who}" in c for c in closers)
+        assert named == (who == "Nino"), (who, closers)

@@ -20,7 +20,7 @@ from datetime import date
 
 from nlu.schema import Analysis, Event
 from worker.conversation.command import CommandContext, CommandResult
-from worker.profile.model import LifeEvent, Person, Profile
+from worker.profile.model import LifeEvent, Person, Profile, gender_of
 from worker.store.store import Store
 
 OPEN_QUESTIONS = (
@@ -82,8 +82,6 @@ _DETERMINERS = frozenset({"my", "our", "the", "this", "that", "his", "her", "the
 _GROUPS = frozenset({"family", "parents", "children", "kids", "friends", "people", "relatives",
                      "siblings", "grandparents", "cousins", "neighbours", "neighbors"})
 _BY_GENDER = {"female": "she", "male": "he"}
-_TITLES = {"mrs": "she", "ms": "she", "miss": "she", "mr": "he", "sir": "he", "madam": "she",
-           "aunt": "she", "auntie": "she", "uncle": "he", "grandma": "she", "grandpa": "he"}
 # How many asked slots a profile remembers: far more than a conversation needs to not repeat.
 MAX_ASKED = 200
 # Questions between two "how old were you" about earlier moments: a biographer asks it once.
@@ -134,8 +132,7 @@ def second_person(text: str) -> str:
 def pronoun(person: Person) -> str:
     """'she', 'he' or 'they', from the relation, the person's gender or their title."""
     by_relation = PRONOUNS.get((person.relation or "").lower())
-    title = _TITLES.get(person.name.split()[0].lower().rstrip(".")) if person.name else None
-    return by_relation or _BY_GENDER.get(person.gender or "", title or "they")
+    return by_relation or _BY_GENDER.get(gender_of(person) or "", "they")
 
 
 def _who(person: Person) -> str:

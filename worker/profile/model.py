@@ -108,6 +108,17 @@ class Profile(Record):
         return None
 
 
+_TITLES = {"mrs": "female", "ms": "female", "miss": "female", "madam": "female",
+           "aunt": "female", "auntie": "female", "grandma": "female", "mr": "male",
+           "sir": "male", "uncle": "male", "grandpa": "male"}
+
+
+def gender_of(person: Person) -> str | None:
+    """The person's gender as told, or as their title says ("Mrs Lamara", "Mr Pillay")."""
+    first = person.name.split()[0].lower().rstrip(".") if person.name.split() else ""
+    return person.gender or _TITLES.get(first)
+
+
 def display_name(mention: PersonMention) -> str | None:
     """How a person is shown: their name, else 'your <relation>'."""
     if mention.name:

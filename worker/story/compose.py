@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,8 +126,12 @@ class Composer:
         valence = {p.turn_id: p.valence for p in profile.arc}
         felt = [valence[t] for t in order if t in valence]
         mood = sum(felt) / len(felt) if felt else 0.0
+        # "those days with ..." only with family or a friend: not a neighbour who made a
+        # child pay for a window, nor a football club the parser took for a person
+        close = {p.name.lower() for p in profile.people if p.relation}
         closing = None if _against(tone, mood) else self._closer(
-            lines, plan, tone, voice, (seed or 0) + variant, [*earlier[-1:], replacing])
+            lines, plan, tone, voice, (seed or 0) + variant, [*earlier[-1:], replacing],
+            close)
         if closing:
             lines.append(Line(text=closing, sources=(), beat=len(order), how="bridge"))
         show()
@@ -241,9 +245,10 @@ class Composer:
                 first.text = f"{phrase}, {reshape.lower_first(first.text, opener)}"
 
     def _closer(self, lines: list[Line], plan: Plan, tone: str, voice: Voice, seed: int,
-                earlier: Sequence[str]) -> str | None:
+                earlier: Sequence[str], close: Collection[str]) -> str | None:
         text = " ".join(ln.text for ln in lines)
-        who = _most_told([a.label for a in plan.anchors if a.kind == "person"], text)
+        who = _most_told([a.label for a in plan.anchors if a.kind == "person"
+                          and a.label.lower() in close], text)
         # a place only when every moment told happened there, and it is a name ("in
         # Blackpool"): "sad days in Manchester" for a life lived in Leeds is a guess
         moments = [" ".join(ln.text for ln in lines if ln.beat == b)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from worker.profile.model import Person
+from worker.profile.model import Person, gender_of
 from worker.store.records import Pov
 
 _PRONOUNS = {"he": ("male", "subject"), "him": ("male", "object"), "his": ("male", "poss"),
@@ -46,7 +46,7 @@ def people_of(people: Sequence[Person], pov: Pov) -> list[Someone]:
             label = p.name
         else:
             label = f"{owner} {p.relation}" if p.relation else p.name
-        out.append(Someone(p.gender, tuple(sorted(keys)), label))
+        out.append(Someone(gender_of(p), tuple(sorted(keys)), label))
     return out
 
 

@@ -24,7 +24,8 @@ MIN_WORDS = 3
 _TO_STORYLOOM = re.compile(
     r"^(can|could|would|will) you\b|\b(thanks|thank you|please)\b|\bstoryloom\b|"
     r"\b(this|the|my|our|your) (story|installment|chapter)\b|^(ok|okay|sure|yes|no|yep|nope|"
-    r"right|exactly|true|lol|haha)\b[.!]*$|^(hi|hello|hey)\b|\b(write|tell) (it|that|this)\b",
+    r"right|exactly|true|lol|haha)\b[.!]*$|^(hi|hello|hey)\b|\b(write|tell) (it|that|this)\b|"
+    r"\bset (this|it) up\b|\b(this|the) (app|bot|chat)\b",
     re.I)
 _META = re.compile(
     r"^(i )?(don'?t|do not|can'?t|cannot) (really )?(remember|recall)( much| anything)?"
