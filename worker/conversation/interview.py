@@ -332,9 +332,8 @@ def _recent(profile: Profile, private: Collection[str], gentle: bool) -> list[Qu
 
 
 def grieved(profile: Profile, private: Collection[str] = ()) -> Question | None:
-    """After a heavy message with no moment of its own to name: a gentle invitation to talk
-    about the person of this or the message before ("He had a short illness...": the father
-    named a message earlier), never one already asked about or declined."""
+    """After a heavy message with no moment to name, a gentle invitation to talk about the
+    person of this or the message before ("He had a short illness..."), if not yet asked."""
     # the last two moments anything was told (this message, the one before)
     times = sorted({*(p.at for p in profile.arc), *(e.said_at for e in profile.events),
                     *(p.last_seen for p in profile.people)}, reverse=True)
