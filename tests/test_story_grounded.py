@@ -454,3 +454,12 @@ def test_those_days_are_never_with_someone_who_is_not_family_or_a_friend(nlp: An
                                     ).lines[-1].text for seed in range(3)}
         named = any(f"with {who}" in c for c in closers)
         assert named == (who == "Nino"), (who, closers)
+
+
+def test_a_he_named_from_an_earlier_message_is_not_a_non_word(nlp: Any) -> None:
+    """Second held-out set: "He had a rule" became "Mr Pillay had a rule", and the gate then
+    dropped it: 'Pillay' is in no word list and not in the planned message."""
+    g = checks.Grounding.of(nlp.pipe(["he had a rule about bad films"]), ["Mr Pillay"], {},
+                            {"you", "your"})
+    assert checks.check(nlp("Mr Pillay had a rule about bad films."), g).ok
+    assert not checks.check(nlp("Mr Pillay had a rule about bad flimzorps."), g).ok

@@ -200,7 +200,7 @@ def surface(doc: Any, g: Grounding) -> list[str]:
     for tok in doc:
         low = tok.lower_
         if tok.is_alpha and len(low) > 1 and low not in g.words and low not in lex and (
-                low not in g.extra):
+                low not in g.extra and low not in g.names):  # "Pillay", named messages before
             reasons.append(f"non-word {tok.text!r}")
             break
     for tok in doc:
