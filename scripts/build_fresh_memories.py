@@ -28,11 +28,9 @@ from scripts.build_sad_memories import (
     FIRST_PERSON,
     GOEMOTIONS,
     LABELS,
-    MESSAGES_PER_CONVERSATION,
     OUT,
     RISK_NET,
-    SENTENCE,
-    SENTENCES_PER_MESSAGE,
+    grouped,
 )
 
 SALT = "storyloom-fresh-memories-v1"
@@ -98,18 +96,8 @@ def excluded() -> set[str]:
 
 
 def conversations(items: list[tuple[str, str]]) -> list[dict[str, object]]:
-    """Two sentences a message, ten messages a conversation (a short last one is kept)."""
-    pieces = [(cid, s) for cid, text in items for s in SENTENCE.split(text) if s.strip()]
-    messages: list[tuple[list[str], str]] = []
-    for i in range(0, len(pieces), SENTENCES_PER_MESSAGE):
-        chunk = pieces[i : i + SENTENCES_PER_MESSAGE]
-        messages.append((sorted({cid for cid, _ in chunk}), " ".join(s for _, s in chunk)))
-    out: list[dict[str, object]] = []
-    for n, i in enumerate(range(0, len(messages), MESSAGES_PER_CONVERSATION), start=1):
-        group = messages[i : i + MESSAGES_PER_CONVERSATION]
-        out.append({"conversation": f"fresh-{n:03d}", "messages": [m for _, m in group],
-                    "sources": sorted({c for ids, _ in group for c in ids})})
-    return out
+    """Two sentences a message, ten messages a conversation, as the other halves."""
+    return grouped(items, "fresh")
 
 
 def main() -> None:

@@ -75,6 +75,12 @@ def conversations(items: list[tuple[str, str]], half: str) -> list[dict[str, obj
     """Two sentences a message, ten messages a conversation (a short last one is kept)."""
     items = sorted(items, key=lambda it: hashlib.sha256(f"{SALT}:order:{it[0]}".encode())
                    .hexdigest())
+    return grouped(items, half)
+
+
+def grouped(items: list[tuple[str, str]], prefix: str) -> list[dict[str, object]]:
+    """(comment id, text) in order, cut into sentences, two a message, ten messages a
+    conversation named prefix-001, prefix-002, ..."""
     pieces = [(cid, s) for cid, text in items for s in SENTENCE.split(text) if s.strip()]
     messages: list[tuple[list[str], str]] = []
     for i in range(0, len(pieces), SENTENCES_PER_MESSAGE):
@@ -83,7 +89,7 @@ def conversations(items: list[tuple[str, str]], half: str) -> list[dict[str, obj
     out: list[dict[str, object]] = []
     for n, i in enumerate(range(0, len(messages), MESSAGES_PER_CONVERSATION), start=1):
         group = messages[i : i + MESSAGES_PER_CONVERSATION]
-        out.append({"conversation": f"{half}-{n:03d}", "messages": [m for _, m in group],
+        out.append({"conversation": f"{prefix}-{n:03d}", "messages": [m for _, m in group],
                     "sources": sorted({c for ids, _ in group for c in ids})})
     return out
 
