@@ -22,7 +22,6 @@ import argparse
 import hashlib
 import json
 import re
-from typing import cast
 
 from scripts.build_sad_memories import (
     FIRST_PERSON,
@@ -31,6 +30,7 @@ from scripts.build_sad_memories import (
     OUT,
     RISK_NET,
     grouped,
+    write,
 )
 
 SALT = "storyloom-fresh-memories-v1"
@@ -115,13 +115,7 @@ def main() -> None:
     kept = [(cid, t) for cid, t in found if cid not in left_out]
     print(f"matching comments: {len(matching())}; candidates read by hand: {len(found)}; "
           f"left out: {len(found) - len(kept)}; kept: {len(kept)}")
-    chats = conversations(kept)
-    path = OUT / "fresh.jsonl"
-    with path.open("w", encoding="utf-8") as f:
-        for chat in chats:
-            f.write(json.dumps(chat, ensure_ascii=False) + "\n")
-    n_msgs = sum(len(cast(list[str], c["messages"])) for c in chats)
-    print(f"{path.name}: {len(chats)} conversations, {n_msgs} messages")
+    write(conversations(kept), OUT / "fresh.jsonl")
 
 
 if __name__ == "__main__":

@@ -124,13 +124,17 @@ def main() -> None:
     print(f"first-person items labelled {'/'.join(LABELS)}: {len(found)}; caught by the "
           f"risk-word net and read: {caught}; left out: {len(found) - len(kept)}")
     for half in ("tune", "heldout"):
-        chats = conversations([it for it in kept if half_of(it[0]) == half], half)
-        path = OUT / f"{half}.jsonl"
-        with path.open("w", encoding="utf-8") as f:
-            for chat in chats:
-                f.write(json.dumps(chat, ensure_ascii=False) + "\n")
-        n_msgs = sum(len(cast(list[str], c["messages"])) for c in chats)
-        print(f"{path.name}: {len(chats)} conversations, {n_msgs} messages")
+        write(conversations([it for it in kept if half_of(it[0]) == half], half),
+              OUT / f"{half}.jsonl")
+
+
+def write(chats: list[dict[str, object]], path: Path) -> None:
+    """One conversation a JSON line; print what went in."""
+    with path.open("w", encoding="utf-8") as f:
+        for chat in chats:
+            f.write(json.dumps(chat, ensure_ascii=False) + "\n")
+    n_msgs = sum(len(cast(list[str], c["messages"])) for c in chats)
+    print(f"{path.name}: {len(chats)} conversations, {n_msgs} messages")
 
 
 if __name__ == "__main__":
