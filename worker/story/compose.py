@@ -26,6 +26,9 @@ from worker.story.retell import Voice, retell
 from worker.story.told import Told, gather
 
 logger = logging.getLogger(__name__)
+# /retry: variants composed before one that reads as the version it replaces is delivered
+# (the only faithful telling of those moments there is)
+RETRY_ROUNDS = 3
 
 
 @dataclass
@@ -98,14 +101,31 @@ class Composer:
                 preview: Callable[[str], None] | None = None,
                 said_before: dict[str, str] | None = None) -> Composition:
         """The installment for a plan: every sentence told, retold, checked. variant > 0
-        asks for another version of the same moments (/retry); said_before: for a planned
-        turn, the user's message before it (where 'he' and 'she' may be named)."""
+        asks for another version of the same moments (/retry): one that reads word for
+        word as the version it replaces is none, so the next variant is tried (the model's
+        rewordings kept), up to RETRY_ROUNDS; said_before: for a planned turn, the user's
+        message before it (where 'he' and 'she' may be named)."""
+        proposed: dict[tuple[str, ...], tuple[list[list[str]], GenerationStats | None]] = {}
+        for shift in range(RETRY_ROUNDS if variant else 1):
+            done = self._compose(plan, turn_texts, profile, prefs, tone, seed, earlier,
+                                 variant + shift, replacing, preview, said_before or {},
+                                 proposed)
+            if done.text != replacing:
+                break
+        return done
+
+    def _compose(self, plan: Plan, turn_texts: dict[str, str], profile: Profile,
+                 prefs: UserSettings, tone: str, seed: int | None, earlier: Sequence[str],
+                 variant: int, replacing: str, preview: Callable[[str], None] | None,
+                 said_before: dict[str, str],
+                 proposed: dict[tuple[str, ...], tuple[list[list[str]], GenerationStats | None]],
+                 ) -> Composition:
         voice = voice_of(prefs)
         order = list(dict.fromkeys(b.turn_id for b in plan.beats))
         material = gather(self.nlp, [(t, turn_texts.get(t, "")) for t in order])
         g = grounding(self.nlp, [turn_texts.get(t, "") for t in order], profile, prefs)
         lines = self._split([ln for ln in self.retold(material, voice) if ln.text])
-        self._name_pronouns(lines, turn_texts, said_before or {}, profile, voice)
+        self._name_pronouns(lines, turn_texts, said_before, profile, voice)
         for ln in lines:
             ln.told = ln.text
         counts: dict[str, int] = {"told": len(lines)}
@@ -118,7 +138,7 @@ class Composer:
                 preview(text)
 
         show()
-        stats = self._reword(lines, g, voice, seed, counts, variant)
+        stats = self._reword(lines, g, voice, seed, counts, variant, proposed)
         if variant % 2 == 0:
             lines = self._join(lines, g, counts)
         show()
@@ -139,8 +159,9 @@ class Composer:
         return Composition(lines=lines, stats=stats, counts=counts)
 
     def _reword(self, lines: list[Line], g: checks.Grounding, voice: Voice,
-                seed: int | None, counts: dict[str, int],
-                variant: int = 0) -> GenerationStats | None:
+                seed: int | None, counts: dict[str, int], variant: int,
+                proposed: dict[tuple[str, ...], tuple[list[list[str]], GenerationStats | None]],
+                ) -> GenerationStats | None:
         """Each sentence reworded where a rewording passes the checks (else fronted, else as
         retold)."""
         if not lines:
@@ -152,16 +173,22 @@ class Composer:
                 if moved:
                     options[i].append(moved)
         stats = None
-        if self.rephraser is not None and self.rephraser.samples > 0:
+        key = tuple(ln.text for ln in lines)
+        if key in proposed:  # another variant of the same sentences: the same rewordings
+            found, stats = proposed[key]
+            for i, more in enumerate(found):
+                options[i].extend(more)
+        elif self.rephraser is not None and self.rephraser.samples > 0:
             from worker.llm.names import NameGuard
 
             guard = NameGuard(self.tokenizer, g.names_cased) if self.tokenizer else None
             shots = shots_for(lambda s: retell(self.nlp(s)[:], voice))
             proposals = self.rephraser.propose([ln.text for ln in lines], shots, seed, guard,
                                                self.count)
-            for i, found in enumerate(proposals):
-                options[i].extend(found)
+            for i, more in enumerate(proposals):
+                options[i].extend(more)
             stats = getattr(self.rephraser, "last_stats", None)
+            proposed[key] = ([list(p) for p in proposals], stats)
         flat = [(i, text) for i, opts in enumerate(options) for text in dict.fromkeys(opts)]
         counts["proposals"] = len(flat)
         if not flat:
@@ -176,16 +203,26 @@ class Composer:
             else:
                 counts["rejected"] = counts.get("rejected", 0) + 1
         for i, ln in enumerate(lines):
-            chosen = self.rephraser.choose(ln.text, passing[i], variant) if self.rephraser else (
-                next((p for p in passing[i] if wording_overlap(p, ln.text) < SAME_WORDING),
-                     None))
+            shifted = {reshape.front_time(told_docs[i][:]), reshape.back_time(told_docs[i][:])}
+            chosen = self._pick(ln.text, passing[i], shifted, variant)
             if chosen:
-                shifted = {reshape.front_time(told_docs[i][:]),
-                           reshape.back_time(told_docs[i][:])}
                 ln.how = "moved" if chosen in shifted else "reworded"
                 ln.text = chosen
                 counts[ln.how] = counts.get(ln.how, 0) + 1
         return stats
+
+    def _pick(self, told: str, passing: list[str], shifted: Collection[str | None],
+              variant: int) -> str | None:
+        """The wording of one sentence: the most fluent passing rewording (None: as told);
+        variant n > 0 (another version asked for) takes the next one round of the
+        rewordings, the time told elsewhere in the sentence, and the told wording."""
+        ranked = self.rephraser.ranked(told, passing) if self.rephraser else [
+            p for p in passing if wording_overlap(p, told) < SAME_WORDING]
+        if not variant:
+            return ranked[0] if ranked else None
+        moved = [p for p in passing if p in shifted and p != told and p not in ranked]
+        options: list[str | None] = [*ranked, *moved, None]
+        return options[variant % len(options)]
 
     def _name_pronouns(self, lines: list[Line], turn_texts: dict[str, str],
                        said_before: dict[str, str], profile: Profile, voice: Voice) -> None:

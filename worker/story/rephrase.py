@@ -82,21 +82,14 @@ class Rephraser:
         return [list(dict.fromkeys(first_line(t) for t in row if first_line(t)))
                 for row in texts]
 
-    def choose(self, source: str, passing: Sequence[str], variant: int = 0) -> str | None:
-        """The most fluent passing rewording that is not the same wording, if any; variant
-        n > 0 (another version asked for) takes the next one round, the told wording
-        included."""
+    def ranked(self, source: str, passing: Sequence[str]) -> list[str]:
+        """The passing rewordings that are not the same wording, most fluent first."""
         fresh = [p for p in passing if wording_overlap(p, source) < SAME_WORDING]
-        if not fresh:
-            return None
         if len(fresh) > 1:
             ppl = self.perplexity(fresh)
             fresh = [t for t, _ in sorted(zip(fresh, ppl, strict=True),
                                           key=lambda x: x[1] if math.isfinite(x[1]) else 1e9)]
-        if variant:
-            options: list[str | None] = [*fresh, None]
-            return options[variant % len(options)]
-        return fresh[0]
+        return fresh
 
 
 def shots_for(retell_text: Callable[[str], str]) -> list[tuple[str, str]]:
