@@ -14,6 +14,10 @@ Nothing here runs the detector or any storyloom code on the texts.
 Run: PYTHONPATH=. python scripts/build_fresh_memories.py          (rewrites fresh.jsonl)
      PYTHONPATH=. python scripts/build_fresh_memories.py --list   (prints the candidates,
      one "id<TAB>text" a line, for reading by hand)
+     PYTHONPATH=. python scripts/build_fresh_memories.py --mine   (prints, one
+     "id<TAB>sentence" a line, sentences of the matching comments AFTER the candidates,
+     in no evaluation set, that the risk backstop alone would let pause a story:
+     hard-negative candidates for nlu/safety/exemplars_tune.json, to be read by hand)
 """
 
 from __future__ import annotations
@@ -95,6 +99,21 @@ def excluded() -> set[str]:
     return {line.split("\t")[0] for line in lines if line and not line.startswith("#")}
 
 
+def mine() -> None:
+    """Print the pool's sentences that the backstop alone would pause a story on."""
+    from nlu.safety.detector import RiskDetector, assess_rules
+    from nlu.safety.prototypes import flag_level
+    from nlu.safety.text import sentences
+
+    scorer = RiskDetector(use_embeddings=True).load().scorer
+    assert scorer is not None
+    pool = [(cid, s) for cid, text in matching()[CANDIDATES:] for s in sentences(text)]
+    pool = [(cid, s) for cid, s in pool if len(s) > 3 and not assess_rules(s).flagged]
+    for (cid, s), p in zip(pool, scorer.score([s for _, s in pool]), strict=True):
+        if flag_level(p, scorer.config) == 2:
+            print(f"{cid}\t{s}")
+
+
 def conversations(items: list[tuple[str, str]]) -> list[dict[str, object]]:
     """Two sentences a message, ten messages a conversation, as the other halves."""
     return grouped(items, "fresh")
@@ -104,8 +123,13 @@ def main() -> None:
     """Write fresh.jsonl (or list the candidates) and print what went in."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--list", action="store_true", help="print the candidates to read")
+    ap.add_argument("--mine", action="store_true", help="print hard-negative candidates")
+    args = ap.parse_args()
+    if args.mine:
+        mine()
+        return
     found = candidates()
-    if ap.parse_args().list:
+    if args.list:
         for cid, text in found:
             print(f"{cid}\t{text}")
         return

@@ -159,6 +159,27 @@ def test_dev_exemplars_do_not_leak_into_the_eval_sets() -> None:
         assert not shipped & {r["text"].lower().strip(" .!") for r in rows}
 
 
+def test_no_hard_negative_comes_from_a_set_measured_blind() -> None:
+    """The sad-memories held-out half and the fresh-test half are measured, never mined (the
+    tune and fresh-tune halves are, so the same check on them finds their sentences)."""
+    from importlib import resources
+
+    from nlu.safety.text import sentences
+    from scripts.bench_sad_memories import chats_of
+
+    mined = json.loads(resources.files("nlu.safety").joinpath("exemplars_tune.json")
+                       .read_text(encoding="utf-8"))["none"]
+    shipped = {t.lower().strip(" .!") for t in mined}
+    assert shipped <= {t.lower().strip(" .!") for t in load_exemplars()["none"]}
+    for half in ("heldout", "fresh-test"):
+        said = {s.lower().strip(" .!") for c in chats_of(half) for m in c["messages"]
+                for s in sentences(str(m))}
+        assert len(said) > 500 and not shipped & said, half
+    tuned = {s.lower().strip(" .!") for c in chats_of("fresh-tune") for m in c["messages"]
+             for s in sentences(str(m))}
+    assert shipped & tuned
+
+
 def test_eval_set_is_large_and_well_formed() -> None:
     rows = [json.loads(line) for line in (DATA / "risk_eval.jsonl").read_text().splitlines()]
     labels = {"none", "suicidal_ideation", "self_harm", "abuse", "harm_to_others"}
