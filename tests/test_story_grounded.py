@@ -476,3 +476,33 @@ def test_a_retry_never_comes_back_as_the_version_it_replaces(nlp: Any) -> None:
                                                      replacing=once, first=told))
         assert again != once, variant
         assert "1998" in again and "Tom" in again
+
+
+def test_a_he_or_she_introduced_by_name_is_named(nlp: Any) -> None:
+    """Second held-out set: "his name was Rocket, indie dog" was no person of the profile, so
+    the installment told "You found him as a puppy..." and never said whose story it was."""
+    from datetime import UTC, datetime
+
+    from worker.profile.model import LifeEvent, Profile
+    from worker.store.records import UserSettings
+    from worker.story.compose import Composer
+    from worker.story.grounded import sentence_encoder
+    from worker.story.planner import plan_next
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    said = {"t2": "I found her under a parked car in 2015, shaking and thin."}
+    profile = Profile(user="local:p", events=(LifeEvent(
+        text=said["t2"], predicate="find", score=0.9, turn_id="t2", said_at=at),))
+    plan = plan_next(profile, [], "second")
+    assert plan is not None
+    composer = Composer(nlp, sentence_encoder().embed, None, lambda s: len(s.split()))
+    for before, name in (("her name was Bella, a little grey cat", "Bella"),
+                         ("She was called Mitzi. Grey, tiny, loud.", "Mitzi")):
+        text = composer.compose(plan, said, profile, UserSettings(), "calm", 0,
+                                said_before={"t2": before}).text
+        assert f"found {name} under a parked car in 2015" in text, text
+    # no introduction, or one of a he: the she stays a she
+    for before in ("we lived on the third floor", "his name was Bruno"):
+        text = composer.compose(plan, said, profile, UserSettings(), "calm", 0,
+                                said_before={"t2": before}).text
+        assert "found her under a parked car" in text, text

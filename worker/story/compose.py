@@ -65,9 +65,10 @@ def voice_of(prefs: UserSettings) -> Voice:
 
 
 def grounding(nlp: Any, texts: Sequence[str], profile: Profile,
-              prefs: UserSettings) -> checks.Grounding:
-    """What the user told, for the checks: the planned turns and the profile's names."""
-    names = [n for p in profile.people for n in (p.name, *p.aliases)]
+              prefs: UserSettings, named: Sequence[str] = ()) -> checks.Grounding:
+    """What the user told, for the checks: the planned turns and the profile's names (and
+    named: those the user introduced by name just before, "his name was Rocket")."""
+    names = [*named, *(n for p in profile.people for n in (p.name, *p.aliases))]
     names += [p.name for p in profile.places] + [o.name for o in profile.organisations]
     relations = {p.name.lower(): (p.relation or "").lower() for p in profile.people
                  if p.relation and " " not in p.name}
@@ -123,7 +124,9 @@ class Composer:
         voice = voice_of(prefs)
         order = list(dict.fromkeys(b.turn_id for b in plan.beats))
         material = gather(self.nlp, [(t, turn_texts.get(t, "")) for t in order])
-        g = grounding(self.nlp, [turn_texts.get(t, "") for t in order], profile, prefs)
+        named = [p.label for t in order for text in (said_before.get(t, ""), turn_texts.get(t, ""))
+                 for p in referents.introduced(text)]
+        g = grounding(self.nlp, [turn_texts.get(t, "") for t in order], profile, prefs, named)
         lines = self._split([ln for ln in self.retold(material, voice) if ln.text])
         self._name_pronouns(lines, turn_texts, said_before, profile, voice)
         for ln in lines:

@@ -50,6 +50,26 @@ def people_of(people: Sequence[Person], pov: Pov) -> list[Someone]:
     return out
 
 
+# A he or she introduced by name: "his name was Rocket", "she was called Ana"
+_INTRODUCED = re.compile(
+    r"\b(?:(?P<whose>his|her) name (?:was|is|'s)|(?P<who>he|she) (?:was|is|'s) "
+    r"(?:called|named)) (?P<name>[A-Z][a-z'-]+)\b", re.I)
+
+
+def introduced(text: str) -> list[Someone]:
+    """Those a text introduces by name with their pronoun (a dog, a teacher the profile has
+    no person for): the name as the user wrote it."""
+    out = []
+    for m in _INTRODUCED.finditer(text):
+        name = m.group("name")
+        if not name[:1].isupper():
+            continue
+        gender = "male" if (m.group("whose") or m.group("who")).lower() in ("his", "he") \
+            else "female"
+        out.append(Someone(gender, (name.lower(),), name))
+    return out
+
+
 def _mentions(text: str, people: Sequence[Someone]) -> list[Someone]:
     """People named in a text, in the order of their last mention."""
     words = [w.lower() for w in _WORD.findall(text)]
@@ -82,7 +102,7 @@ def resolve(line: str, before: str, context: Sequence[str],
     if any(_fits(p, gender) for p in _mentions(before, people)):
         return line
     for text in reversed(context):
-        found = [p for p in _mentions(text, people) if _fits(p, gender)]
+        found = [p for p in _mentions(text, [*people, *introduced(text)]) if _fits(p, gender)]
         if found:
             person = found[-1]
             break
@@ -96,7 +116,16 @@ def resolve(line: str, before: str, context: Sequence[str],
     return line[:match.start()] + label + line[match.end():]
 
 
+# Words after an object 'her' ("found her under a car", "took her home"), never a noun
+_NOT_A_NOUN = frozenset(str.split(
+    "a an the this that these those there here to in on at with from for by up down out off "
+    "under over into onto about after before since until through across along around behind "
+    "near past home back away again too very so and but or nor as if when because while then "
+    "now once twice every all more less never always still yesterday today tonight"))
+
+
 def _followed_by_noun(line: str, match: re.Match[str]) -> bool:
-    """'her' as a possessive ('her kitchen') rather than an object ('missed her.')."""
-    rest = line[match.end():].lstrip()
-    return bool(rest) and rest[0].isalpha()
+    """'her' as a possessive ('her kitchen') rather than an object ('missed her.', 'found
+    her under a car')."""
+    rest = _WORD.match(line[match.end():].lstrip())
+    return rest is not None and rest.group(0).lower() not in _NOT_A_NOUN
