@@ -1,6 +1,6 @@
 """Run `storyloom eval story` over the tune and held-out conversations; judge; one table each.
 
-    PYTHONPATH=. python scripts/eval_story_suite.py [--set tune|heldout|heldout2|both]
+    PYTHONPATH=. python scripts/eval_story_suite.py [--set tune|heldout|heldout2|heldout3|both]
         [--out DIR]
         [--drafts 4] [--tokens 96] [--jobs 1] [--only NAME,...] [--no-run]
 
@@ -35,7 +35,9 @@ sys.path.insert(0, str(ROOT))
 
 SETS = {"tune": ROOT / "examples" / "eval", "heldout": ROOT / "examples" / "eval" / "heldout",
         # written after the first held-out set had been read (its README says how)
-        "heldout2": ROOT / "examples" / "eval" / "heldout2"}
+        "heldout2": ROOT / "examples" / "eval" / "heldout2",
+        # public-domain memoirs by narrators none of the others use (its README says how)
+        "heldout3": ROOT / "examples" / "eval" / "heldout3"}
 BUDGETS = {"long-life": 512}  # prompt tokens; every other script: 900
 MEASURES = ("faithfulness", "invented_entity_rate", "tone_match", "tone_score", "distinct_2",
             "repetition", "perplexity")
@@ -112,7 +114,7 @@ def _fmt(v: float | None) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--set", choices=["tune", "heldout", "heldout2", "both"], default="both")
+    ap.add_argument("--set", choices=[*SETS, "both"], default="both")
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "storyloom-eval")
     ap.add_argument("--drafts", type=int, default=4)
     ap.add_argument("--tokens", type=int, default=96)
