@@ -18,6 +18,7 @@ from nlu.safety import (
     crisis_resources,
     moderate,
 )
+from nlu.safety.detector import assess_rules
 from nlu.safety.prototypes import load_exemplars
 
 DATA = Path(__file__).resolve().parent.parent / "datasets" / "safety"
@@ -402,3 +403,10 @@ def test_a_distant_time_set_earlier_in_the_message_holds_for_what_follows() -> N
     assert not present_danger(normalise("He made me carry his groceries for a month."), turn)
     still = normalise("When I was 10 he started hitting me. He still makes me do it.")
     assert present_danger(normalise("He still makes me do it."), still)
+
+
+def test_making_a_thing_pay_is_a_living_not_revenge() -> None:
+    """Third held-out set (Slocum): "I would make it pay" paused a boat-building story."""
+    assert assess_rules("I answered by declaring that I would make it pay.").level == "none"
+    assert assess_rules("I swear I will make him pay for this.").needs_crisis_reply
+    assert assess_rules("I'm going to make them suffer.").needs_crisis_reply

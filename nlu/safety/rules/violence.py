@@ -41,7 +41,9 @@ RULES: tuple[Rule, ...] = (
          r"\bburn (?:his|her|their) (?:house|home|flat|place) down\b",
          "intent to hurt someone"),
     rule("ho.revenge", HO, 0.62,
-         r"\bmake (?:him|her|them|\w+) (?:pay|suffer)\b|\b(?:they|he|she)(?:'ll| will) (?:all )?"
+         # "make it pay" is a living made, not revenge (Slocum rebuilding the Spray)
+         r"\bmake (?!it\b|this\b|that\b)\w+ pay\b|\bmake \w+ suffer\b|"
+         r"\b(?:they|he|she)(?:'ll| will) (?:all )?"
          r"be sorry\b|\bput (?:a man|a guy|him|her|someone|somebody) in (?:the )?hospital\b",
          "revenge or past violence"),
     rule("other.ho.threat", HO, 0.62,
