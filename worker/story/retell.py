@@ -33,9 +33,13 @@ _HE = {"i": "he", "me": "him", "my": "his", "mine": "his", "myself": "himself"}
 FILLERS = frozenset({"well", "so", "anyway", "anyways", "oh", "ah", "um", "uh", "hmm", "yeah",
                      "yes", "ok", "okay", "haha", "hahaha", "lol", "lmao", "honestly",
                      "basically"})
+# Whole words only ("I meant to see all I could" had lost "I mean"), never "a kind of
+# bread", "let you know" or "did you know".
 _FILLER_PHRASES = re.compile(
-    r"\b(you know|i mean|i guess|kind of|sort of|to be honest|tbh|haha+|lol|lmao|:\)|:\(|:D|;\))"
-    r"[,]?\s*", re.I)
+    r"(?:(?<!\blet )(?<!\bdid )(?<!\bdo )(?<!\bif )\byou know\b|\bi mean\b|\bi guess\b|"
+    r"(?<!\ba )(?<!\bthe )(?<!\bthis )(?<!\bthat )(?<!\bwhat )(?<!\bsome )(?<!\bany )"
+    r"(?<!\bsame )(?<!\bone )\b(?:kind|sort) of\b|"
+    r"\bto be honest\b|\btbh\b|\bhaha+\b|\blol\b|\blmao\b|:\)|:\(|:D|;\))[,]?\s*", re.I)
 
 
 @dataclass(frozen=True)
@@ -292,6 +296,7 @@ def strip_fillers(text: str) -> str:
     """The sentence without chat filler: leading 'well,'/'so', 'you know', 'haha', emoji;
     'dont' set as "don't", 'like 30' as 'about 30'."""
     text = _FILLER_PHRASES.sub("", text)
+    text = re.sub(r"\s*,\s*(?=[.!?]|$)", "", re.sub(r",\s*,", ",", text))  # "scared,."
     text = _BARE.sub(_mend_contraction, text)
     text = _LIKE_NUMBER.sub("about ", text)
     text = re.sub(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]+", "", text)
