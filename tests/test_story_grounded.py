@@ -61,6 +61,8 @@ def test_reshaping_moves_and_splits_but_never_adds_a_word(nlp: Any) -> None:
     }
     for before, after in cases.items():
         assert reshape.front_time(nlp(before)[:]) == after
+    # third held-out set (Douglass): "Before you knew anything about it, she was gone long."
+    assert reshape.front_time(nlp("Your father was gone long before you woke up.")[:]) is None
     assert reshape.back_time(nlp("In 2005 you started university in Coimbra.")[:]) == (
         "You started university in Coimbra in 2005.")
     parts = reshape.split_clauses(nlp(
@@ -518,3 +520,28 @@ def test_chat_filler_goes_but_never_part_of_a_word_or_a_phrase(nlp: Any) -> None
     assert strip_fillers("Mum bought me a lollipop, I wanted to let you know.") == (
         "Mum bought me a lollipop, I wanted to let you know.")
     assert strip_fillers("i was kind of scared, you know, lol.") == "i was scared."
+
+
+def test_a_she_whose_person_the_profile_does_not_know_stays_a_she() -> None:
+    """Third held-out set (Seacole): "I nursed my old indulgent patroness in her last long
+    illness. After she died..." was told as "your mother's last long illness" and "After your
+    mother died": a fact changed, from the last 'she' the profile knew."""
+    from datetime import UTC, datetime
+
+    from worker.profile.model import Person
+    from worker.story import referents
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    people = referents.people_of(
+        [Person(name="Maria", relation="mother", gender="female", first_seen=at, last_seen=at)],
+        "second")
+    said = ["My mother Maria ran a bakery in Cork."]
+    nursed = "You cared for your old landlady in her last winter."
+    assert referents.resolve(nursed, "", said, people) == nursed
+    died = "After she died, you moved back to Cork."
+    assert referents.resolve(died, nursed, said, people) == died
+    assert referents.resolve(died, "", [*said, "I cared for my old landlady all winter."],
+                             people) == died
+    # with nobody else in between, the she is still the mother the user named
+    assert referents.resolve("She taught you to knead dough.", "", said, people) == (
+        "Your mother Maria taught you to knead dough.")

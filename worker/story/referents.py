@@ -81,6 +81,37 @@ def _mentions(text: str, people: Sequence[Someone]) -> list[Someone]:
     return [people[k] for k, _ in sorted(last.items(), key=lambda x: x[1])]
 
 
+# Someone of a known gender the profile has no person for ("I nursed my old patroness in
+# her last illness. After she died..."): the he or she is theirs, never a person named earlier.
+_NOUNS = {
+    "female": frozenset(str.split(
+        "woman women lady ladies girl girls wife mother mum mom daughter sister aunt niece "
+        "grandmother grandma granny nan queen widow bride nun mistress patroness hostess "
+        "actress waitress princess duchess landlady stepmother godmother girlfriend "
+        "schoolmistress governess matron")),
+    "male": frozenset(str.split(
+        "man men boy boys husband father dad son brother uncle nephew grandfather grandpa "
+        "king widower groom monk master gentleman fellow lad guy boyfriend stepfather "
+        "godfather landlord priest schoolmaster")),
+}
+
+
+SOMEONE_ELSE = Someone(None, (), "")
+
+
+def _nearest(text: str, people: Sequence[Someone], gender: str) -> Someone | None:
+    """The last one of a gender a text speaks of: a person of the profile, SOMEONE_ELSE when
+    it is someone the profile does not know ('patroness'), None when nobody is there."""
+    found: Someone | None = None
+    for w in (w.lower() for w in _WORD.findall(text)):
+        known = [p for p in people if w in p.keys]
+        if known:  # one the profile knows ('my mother'): theirs when of that gender
+            found = next((p for p in known if _fits(p, gender)), found)
+        elif w in _NOUNS[gender]:
+            found = SOMEONE_ELSE
+    return found
+
+
 def _fits(person: Someone, gender: str) -> bool:
     """Only someone known to be a he (or a she): 'his curls' in Du Bois's passage about his
     son became "Josie's curls" when Josie, of no known gender, was the last one named."""
@@ -99,12 +130,16 @@ def resolve(line: str, before: str, context: Sequence[str],
     gender, role = _PRONOUNS[match.group(0).lower()]
     if _mentions(line[:match.start()], people):
         return line  # "your cousin Balvinder let you drive his taxi": his is Balvinder's
-    if any(_fits(p, gender) for p in _mentions(before, people)):
-        return line
+    if _nearest(line[:match.start()], people, gender) is SOMEONE_ELSE:
+        return line  # "you nursed your old patroness in her last illness"
+    if _nearest(before, people, gender) is not None:
+        return line  # named, or someone else, in the installment already
     for text in reversed(context):
-        found = [p for p in _mentions(text, [*people, *introduced(text)]) if _fits(p, gender)]
-        if found:
-            person = found[-1]
+        found = _nearest(text, [*people, *introduced(text)], gender)
+        if found is SOMEONE_ELSE:
+            return line
+        if found is not None:
+            person = found
             break
     else:
         return line

@@ -42,6 +42,11 @@ def lower_first(text: str, first: Any | None = None) -> str:
     return text[:1].lower() + text[1:]
 
 
+# Words that measure the time phrase after them ("long before", "just after", "soon after")
+_DEGREE = frozenset(str.split(
+    "long shortly soon right just well immediately directly even only not ever straight"))
+
+
 def _temporal(child: Any) -> bool:
     """A dependent of the main verb that says when: a 'when' clause, 'in 1998', 'every Sunday'."""
     if child.dep_ == "advcl":
@@ -76,6 +81,8 @@ def front_time(sent: Any) -> str | None:
     if len(span) > MAX_FRONT_SHARE * end:
         return None
     head = sent.doc[sent.start: span.start]
+    if head[-1].lower_ in _DEGREE:
+        return None  # "she was gone long before I knew": 'long' is the clause's
     rest = head.text.rstrip(" ,")
     if len(rest.split()) < 3:
         return None
