@@ -545,3 +545,19 @@ def test_a_she_whose_person_the_profile_does_not_know_stays_a_she() -> None:
     # with nobody else in between, the she is still the mother the user named
     assert referents.resolve("She taught you to knead dough.", "", said, people) == (
         "Your mother Maria taught you to knead dough.")
+
+
+def test_the_tellers_own_words_are_never_prompt_text(nlp: Any) -> None:
+    """Third held-out set (Addams): "The house at the end of the village in which I was
+    born..." was dropped as prompt text ('the end'), and the installment began on the next
+    sentence, "The latter offered...", pointing at nothing."""
+    told = ("We lived at the end of the lane, and my uncle got a ten year sentence in 1961. "
+            "The original cottage had one room.")
+    g = _grounding(nlp, told)
+    for ok in ("You lived at the end of the lane.",
+               "Your uncle got a ten year sentence in 1961.",
+               "The original cottage had one room."):
+        assert checks.check(nlp(ok), g).ok, ok
+    for meta in ("Here is a sentence about the lane.", "You lived in the lane. The end.",
+                 "The cottage had one room. 3."):
+        assert "prompt or list text" in checks.check(nlp(meta), g).reasons, meta

@@ -49,7 +49,7 @@ PERSON_WORDS = {
 _META = re.compile(
     r"\b(here'?s|here is|let me|for example|an example|sentence|paragraph|rewrite|rewritten|"
     r"original|as an ai|assistant|user:|memoir writer|story so far|the next part|"
-    r"part \d+|step \d+|in summary|note:|the end)\b|^\s*\d{1,2}\s*[.)]\s|"
+    r"part \d+|step \d+|in summary|note:)\b|(?:^|[.!?]\s+)the end\W*$|^\s*\d{1,2}\s*[.)]\s|"
     r"(^|[.!?:]\s*)\d{1,2}\s*[.)]?\s*$|"
     r"[#*_\[\]{}<>|=]|\b(https?|www)\b", re.I)
 _ENDS_BADLY_POS = frozenset({"CCONJ", "ADP", "DET", "SCONJ"})
@@ -191,10 +191,19 @@ def whole(doc: Any) -> list[str]:
     return reasons
 
 
+def _not_theirs(found: str, g: Grounding) -> bool:
+    """Prompt words the user never wrote ('sentence' in "he got a life sentence" is theirs,
+    as is "the original house"); marks and list numbers are never theirs."""
+    said = re.findall(r"[a-z']+", found.lower())
+    if said == ["the", "end"]:
+        return True  # "The end." closing a story: only ever the model's
+    return not said or not all(w in g.words for w in said)
+
+
 def surface(doc: Any, g: Grounding) -> list[str]:
     """Why a sentence could not be shown to anyone: prompt text, non-words, strange names."""
     reasons = []
-    if _META.search(doc.text):
+    if any(_not_theirs(m.group(0), g) for m in _META.finditer(doc.text)):
         reasons.append("prompt or list text")
     lex = lexicon()
     for tok in doc:
