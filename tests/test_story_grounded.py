@@ -561,3 +561,14 @@ def test_the_tellers_own_words_are_never_prompt_text(nlp: Any) -> None:
     for meta in ("Here is a sentence about the lane.", "You lived in the lane. The end.",
                  "The cottage had one room. 3."):
         assert "prompt or list text" in checks.check(nlp(meta), g).reasons, meta
+
+
+def test_a_sad_installment_closes_sadly_where_a_loss_is_told(nlp: Any) -> None:
+    """Third held-out set (Addams, sadness asked): "To my amazement I found my father in
+    tears... the greatest man in the world had died" read as a glad message (amazement,
+    greatest), so no sad closing line was written and the installment read cheerful."""
+    cried = "My brother Tom cried at the station when I left for Leeds."
+    lines = _composed(nlp, "sadness", 0.6, first=cried)
+    assert lines[-1].how == "bridge" and not lines[-1].sources
+    # with no loss told, a sad line never closes glad moments
+    assert all(ln.how != "bridge" for ln in _composed(nlp, "sadness", 0.6))

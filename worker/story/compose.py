@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nlu.safety import moderate
+from nlu.safety.present import GRIEF
 from worker.profile.model import Profile
 from worker.store.records import GenerationStats, SourcedSentence, UserSettings
 from worker.story import bridges, checks, referents, reshape
@@ -149,6 +150,10 @@ class Composer:
         valence = {p.turn_id: p.valence for p in profile.arc}
         felt = [valence[t] for t in order if t in valence]
         mood = sum(felt) / len(felt) if felt else 0.0
+        if tone == "sadness" and any(_LOSS.search(ln.text) for ln in lines):
+            # a death or tears told is sad whatever the words around it ("to my amazement I
+            # found my father in tears... the greatest man in the world had died")
+            mood = min(mood, 0.0)
         # "those days with ..." only with family or a friend: not a neighbour who made a
         # child pay for a window, nor a football club the parser took for a person
         close = {p.name.lower() for p in profile.people if p.relation}
@@ -324,6 +329,9 @@ class Composer:
 # tone asked before a closing line would contradict them ("There was so much joy in those
 # days." after an illness): then the installment ends on what was told.
 AGAINST_TONE = 0.2
+# A loss told: someone's death, grief (nlu.safety.present.GRIEF), tears, a drowning
+_LOSS = re.compile(f"(?:{GRIEF.pattern})|\\b(?:tears|cried|wept|weeping|drowned|sobbed|sobbing)\\b",
+                   re.I)
 
 
 def _against(tone: str, mood: float) -> bool:
