@@ -572,3 +572,18 @@ def test_a_sad_installment_closes_sadly_where_a_loss_is_told(nlp: Any) -> None:
     assert lines[-1].how == "bridge" and not lines[-1].sources
     # with no loss told, a sad line never closes glad moments
     assert all(ln.how != "bridge" for ln in _composed(nlp, "sadness", 0.6))
+
+
+def test_a_rewording_that_only_reorders_the_told_words_is_refused() -> None:
+    """Third held-out set (Addams): the model's "As it were, into the thrilling and solemn
+    interests of a world lying quite outside the two white gateposts, the two flags, your
+    father's tears... constituted your initiation" kept every word, broke the order, and
+    passed every check."""
+    from worker.story.compose import reordered_only
+
+    told = "The flags and your father's tears made that spring your first lesson, as it were."
+    assert reordered_only("As it were, your first lesson the flags and your father's tears "
+                          "made that spring.", told)
+    assert not reordered_only(told, told)
+    assert not reordered_only("That spring the flags and your father's tears were your first "
+                              "lesson.", told)

@@ -21,6 +21,7 @@ from nlu.safety.present import GRIEF
 from worker.profile.model import Profile
 from worker.store.records import GenerationStats, SourcedSentence, UserSettings
 from worker.story import bridges, checks, referents, reshape
+from worker.story.anchors import words
 from worker.story.planner import Plan
 from worker.story.rephrase import SAME_WORDING, Rephraser, shots_for, wording_overlap
 from worker.story.retell import Voice, retell
@@ -176,10 +177,10 @@ class Composer:
             return None
         told_docs = list(self.nlp.pipe([ln.text for ln in lines]))
         options: list[list[str]] = [[] for _ in lines]
-        for i, doc in enumerate(told_docs):
-            for moved in (reshape.front_time(doc[:]), reshape.back_time(doc[:])):
-                if moved:
-                    options[i].append(moved)
+        moved = [(reshape.front_time(doc[:]), reshape.back_time(doc[:])) for doc in told_docs]
+        moves: list[set[str | None]] = [set(pair) for pair in moved]
+        for i, pair in enumerate(moved):
+            options[i] += [m for m in pair if m]
         stats = None
         key = tuple(ln.text for ln in lines)
         if key in proposed:  # another variant of the same sentences: the same rewordings
@@ -206,12 +207,12 @@ class Composer:
         verdicts = judge.judge(docs, [told_docs[i] for i, _ in flat])
         passing: list[list[str]] = [[] for _ in lines]
         for (i, text), verdict in zip(flat, verdicts, strict=True):
-            if verdict.ok:
+            if verdict.ok and (text in moves[i] or not reordered_only(text, lines[i].text)):
                 passing[i].append(text)
             else:
                 counts["rejected"] = counts.get("rejected", 0) + 1
         for i, ln in enumerate(lines):
-            shifted = {reshape.front_time(told_docs[i][:]), reshape.back_time(told_docs[i][:])}
+            shifted = moves[i]
             chosen = self._pick(ln.text, passing[i], shifted, variant)
             if chosen:
                 ln.how = "moved" if chosen in shifted else "reworded"
@@ -332,6 +333,15 @@ AGAINST_TONE = 0.2
 # A loss told: someone's death, grief (nlu.safety.present.GRIEF), tears, a drowning
 _LOSS = re.compile(f"(?:{GRIEF.pattern})|\\b(?:tears|cried|wept|weeping|drowned|sobbed|sobbing)\\b",
                    re.I)
+
+
+def reordered_only(text: str, told: str) -> bool:
+    """A model's 'rewording' that is the told words in another order: no retelling, and
+    the order can break ("As it were, into the thrilling and solemn interests of a world
+    ..., the two flags ... constituted your initiation"). The engine's own moves of a time
+    phrase are checked apart."""
+    a, b = words(text), words(told)
+    return a != b and sorted(a) == sorted(b)
 
 
 def _against(tone: str, mood: float) -> bool:
