@@ -503,6 +503,11 @@ def test_a_he_or_she_introduced_by_name_is_named(nlp: Any) -> None:
         text = composer.compose(plan, said, profile, UserSettings(), "calm", 0,
                                 said_before={"t2": before}).text
         assert f"found {name} under a parked car in 2015" in text, text
+    # named once, then a she again (not "Bella. Bella was shaking. Bella...")
+    two = {"t2": said["t2"] + " She slept on my feet that night."}
+    text = composer.compose(plan, two, profile, UserSettings(), "calm", 0,
+                            said_before={"t2": "her name was Bella"}).text
+    assert text.count("Bella") == 1 and "she slept on your feet" in text.lower(), text
     # no introduction, or one of a he: the she stays a she
     for before in ("we lived on the third floor", "his name was Bruno"):
         text = composer.compose(plan, said, profile, UserSettings(), "calm", 0,

@@ -132,7 +132,8 @@ def resolve(line: str, before: str, context: Sequence[str],
         return line  # "your cousin Balvinder let you drive his taxi": his is Balvinder's
     if _nearest(line[:match.start()], people, gender) is SOMEONE_ELSE:
         return line  # "you nursed your old patroness in her last illness"
-    if _nearest(before, people, gender) is not None:
+    named = [p for text in context for p in introduced(text)]
+    if _nearest(before, [*people, *named], gender) is not None:
         return line  # named, or someone else, in the installment already
     for text in reversed(context):
         found = _nearest(text, [*people, *introduced(text)], gender)
