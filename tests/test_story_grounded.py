@@ -592,3 +592,15 @@ def test_a_rewording_that_only_reorders_the_told_words_is_refused() -> None:
     assert not reordered_only(told, told)
     assert not reordered_only("That spring the flags and your father's tears were your first "
                               "lesson.", told)
+
+
+def test_a_rewording_never_changes_what_a_number_counts(nlp: Any) -> None:
+    """Second held-out set at HEAD: "it was 2000 and I was 16" was reworded "It was 2000
+    years ago, you were only 16." and passed: the same numbers, one new word."""
+    from worker.story.grounded import sentence_encoder
+
+    told = "In 1987 we moved to Leeds and I was 9"
+    judge = checks.Rephrasing(_grounding(nlp, told), sentence_encoder().embed)
+    _expect_verdicts(nlp, judge, "In 1987 you moved to Leeds and you were 9.", {
+        "You moved to Leeds 1987 years ago and you were 9.": "what a number counts",
+        "In 1987, you moved to Leeds and you were 9.": None})

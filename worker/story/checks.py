@@ -120,6 +120,18 @@ def _numbers(doc: Any) -> list[str]:
     return sorted(t.lower_ for t in doc if t.like_num or t.lower_ in NUMBER_WORDS)
 
 
+def _counted(doc: Any) -> list[tuple[str, str]]:
+    """What each number counts: the noun just after it, if any ("2000" a year, "2000 years"
+    a span: "it was 2000 and I was 16" must not become "It was 2000 years ago")."""
+    out = []
+    for t in doc:
+        if t.like_num or t.lower_ in NUMBER_WORDS:
+            nxt = doc[t.i + 1] if t.i + 1 < len(doc) else None
+            out.append((t.lower_, nxt.lemma_.lower() if nxt is not None and nxt.pos_ == "NOUN"
+                        else ""))
+    return sorted(out)
+
+
 def _negations(doc: Any) -> int:
     return sum(1 for t in doc if t.lower_ in NEGATIONS)
 
@@ -269,6 +281,8 @@ class Rephrasing:
         for reasons, doc, source in zip(verdicts, docs, sources, strict=True):
             if _numbers(doc) != _numbers(source):
                 reasons.append("numbers changed")
+            elif _counted(doc) != _counted(source):
+                reasons.append("what a number counts changed")
             if _negations(doc) != _negations(source):
                 reasons.append("negation changed")
             if not _persons(doc) <= _persons(source):
