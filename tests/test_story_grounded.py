@@ -63,6 +63,10 @@ def test_reshaping_moves_and_splits_but_never_adds_a_word(nlp: Any) -> None:
         assert reshape.front_time(nlp(before)[:]) == after
     # third held-out set (Douglass): "Before you knew anything about it, she was gone long."
     assert reshape.front_time(nlp("Your father was gone long before you woke up.")[:]) is None
+    # third held-out set (Addams): "As it were, into the thrilling and solemn interests..."
+    assert reshape.front_time(nlp(
+        "The long walk home was your apprenticeship, as it were, in the hard ways of the "
+        "city.")[:]) is None
     assert reshape.back_time(nlp("In 2005 you started university in Coimbra.")[:]) == (
         "You started university in Coimbra in 2005.")
     parts = reshape.split_clauses(nlp(

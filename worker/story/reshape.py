@@ -51,6 +51,9 @@ def _temporal(child: Any) -> bool:
     """A dependent of the main verb that says when: a 'when' clause, 'in 1998', 'every Sunday'."""
     if child.dep_ == "advcl":
         marks = [t for t in child.children if t.dep_ in ("mark", "advmod")]
+        said = " ".join(t.lower_ for t in child.subtree)
+        if said.startswith(("as it were", "as if", "as though", "as well")):
+            return False  # "my baptism, as it were, into ...": a manner of speaking
         return any(m.lower_ in _TEMPORAL_MARKS for m in marks)
     if child.dep_ in ("prep", "npadvmod", "advmod"):
         sub = list(child.subtree)
