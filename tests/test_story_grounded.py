@@ -608,3 +608,16 @@ def test_a_rewording_never_changes_what_a_number_counts(nlp: Any) -> None:
     _expect_verdicts(nlp, judge, "In 1987 you moved to Leeds and you were 9.", {
         "You moved to Leeds 1987 years ago and you were 9.": "what a number counts",
         "In 1987, you moved to Leeds and you were 9.": None})
+
+
+def test_a_sentence_may_end_on_a_preposition_its_what_left_there(nlp: Any) -> None:
+    """Third held-out set (Addams): "I tumbled down on the harsh gravel walk in my eager rush
+    into the house to inquire what they were "there for."" was dropped as unfinished."""
+    told = ("I ran into the kitchen to ask what the candles were for. We sold the house I grew "
+            "up in. I went to the shop and")
+    g = _grounding(nlp, told)
+    for ok in ("You ran into the kitchen to ask what the candles were for.",
+               "You sold the house you grew up in."):
+        assert checks.check(nlp(ok), g).ok, ok
+    for cut in ("You went to the shop and.", "You went to the.", "You went into."):
+        assert "stops mid-sentence" in checks.check(nlp(cut), g).reasons, cut

@@ -198,9 +198,18 @@ def whole(doc: Any) -> list[str]:
     if not any(t.tag_ in ("VBD", "VBZ", "VBP", "MD") for t in tokens):
         reasons.append("no finite verb")
     last = [t for t in tokens if not t.is_punct]
-    if last and (last[-1].pos_ in _ENDS_BADLY_POS or last[-1].dep_ == "poss"):
+    if last and (last[-1].pos_ in _ENDS_BADLY_POS or last[-1].dep_ == "poss"
+                 or last[-1].lower_ in ("the", "a", "an")) and not _stranded(last[-1], tokens):
         reasons.append("stops mid-sentence")
     return reasons
+
+
+def _stranded(tok: Any, tokens: Sequence[Any]) -> bool:
+    """A preposition left at the end by a 'what' or a relative clause: "to ask what they
+    were there for", "the house I grew up in"."""
+    return tok.pos_ == "ADP" and not any(c.dep_ == "pobj" and c.i > tok.i
+                                         for c in tok.children) and any(
+        t.tag_ in ("WDT", "WP", "WRB") or t.dep_ == "relcl" for t in tokens)
 
 
 def _not_theirs(found: str, g: Grounding) -> bool:
