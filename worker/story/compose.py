@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 # /retry: variants composed before one that reads as the version it replaces is delivered
 # (the only faithful telling of those moments there is)
 RETRY_ROUNDS = 3
+# The model's rewordings of a list of sentences, kept across a retry's variants
+Proposed = dict[tuple[str, ...], tuple[list[list[str]], GenerationStats | None]]
 
 
 @dataclass
@@ -108,7 +110,7 @@ class Composer:
         word as the version it replaces is none, so the next variant is tried (the model's
         rewordings kept), up to RETRY_ROUNDS; said_before: for a planned turn, the user's
         message before it (where 'he' and 'she' may be named)."""
-        proposed: dict[tuple[str, ...], tuple[list[list[str]], GenerationStats | None]] = {}
+        proposed: Proposed = {}
         for shift in range(RETRY_ROUNDS if variant else 1):
             done = self._compose(plan, turn_texts, profile, prefs, tone, seed, earlier,
                                  variant + shift, replacing, preview, said_before or {},
@@ -121,7 +123,7 @@ class Composer:
                  prefs: UserSettings, tone: str, seed: int | None, earlier: Sequence[str],
                  variant: int, replacing: str, preview: Callable[[str], None] | None,
                  said_before: dict[str, str],
-                 proposed: dict[tuple[str, ...], tuple[list[list[str]], GenerationStats | None]],
+                 proposed: Proposed,
                  ) -> Composition:
         voice = voice_of(prefs)
         order = list(dict.fromkeys(b.turn_id for b in plan.beats))
@@ -169,7 +171,7 @@ class Composer:
 
     def _reword(self, lines: list[Line], g: checks.Grounding, voice: Voice,
                 seed: int | None, counts: dict[str, int], variant: int,
-                proposed: dict[tuple[str, ...], tuple[list[list[str]], GenerationStats | None]],
+                proposed: Proposed,
                 ) -> GenerationStats | None:
         """Each sentence reworded where a rewording passes the checks (else fronted, else as
         retold)."""
