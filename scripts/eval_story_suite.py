@@ -1,7 +1,7 @@
 """Run `storyloom eval story` over the tune and held-out conversations; judge; one table each.
 
-    PYTHONPATH=. python scripts/eval_story_suite.py [--set tune|heldout|heldout2|heldout3|both]
-        [--out DIR]
+    PYTHONPATH=. python scripts/eval_story_suite.py
+        [--set tune|heldout|heldout2|heldout3|heldout4|both] [--out DIR]
         [--drafts 4] [--tokens 96] [--jobs 1] [--only NAME,...] [--no-run]
 
 The TUNE set is `examples/eval/*.txt` (what the engine may be tuned on); the HELD-OUT set
@@ -37,7 +37,9 @@ SETS = {"tune": ROOT / "examples" / "eval", "heldout": ROOT / "examples" / "eval
         # written after the first held-out set had been read (its README says how)
         "heldout2": ROOT / "examples" / "eval" / "heldout2",
         # public-domain memoirs by narrators none of the others use (its README says how)
-        "heldout3": ROOT / "examples" / "eval" / "heldout3"}
+        "heldout3": ROOT / "examples" / "eval" / "heldout3",
+        # six more memoirs' narrators, built blind (its README says how)
+        "heldout4": ROOT / "examples" / "eval" / "heldout4"}
 BUDGETS = {"long-life": 512}  # prompt tokens; every other script: 900
 MEASURES = ("faithfulness", "invented_entity_rate", "tone_match", "tone_score", "distinct_2",
             "repetition", "perplexity")
