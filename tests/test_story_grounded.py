@@ -621,3 +621,52 @@ def test_a_sentence_may_end_on_a_preposition_its_what_left_there(nlp: Any) -> No
         assert checks.check(nlp(ok), g).ok, ok
     for cut in ("You went to the shop and.", "You went to the.", "You went into."):
         assert "stops mid-sentence" in checks.check(nlp(cut), g).reasons, cut
+
+
+def test_the_tellers_resolve_is_retold_as_a_resolve_not_a_command(nlp: Any) -> None:
+    """Third held-out set: "I shall never forget" was retold "You shall never forget"."""
+    assert told(nlp, "I shall never forget the smell of that kitchen.") == (
+        "You will never forget the smell of that kitchen.")
+    assert told(nlp, "We shan't go back there.") == "You won't go back there."
+    assert told(nlp, "I shall never forget it.", Voice("third", "past", "Ana", "she")) == (
+        "Ana will never forget it.")
+    # someone else's "shall" is theirs
+    assert told(nlp, "The judge said he shall decide.") == "The judge said he shall decide."
+
+
+def test_the_first_we_names_who_the_teller_was_with(nlp: Any) -> None:
+    """Second held-out set: "we took his uncle's old car" was told "you took his uncle's old
+    car": the friend the teller had paired with themselves two messages before was gone,
+    and "his" pointed at nobody."""
+    from datetime import UTC, datetime
+
+    from worker.profile.model import LifeEvent, Person, Profile
+    from worker.store.records import UserSettings
+    from worker.story import referents
+    from worker.story.compose import Composer
+    from worker.story.grounded import sentence_encoder
+    from worker.story.planner import plan_next
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    lena = Person(name="Lena", relation="cousin", first_seen=at, last_seen=at)
+    said = {"t3": "In 1988 we built a raft from her dad's old doors. We sailed it across "
+                  "the pond and it sank halfway."}
+    profile = Profile(user="local:p", people=(lena,), events=(LifeEvent(
+        text=said["t3"], predicate="build", score=0.9, turn_id="t3", said_at=at),))
+    plan = plan_next(profile, [], "second")
+    assert plan is not None
+    composer = Composer(nlp, sentence_encoder().embed, None, lambda s: len(s.split()))
+    before = "My cousin Lena and I spent every summer at the farm."
+    text = composer.compose(plan, said, profile, UserSettings(), "joy", 0,
+                            said_before={"t3": before}).text
+    assert "you and your cousin Lena built a raft" in text, text
+    assert "You sailed it across the pond" in text, text  # named once, then "you" again
+    # nobody paired with the teller, or two people: "we" stays "you"
+    for before in ("We spent every summer at the farm.",
+                   "Lena and I were close. My brother and I fought a lot."):
+        text = composer.compose(plan, said, profile, UserSettings(), "joy", 0,
+                                said_before={"t3": before}).text
+        assert "you built a raft" in text, text
+    people = referents.people_of([lena], "second")
+    assert referents.companion(["me and Lena went swimming"], people) == people[0]
+    assert referents.companion(["Lena was there and I was not"], people) is None

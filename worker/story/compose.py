@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nlu.safety import moderate
@@ -83,6 +83,32 @@ def grounding(nlp: Any, texts: Sequence[str], profile: Profile,
     return checks.Grounding.of(nlp.pipe(list(texts)), names, relations, extra)
 
 
+_WE = re.compile(r"\bwe\b", re.I)
+
+
+def _companions(material: Sequence[Told], turn_texts: dict[str, str],
+                said_before: dict[str, str], profile: Profile, voice: Voice) -> list[Voice]:
+    """The voice for each told sentence: the first "we" of the installment names who the
+    teller was with, when their words pair them with one person ("Karim and I") and the
+    installment has not named that person yet."""
+    people = referents.people_of(profile.people, voice.pov)
+    out: list[Voice] = []
+    seen: list[str] = []  # the installment's told sentences so far
+    done = False
+    for m in material:
+        v = voice
+        if not done and _WE.search(m.text) and voice.pov != "first":
+            context = [said_before.get(m.turn_id, ""), turn_texts.get(m.turn_id, ""), *seen]
+            who = referents.companion(context, people)
+            so_far = {w.lower() for text in (*seen, m.text) for w in words(text)}
+            if who is not None and not so_far & set(who.keys):
+                v = replace(voice, companion=who.label)
+                done = True
+        out.append(v)
+        seen.append(m.text)
+    return out
+
+
 class Composer:
     """Composes installments; one per generate worker, its tools loaded once."""
 
@@ -95,10 +121,13 @@ class Composer:
         self.count = count
         self.tokenizer = tokenizer
 
-    def retold(self, material: Sequence[Told], voice: Voice) -> list[Line]:
+    def retold(self, material: Sequence[Told], voice: Voice,
+               voices: Sequence[Voice] = ()) -> list[Line]:
+        """Each told sentence in the story's voice (voices: one per sentence, if given)."""
         docs = self.nlp.pipe([m.text for m in material])
-        return [Line(text=retell(doc[:], voice), sources=(m.turn_id,), beat=m.beat, said=m.text)
-                for m, doc in zip(material, docs, strict=True)]
+        each = list(voices) or [voice] * len(material)
+        return [Line(text=retell(doc[:], v), sources=(m.turn_id,), beat=m.beat, said=m.text)
+                for m, doc, v in zip(material, docs, each, strict=True)]
 
     def compose(self, plan: Plan, turn_texts: dict[str, str], profile: Profile,
                 prefs: UserSettings, tone: str, seed: int | None,
@@ -131,7 +160,8 @@ class Composer:
         named = [p.label for t in order for text in (said_before.get(t, ""), turn_texts.get(t, ""))
                  for p in referents.introduced(text)]
         g = grounding(self.nlp, [turn_texts.get(t, "") for t in order], profile, prefs, named)
-        lines = self._split([ln for ln in self.retold(material, voice) if ln.text])
+        voices = _companions(material, turn_texts, said_before, profile, voice)
+        lines = self._split([ln for ln in self.retold(material, voice, voices) if ln.text])
         self._name_pronouns(lines, turn_texts, said_before, profile, voice)
         for ln in lines:
             ln.told = ln.text

@@ -152,6 +152,35 @@ def resolve(line: str, before: str, context: Sequence[str],
     return line[:match.start()] + label + line[match.end():]
 
 
+# "Karim and I", "me and my sister", "my wife and I": who the teller's "we" is
+_WITH_ME = re.compile(
+    r"\b(?P<a>[A-Za-z'-]+) and (?:I|i|me)\b|\b(?:I|i|[Mm]e) and (?P<b>(?:[A-Za-z'-]+ ?){1,4})")
+
+
+# Who else a teller may be with: "my brother and I", "a friend and I"
+_COMPANY = frozenset(_NOUNS["female"] | _NOUNS["male"] | set(str.split(
+    "friend friends cousin cousins partner parents family kids children colleague colleagues "
+    "neighbour neighbor roommate flatmate classmate classmates team teammates everyone")))
+
+
+def companion(texts: Sequence[str], people: Sequence[Someone]) -> Someone | None:
+    """The one person a teller's texts pair with themselves ("My best friend Karim and I
+    met in 1995"), who a later "we" is; None when nobody, or more than one, is."""
+    found: dict[str, Someone | None] = {}
+    for text in texts:
+        for m in _WITH_ME.finditer(text):
+            said = _WORD.findall(m.group("a") or m.group("b"))
+            words = [w.lower() for w in said]
+            person = next((p for w in words for p in people if w in p.keys), None)
+            if person is not None:
+                found[person.label] = person
+            elif said and (any(w in _COMPANY for w in words)
+                           or (said[0][:1].isupper() and said[0] not in ("I", "And"))):
+                found[" ".join(words)] = None  # someone the profile does not know
+    known = list(found.values())
+    return known[0] if len(known) == 1 else None
+
+
 # Words after an object 'her' ("found her under a car", "took her home"), never a noun
 _NOT_A_NOUN = frozenset(str.split(
     "a an the this that these those there here to in on at with from for by up down out off "

@@ -50,6 +50,8 @@ class Voice:
     tense: Tense = "past"
     name: str | None = None
     pronoun: str = "they"  # she, he or they: the teller after their name, in the third person
+    # who "we" is, named at its first use as a subject ("you and your best friend Karim")
+    companion: str | None = None
 
 
 def third_singular(lemma: str) -> str:
@@ -108,12 +110,20 @@ class Retelling:
         self.voice = voice
         self.named = False  # third person: the teller's name is used once per sentence
         self.forms: dict[int, str] = {}  # subject token index -> "1s" "1p" "2" "3s" "3p"
+        self.accompanied = False  # the companion has been named for "we"
 
     def pronoun(self, tok: Any) -> str:
         """A first-person pronoun in the story's point of view (recording how it agrees)."""
         low = tok.lower_
         plural = low in FIRST_PLURAL
         pov, name = self.voice.pov, self.voice.name
+        companion = self.voice.companion
+        if companion and low == "we" and tok.dep_ in ("nsubj", "nsubjpass") and (
+                pov == "second" or name) and not self.accompanied:
+            self.accompanied = True  # "we took his uncle's car": who "we" were, once
+            self.named = self.named or pov != "second"
+            self.forms[tok.i] = "2" if pov == "second" else "3p"
+            return f"{'you' if pov == 'second' else name} and {companion}"
         if pov == "second":
             self.forms[tok.i] = "2"
             return _SECOND[low]
@@ -151,6 +161,11 @@ class Retelling:
         present = self.voice.tense == "present"
         if low.startswith(("'", "\u2019")) and changed:
             return _contraction(low.replace("\u2019", "'"), _perfect(tok), form, present)
+        if changed and low in ("shall", "sha") and self.voice.pov != "first":
+            # "I shall never forget" is the teller's resolve: "you will never forget", never
+            # the command "you shall"
+            word = "will" if low == "shall" else "wo"
+            return word.capitalize() if tok.text[:1].isupper() else word
         if lemma == "use" and tag == "VBD" and tok.nbor(1).lower_ == "to":
             return tok.text  # "used to" is a habit in the past, whatever the story's tense
         if lemma == "be" and tag in ("VBD", "VBZ", "VBP") and (changed or present):
