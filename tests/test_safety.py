@@ -354,6 +354,19 @@ def test_everyday_words_near_risk_rules_do_not_pause(embedded: RiskDetector) -> 
         assert a.needs_crisis_reply, text
 
 
+def test_a_single_past_event_matched_by_meaning_flags_and_does_not_pause(
+        embedded: RiskDetector) -> None:
+    """Fourth held-out story set (Roosevelt's memoir): "He never physically punished me but
+    once" paused the story as present abuse; the rules already read "once" as past."""
+    past, weekly, recent = embedded.assess([
+        "He never physically punished me but once, but he was the only man of whom I was "
+        "ever really afraid.",
+        "He punished me every night and I was always afraid of him.",
+        "He only punished me once, last night, and I am afraid of him."])
+    assert past.flagged and not past.needs_crisis_reply, "a counselor sees it; no pause"
+    assert weekly.needs_crisis_reply and recent.needs_crisis_reply
+
+
 def test_someone_elses_death_named_as_theirs_is_grief() -> None:
     from nlu.safety.present import present_danger
     from nlu.safety.text import normalise

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from nlu.safety.rules.cues import DISTANT
+from nlu.safety.rules.cues import DISTANT, ONCE, RECENT
 
 _KIN = (
     r"(?:mother|father|mum|mom|dad|mama|papa|parents|wife|husband|partner|son|daughter|baby|"
@@ -77,6 +77,9 @@ def present_danger(sentence: str, turn: str) -> bool:
         return False
     if TOLD_AS_PAST.search(sentence) or DISTANT.search(sentence):
         return False
+    if ONCE.search(sentence) and _PAST.search(sentence) and not (
+            RECENT.search(sentence) or _NOW.search(sentence)):
+        return False  # "he never punished me but once": one event, told as past (as the rules)
     if DISTANT.search(turn) and _PAST.search(sentence) and not _NOW.search(sentence):
         return False  # "when I was 9 I broke her window. she made me carry her shopping"
     if _FIRST.search(sentence) is None and _THIRD.search(sentence) is not None:
