@@ -40,6 +40,9 @@ def told(nlp: Any, text: str, voice: Voice | None = None) -> str:
      'Your mother said, "I love you, and I am proud of you."'),
     ("She told me \u201cnow let me see how fast you can run\u201d and I ran.", Voice(),
      "She told you \u201cnow let me see how fast you can run\u201d and you ran."),
+    # fourth held-out set (Roosevelt): the parser took "us" for the country
+    ("He would not tolerate in us children selfishness or cruelty.", Voice(),
+     "He would not tolerate in you children selfishness or cruelty."),
 ])
 def test_a_told_sentence_is_retold_in_the_voice_with_its_verbs_agreeing(
         nlp: Any, said: str, voice: Voice, story: str) -> None:
@@ -69,6 +72,11 @@ def test_reshaping_moves_and_splits_but_never_adds_a_word(nlp: Any) -> None:
         "city.")[:]) is None
     assert reshape.back_time(nlp("In 2005 you started university in Coimbra.")[:]) == (
         "You started university in Coimbra in 2005.")
+    # fourth held-out set (Barnum): the time had landed after the quote that ends the sentence
+    assert reshape.back_time(nlp(
+        "From the time when you were four years old you were always hearing of the "
+        "\u201cfarm.\u201d")[:]) is None
+    assert reshape.back_time(nlp("In 1998 did you really leave the farm for good?")[:]) is None
     parts = reshape.split_clauses(nlp(
         "You ran a small bakery in Leeds for twenty years, and every morning Arthur made the "
         "first loaf.")[:])
@@ -621,6 +629,23 @@ def test_a_sentence_may_end_on_a_preposition_its_what_left_there(nlp: Any) -> No
         assert checks.check(nlp(ok), g).ok, ok
     for cut in ("You went to the shop and.", "You went to the.", "You went into."):
         assert "stops mid-sentence" in checks.check(nlp(cut), g).reasons, cut
+    # fourth held-out set (Grant): a humour installment lost its punchline, "It would not
+    # require a Connecticut man to guess the price finally agreed upon."
+    said = "Nobody would need a lawyer to guess the price finally agreed upon."
+    assert checks.check(nlp(said), _grounding(nlp, said)).ok
+
+
+def test_a_story_someone_told_is_material_and_talk_about_the_installment_is_not() -> None:
+    """Fourth held-out set (Grant): "As he told the story, there was a Mr. Ralston ... who
+    owned a colt which I very much wanted." was taken for talk with storyloom and lost, and
+    with it who Ralston was."""
+    for said in ("As he told the story, there was a farmer nearby who owned a colt.",
+                 "This is the story of how I met your grandmother.",
+                 "The story goes that my grandfather swam the river."):
+        assert is_material(said), said
+    for chat in ("I liked the story a lot.", "Here is my story:", "Please change the chapter.",
+                 "The last installment was too short.", "Can you write the story now?"):
+        assert not is_material(chat), chat
 
 
 def test_the_tellers_resolve_is_retold_as_a_resolve_not_a_command(nlp: Any) -> None:

@@ -206,10 +206,14 @@ def whole(doc: Any) -> list[str]:
 
 def _stranded(tok: Any, tokens: Sequence[Any]) -> bool:
     """A preposition left at the end by a 'what' or a relative clause: "to ask what they
-    were there for", "the house I grew up in"."""
-    return tok.pos_ == "ADP" and not any(c.dep_ == "pobj" and c.i > tok.i
-                                         for c in tok.children) and any(
-        t.tag_ in ("WDT", "WP", "WRB") or t.dep_ == "relcl" for t in tokens)
+    were there for", "the house I grew up in", "to guess the price finally agreed upon"."""
+    if tok.tag_ != "IN" or any(c.dep_ == "pobj" and c.i > tok.i for c in tok.children):
+        return False
+    if any(t.tag_ in ("WDT", "WP", "WRB") or t.dep_ == "relcl" for t in tokens):
+        return True
+    head = tok.head  # a clause inside the sentence whose verb the preposition ends
+    return head.pos_ == "VERB" and head.i < tok.i and head.tag_ in ("VBN", "VBD") and (
+        head.dep_ in ("acl", "ccomp", "relcl"))
 
 
 def _not_theirs(found: str, g: Grounding) -> bool:

@@ -169,7 +169,12 @@ def back_time(sent: Any) -> str | None:
     if tokens[0].pos_ not in ("ADP", "DET"):
         return None  # "In 1998", "Every Sunday" may move; "First week" would lose its "the"
     span = sent.doc[lead.left_edge.i: lead.right_edge.i + 1]
-    rest = sent.doc[span.end: sent.end].text.strip().rstrip(".!")
+    rest = sent.doc[span.end: sent.end].text.strip()
+    if rest[-1:] in ("?", '"', "\u201d", "'", "\u2019", ")"):
+        # the time would land after a question or a closing quote ('of this "property."
+        # from the time when you were four')
+        return None
+    rest = rest.rstrip(".!")
     if len(rest.split()) < 3:
         return None
     moved = span.text if span[0].pos_ == "PROPN" else span.text[:1].lower() + span.text[1:]

@@ -251,8 +251,9 @@ def retell_tokens(span: Any, voice: Voice) -> list[tuple[str, str]]:
             quoted = text in OPENING or (text == '"' and not quoted)
         if quoted and text not in QUOTES:
             pass
-        elif tok.lower_ in FIRST and (tok.pos_ in ("PRON", "DET") or _mine(tok)) and (
-                voice.pov != "first"):
+        elif tok.lower_ in FIRST and (tok.pos_ in ("PRON", "DET") or _mine(tok)
+                                      or tok.text == "us") and voice.pov != "first":
+            # (a lower-case "us" the parser took for the country: "in us children")
             text = r.pronoun(tok)
         elif _is_verb(tok):
             text = r.verb(tok, *_agreement(tok, r))

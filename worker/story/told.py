@@ -23,7 +23,13 @@ MIN_WORDS = 3
 
 _TO_STORYLOOM = re.compile(
     r"^(can|could|would|will) you\b|\b(thanks|thank you|please)\b|\bstoryloom\b|"
-    r"\b(this|the|my|our|your) (story|installment|chapter)\b|^(ok|okay|sure|yes|no|yep|nope|"
+    r"\b(?:write|tell|make|change|fix|start|continue|read|edit|shorten|like|liked|love|loved|"
+    r"update) (?:the|this|my|our|your|that) (?:story|installment|chapter)\b|"
+    r"\b(?:this|the|your|that)(?: (?:last|first|new|next|latest))? (?:installment|chapter)\b|"
+    r"\b(?:the|this|your|that) (?:last|new|next|latest) story\b|"
+    r"\b(?:this|your) story (?:is|was|sounds|reads)\b|"
+    r"\b(?:here'?s|here is|that'?s|that is|this is) (?:my|the|our) story\b[.!:]*$|"
+    r"^(ok|okay|sure|yes|no|yep|nope|"
     r"right|exactly|true|lol|haha)\b[.!]*$|^(hi|hello|hey)\b|\b(write|tell) (it|that|this)\b|"
     r"\bset (this|it) up\b|\b(this|the) (app|bot|chat)\b",
     re.I)
