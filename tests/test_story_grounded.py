@@ -635,6 +635,18 @@ def test_a_sentence_may_end_on_a_preposition_its_what_left_there(nlp: Any) -> No
     assert checks.check(nlp(said), _grounding(nlp, said)).ok
 
 
+def test_a_rewording_keeps_the_tense_it_was_told_in(nlp: Any) -> None:
+    """Second held-out set, once the whole story was told: "Fire brigade came." was reworded
+    "Fire brigades come."."""
+    from worker.story.grounded import sentence_encoder
+
+    g = _grounding(nlp, "the fire brigade came. my dad shook hands with all of them")
+    judge = checks.Rephrasing(g, sentence_encoder().embed)
+    _expect_verdicts(nlp, judge, "The fire brigade came.", {
+        "The fire brigade comes.": "tense changed",
+        "Then the fire brigade came.": None})
+
+
 def test_a_story_someone_told_is_material_and_talk_about_the_installment_is_not() -> None:
     """Fourth held-out set (Grant): "As he told the story, there was a Mr. Ralston ... who
     owned a colt which I very much wanted." was taken for talk with storyloom and lost, and

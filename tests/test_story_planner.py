@@ -136,3 +136,24 @@ def test_a_moment_with_no_date_stays_where_it_was_told_among_the_dated_ones() ->
     profile = Profile(user="local:g", events=events)
     order = [group[0].turn_id for group in moments(profile)]
     assert order == ["g5", "g1", "g2", "g3", "g4", "g6"]
+
+
+def test_a_story_told_a_line_at_a_time_is_told_to_its_end() -> None:
+    """Second held-out set: a dinner told in eight short messages, the kitchen fire at the
+    end, was planned as its first two lines (the third moment only came when it shared
+    someone or somewhere), and two installments told the cooking and never the fire."""
+    lines = ["I decided to bake a cake for her parents", "I had never baked anything",
+             "the oven door was broken so I propped it with a chair",
+             "the chair slipped and the cake fell on the floor",
+             "the dog ate half of it before I could stop him",
+             "her mum laughed so hard she cried"]
+    profile = Profile(user="local:t", events=tuple(
+        _event(text, f"t{i}", i) for i, text in enumerate(lines)))
+    plan = plan_next(profile, [], "second")
+    assert plan is not None
+    assert [b.turn_id for b in plan.beats] == [f"t{i}" for i in range(6)]
+    # moments each on its own date stay apart
+    apart = Profile(user="local:t", events=tuple(
+        _event(text, f"t{i}", i * 2, year=2000 + i) for i, text in enumerate(lines)))
+    plan = plan_next(apart, [], "second")
+    assert plan is not None and len(plan.beats) == 2

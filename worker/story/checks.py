@@ -115,6 +115,12 @@ class Verdict:
         return not self.reasons
 
 
+def _tenses(doc: Any) -> set[str]:
+    """The tenses of a sentence's finite verbs: past, present."""
+    return {"past" if t.tag_ == "VBD" else "present" for t in doc
+            if t.tag_ in ("VBD", "VBZ", "VBP")}
+
+
 def _numbers(doc: Any) -> list[str]:
     """Every number said, as often as said ("in 1950 ... in 1950" is one year twice)."""
     return sorted(t.lower_ for t in doc if t.like_num or t.lower_ in NUMBER_WORDS)
@@ -304,6 +310,8 @@ class Rephrasing:
                 reasons.append("where or when changed")
             if _doer_changed(doc, source):
                 reasons.append("who did it changed")
+            if not _tenses(doc) <= _tenses(source):
+                reasons.append("tense changed")  # "Fire brigade came." -> "Fire brigades come."
             if not any(t.pos_ in ("VERB", "AUX") and t.dep_ == "ROOT" for t in doc):
                 # "At the school near the harbour, where you learned German."
                 reasons.append("no main verb")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from worker.profile.model import LifeEvent, Person, Profile, timeline
 from worker.store.records import Installment, Pov
@@ -21,6 +22,10 @@ from worker.story.voice import in_pov
 
 # Moments per installment: a page of a life (the composer also caps the words told).
 BEATS_PER_INSTALLMENT = 3
+# A story told a line at a time in one sitting ("the plan was beef wellington", "the tea
+# towel caught fire", "fire brigade came") may fill a page: this many moments, words.
+STORY_BEATS = 6
+STORY_WORDS = 110
 # Whether a moment's feeling (the valence of the turn that told it) suits a tone asked for:
 # /tone sadness tells a sad moment next, /tone joy a happy one, when one is still untold.
 _SUITS = {"sadness": lambda v: v < -0.1, "joy": lambda v: v > 0.1, "hope": lambda v: v > 0.1,
@@ -147,20 +152,45 @@ def _related(first: Beat, candidate: Beat) -> bool:
     return any(a.label.lower() in labels for a in candidate.anchors if a.kind != "time")
 
 
-def _pick(beats: list[Beat], first: int = 0) -> list[Beat]:
+def _told_order(profile: Profile) -> dict[str, int]:
+    """Each turn that told a moment, numbered in the order the user sent them."""
+    first: dict[str, datetime] = {}
+    for e in profile.events:
+        first[e.turn_id] = min(first.get(e.turn_id, e.said_at), e.said_at)
+    return {t: i for i, t in enumerate(sorted(first, key=lambda t: (first[t], t)))}
+
+
+def _goes_on(before: Beat, beat: Beat, told_order: dict[str, int]) -> bool:
+    """The user told this moment in the very next message, with no other date: one story
+    told a line at a time ("the tea towel caught fire", "fire brigade came")."""
+    a, b = told_order.get(before.turn_id), told_order.get(beat.turn_id)
+    times = {x.label for x in beat.anchors if x.kind == "time"}
+    return a is not None and b == a + 1 and times <= {
+        x.label for x in before.anchors if x.kind == "time"}
+
+
+def _pick(beats: list[Beat], first: int = 0,
+          told_order: dict[str, int] | None = None) -> list[Beat]:
     """A first beat, then the ones that fit it (share someone or somewhere, else come next),
-    in life order."""
+    in life order: up to BEATS_PER_INSTALLMENT, a third only when it belongs with the first
+    two; more, up to a page (STORY_BEATS, STORY_WORDS), while the user told each in the next
+    message of one story."""
     if not beats:
         return []
     picked = [first]
     rest = [i for i in range(len(beats)) if i != first]
-    while rest and len(picked) < BEATS_PER_INSTALLMENT:
+    size = len(beats[first].text.split())
+    while rest and len(picked) < STORY_BEATS:
         related = [i for i in rest if any(_related(beats[p], beats[i]) for p in picked)]
         after = [i for i in rest if i > max(picked)]
         nxt = (related or after or rest)[0]
-        if not related and len(picked) >= 2:
-            break  # a third moment only when it belongs with the first two
+        if (not related and len(picked) >= 2) or len(picked) >= BEATS_PER_INSTALLMENT:
+            last = max(picked)
+            if nxt != last + 1 or size + len(beats[nxt].text.split()) > STORY_WORDS or (
+                    not _goes_on(beats[last], beats[nxt], told_order or {})):
+                break
         picked.append(nxt)
+        size += len(beats[nxt].text.split())
         rest.remove(nxt)
     return [beats[i] for i in sorted(picked)]
 
@@ -205,7 +235,7 @@ def plan_next(
         beats = untold or matching
     else:
         beats = [b for b in beats if not set(b.event_ids) & told]
-    picked = _pick(beats, _suited(beats, profile, tone))
+    picked = _pick(beats, _suited(beats, profile, tone), _told_order(profile))
     return Plan(beats=tuple(picked), retelling=retelling) if picked else None
 
 
