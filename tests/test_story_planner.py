@@ -157,3 +157,11 @@ def test_a_story_told_a_line_at_a_time_is_told_to_its_end() -> None:
         _event(text, f"t{i}", i * 2, year=2000 + i) for i, text in enumerate(lines)))
     plan = plan_next(apart, [], "second")
     assert plan is not None and len(plan.beats) == 2
+    # paragraphs, not lines (third held-out set: a fourth long moment crowded the page and
+    # lost the sentence naming Mrs. Lucretia)
+    padding = " and then we walked along the old road by the river for hours" * 3
+    long = Profile(user="local:t", events=tuple(
+        _event(" ".join((text + padding).split()[:32]), f"t{i}", i)
+        for i, text in enumerate(lines)))
+    plan = plan_next(long, [], "second")
+    assert plan is not None and len(plan.beats) == 2

@@ -26,6 +26,9 @@ BEATS_PER_INSTALLMENT = 3
 # towel caught fire", "fire brigade came") may fill a page: this many moments, words.
 STORY_BEATS = 6
 STORY_WORDS = 110
+# A line, not a paragraph: a longer moment would crowd the page (the composer keeps each
+# moment's first sentence, and a later one naming someone could fall to the word budget).
+LINE_WORDS = 30
 # Whether a moment's feeling (the valence of the turn that told it) suits a tone asked for:
 # /tone sadness tells a sad moment next, /tone joy a happy one, when one is still untold.
 _SUITS = {"sadness": lambda v: v < -0.1, "joy": lambda v: v > 0.1, "hope": lambda v: v > 0.1,
@@ -165,8 +168,8 @@ def _goes_on(before: Beat, beat: Beat, told_order: dict[str, int]) -> bool:
     told a line at a time ("the tea towel caught fire", "fire brigade came")."""
     a, b = told_order.get(before.turn_id), told_order.get(beat.turn_id)
     times = {x.label for x in beat.anchors if x.kind == "time"}
-    return a is not None and b == a + 1 and times <= {
-        x.label for x in before.anchors if x.kind == "time"}
+    return a is not None and b == a + 1 and len(beat.text.split()) <= LINE_WORDS and (
+        times <= {x.label for x in before.anchors if x.kind == "time"})
 
 
 def _pick(beats: list[Beat], first: int = 0,
