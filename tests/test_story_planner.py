@@ -165,3 +165,6 @@ def test_a_story_told_a_line_at_a_time_is_told_to_its_end() -> None:
         for i, text in enumerate(lines)))
     plan = plan_next(long, [], "second")
     assert plan is not None and len(plan.beats) == 2
+    # the message is what is long, not the moment the NLU took from it
+    plan = plan_next(profile, [], "second", lengths={f"t{i}": 60 for i in range(6)})
+    assert plan is not None and len(plan.beats) == 2

@@ -66,8 +66,9 @@ class StoryWriter:
         if request.kind == "retry" and request.replaces:
             old = self.store.get_installment(request.user, request.replaces)
             return plan_again(profile, old, prefs.pov, prefs.name) if old else None
+        lengths = {t.turn_id: len(t.text.split()) for t in self.store.turns(request.user)}
         found = plan_next(profile, story, prefs.pov, prefs.name, about=request.about,
-                          tone=tones.canonical(request.tone))
+                          tone=tones.canonical(request.tone), lengths=lengths)
         if found is None and request.kind == "continue" and story:
             return plan_again(profile, story[-1], prefs.pov, prefs.name)
         return found

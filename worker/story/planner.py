@@ -26,8 +26,9 @@ BEATS_PER_INSTALLMENT = 3
 # towel caught fire", "fire brigade came") may fill a page: this many moments, words.
 STORY_BEATS = 6
 STORY_WORDS = 110
-# A line, not a paragraph: a longer moment would crowd the page (the composer keeps each
-# moment's first sentence, and a later one naming someone could fall to the word budget).
+# A line, not a paragraph (words of the message that told it): a longer moment would crowd
+# the page (the composer keeps each moment's first sentence, and a later one naming someone
+# could fall to the word budget).
 LINE_WORDS = 30
 # Whether a moment's feeling (the valence of the turn that told it) suits a tone asked for:
 # /tone sadness tells a sad moment next, /tone joy a happy one, when one is still untold.
@@ -163,17 +164,19 @@ def _told_order(profile: Profile) -> dict[str, int]:
     return {t: i for i, t in enumerate(sorted(first, key=lambda t: (first[t], t)))}
 
 
-def _goes_on(before: Beat, beat: Beat, told_order: dict[str, int]) -> bool:
-    """The user told this moment in the very next message, with no other date: one story
-    told a line at a time ("the tea towel caught fire", "fire brigade came")."""
+def _goes_on(before: Beat, beat: Beat, told_order: dict[str, int],
+             lengths: dict[str, int]) -> bool:
+    """The user told this moment in the very next message, a line long, with no other date:
+    one story told a line at a time ("the tea towel caught fire", "fire brigade came")."""
     a, b = told_order.get(before.turn_id), told_order.get(beat.turn_id)
     times = {x.label for x in beat.anchors if x.kind == "time"}
-    return a is not None and b == a + 1 and len(beat.text.split()) <= LINE_WORDS and (
+    size = lengths.get(beat.turn_id, len(beat.text.split()))
+    return a is not None and b == a + 1 and size <= LINE_WORDS and (
         times <= {x.label for x in before.anchors if x.kind == "time"})
 
 
-def _pick(beats: list[Beat], first: int = 0,
-          told_order: dict[str, int] | None = None) -> list[Beat]:
+def _pick(beats: list[Beat], first: int = 0, told_order: dict[str, int] | None = None,
+          lengths: dict[str, int] | None = None) -> list[Beat]:
     """A first beat, then the ones that fit it (share someone or somewhere, else come next),
     in life order: up to BEATS_PER_INSTALLMENT, a third only when it belongs with the first
     two; more, up to a page (STORY_BEATS, STORY_WORDS), while the user told each in the next
@@ -190,7 +193,7 @@ def _pick(beats: list[Beat], first: int = 0,
         if (not related and len(picked) >= 2) or len(picked) >= BEATS_PER_INSTALLMENT:
             last = max(picked)
             if nxt != last + 1 or size + len(beats[nxt].text.split()) > STORY_WORDS or (
-                    not _goes_on(beats[last], beats[nxt], told_order or {})):
+                    not _goes_on(beats[last], beats[nxt], told_order or {}, lengths or {})):
                 break
         picked.append(nxt)
         size += len(beats[nxt].text.split())
@@ -225,9 +228,12 @@ def matches_about(beat: Beat, about: str, profile: Profile) -> bool:
 
 def plan_next(
     profile: Profile, story: Sequence[Installment], pov: Pov, name: str | None = None,
-    about: str | None = None, tone: str | None = None,
+    about: str | None = None, tone: str | None = None, lengths: dict[str, int] | None = None,
 ) -> Plan | None:
-    """The next installment's plan: untold moments (about something, if asked); None if none."""
+    """The next installment's plan: untold moments (about something, if asked); None if none.
+
+    lengths: the words of each message (by turn id), where known: only a line-long message
+    extends an installment past three moments."""
     told = {e for inst in story for e in inst.event_ids}
     beats = [make_beat(m, profile, pov, name) for m in moments(profile)]
     retelling = False
@@ -238,7 +244,7 @@ def plan_next(
         beats = untold or matching
     else:
         beats = [b for b in beats if not set(b.event_ids) & told]
-    picked = _pick(beats, _suited(beats, profile, tone), _told_order(profile))
+    picked = _pick(beats, _suited(beats, profile, tone), _told_order(profile), lengths)
     return Plan(beats=tuple(picked), retelling=retelling) if picked else None
 
 
