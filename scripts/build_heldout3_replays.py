@@ -39,30 +39,37 @@ PLAN: dict[str, list[str]] = {
 MAX_LINES = 13  # a replay stays under 14 messages, commands included
 
 
-def load_passages() -> dict[str, str]:
+def load_passages(vendored: Path = VENDORED) -> dict[str, str]:
     """The vendored passages by id."""
-    rows = map(json.loads, VENDORED.read_text(encoding="utf-8").splitlines())
+    rows = map(json.loads, vendored.read_text(encoding="utf-8").splitlines())
     return {r["id"]: r["text"] for r in rows}
 
 
-def main() -> int:
-    passages = load_passages()
-    wanted = {item for items in PLAN.values() for item in items if not item.startswith("/")}
+def build(folder: Path, plan: dict[str, list[str]]) -> int:
+    """Write one replay per plan entry into folder from its corpus/passages.jsonl (also the
+    fourth held-out set's builder)."""
+    vendored = folder / "corpus" / "passages.jsonl"
+    passages = load_passages(vendored)
+    wanted = {item for items in plan.values() for item in items if not item.startswith("/")}
     missing = wanted - passages.keys()
     if missing:
-        raise SystemExit(f"passages not found in {VENDORED}: {sorted(missing)}")
+        raise SystemExit(f"passages not found in {vendored}: {sorted(missing)}")
     unused = passages.keys() - wanted
     if unused:
         raise SystemExit(f"vendored passages no replay uses: {sorted(unused)}")
-    for name, items in PLAN.items():
+    for name, items in plan.items():
         lines = replay(items, passages)
         if len(lines) > MAX_LINES or any(not ln.strip() or "\n" in ln for ln in lines):
             raise SystemExit(f"{name}: {len(lines)} lines (or a blank one); keep it under 14")
-        (HELDOUT3 / f"{name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (folder / f"{name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         told = sum(1 for ln in lines if not ln.startswith("/"))
         said = sum(len(sentences(passages[i])) for i in items if not i.startswith("/"))
         print(f"{name}: {told} messages ({said} sentences), {len(lines) - told} commands")
     return 0
+
+
+def main() -> int:
+    return build(HELDOUT3, PLAN)
 
 
 if __name__ == "__main__":

@@ -6,20 +6,19 @@ Reads the vendored passages (examples/eval/heldout4/corpus/passages.jsonl: first
 passages from six public-domain memoirs, copied verbatim from Standard Ebooks' CC0 editions,
 see examples/eval/heldout4/corpus/PROVENANCE.md) and writes one pd4-*.txt replay per PLAN
 entry: the narrator's passages told as a user would, two sentences a message (the same
-`sentences` / `replay` as scripts/build_heldout_replays.py), with /tone, /story and
+`sentences` / `replay` as scripts/build_heldout_replays.py, by
+scripts/build_heldout3_replays.py's `build`), with /tone, /story and
 /continue where PLAN puts them.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from scripts.build_heldout_replays import replay, sentences
+from scripts.build_heldout3_replays import build
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT4 = ROOT / "examples" / "eval" / "heldout4"
-VENDORED = HELDOUT4 / "corpus" / "passages.jsonl"
 
 # name -> passage ids and commands, in the order a user would send them
 PLAN: dict[str, list[str]] = {
@@ -37,33 +36,10 @@ PLAN: dict[str, list[str]] = {
                                "/tone hope", "/continue"],
     "pd4-shackleton-station": ["shackleton-03", "/tone joy", "/story"],
 }
-MAX_LINES = 13  # a replay stays under 14 messages, commands included
-
-
-def load_passages() -> dict[str, str]:
-    """The vendored passages by id."""
-    rows = map(json.loads, VENDORED.read_text(encoding="utf-8").splitlines())
-    return {r["id"]: r["text"] for r in rows}
 
 
 def main() -> int:
-    passages = load_passages()
-    wanted = {item for items in PLAN.values() for item in items if not item.startswith("/")}
-    missing = wanted - passages.keys()
-    if missing:
-        raise SystemExit(f"passages not found in {VENDORED}: {sorted(missing)}")
-    unused = passages.keys() - wanted
-    if unused:
-        raise SystemExit(f"vendored passages no replay uses: {sorted(unused)}")
-    for name, items in PLAN.items():
-        lines = replay(items, passages)
-        if len(lines) > MAX_LINES or any(not ln.strip() or "\n" in ln for ln in lines):
-            raise SystemExit(f"{name}: {len(lines)} lines (or a blank one); keep it under 14")
-        (HELDOUT4 / f"{name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        told = sum(1 for ln in lines if not ln.startswith("/"))
-        said = sum(len(sentences(passages[i])) for i in items if not i.startswith("/"))
-        print(f"{name}: {told} messages ({said} sentences), {len(lines) - told} commands")
-    return 0
+    return build(HELDOUT4, PLAN)
 
 
 if __name__ == "__main__":
