@@ -121,13 +121,11 @@ class Composer:
         self.count = count
         self.tokenizer = tokenizer
 
-    def retold(self, material: Sequence[Told], voice: Voice,
-               voices: Sequence[Voice] = ()) -> list[Line]:
-        """Each told sentence in the story's voice (voices: one per sentence, if given)."""
+    def retold(self, material: Sequence[Told], voices: Sequence[Voice]) -> list[Line]:
+        """Each told sentence in its voice (one per sentence)."""
         docs = self.nlp.pipe([m.text for m in material])
-        each = list(voices) or [voice] * len(material)
         return [Line(text=retell(doc[:], v), sources=(m.turn_id,), beat=m.beat, said=m.text)
-                for m, doc, v in zip(material, docs, each, strict=True)]
+                for m, doc, v in zip(material, docs, voices, strict=True)]
 
     def compose(self, plan: Plan, turn_texts: dict[str, str], profile: Profile,
                 prefs: UserSettings, tone: str, seed: int | None,
@@ -161,7 +159,7 @@ class Composer:
                  for p in referents.introduced(text)]
         g = grounding(self.nlp, [turn_texts.get(t, "") for t in order], profile, prefs, named)
         voices = _companions(material, turn_texts, said_before, profile, voice)
-        lines = self._split([ln for ln in self.retold(material, voice, voices) if ln.text])
+        lines = self._split([ln for ln in self.retold(material, voices) if ln.text])
         self._name_pronouns(lines, turn_texts, said_before, profile, voice)
         for ln in lines:
             ln.told = ln.text
